@@ -1,0 +1,26 @@
+package dev.heed.runtime;
+
+import java.util.Set;
+
+/**
+ * A source of named f32 tensors: a safetensors checkpoint or seeded random values.
+ * Implementations convert stored types (F16, BF16) to f32.
+ */
+public interface Weights extends AutoCloseable {
+  /**
+   * The tensor called {@code name}, with exactly {@code shape}.
+   *
+   * @param init how random weights initialise it ("uniform", "normal", "zeros", "ones");
+   *     checkpoints ignore it
+   * @throws WeightsException naming the tensor (and both shapes) if it is missing or mis-shaped
+   */
+  float[] get(String name, int[] shape, String init);
+
+  /** Names this source holds; empty for sources that make tensors on demand. */
+  Set<String> names();
+
+  /** Where these weights come from, for messages: a file path or "random(seed=7)". */
+  String origin();
+
+  @Override default void close() {}
+}

@@ -1,0 +1,64 @@
+package dev.heed.runtime.io;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Writes a file atomically: the content goes to a temporary file in the same folder, which
+ * then replaces the target in one move, so readers never see a half-written file.
+ */
+final class AtomicFiles {
+  private static final AtomicLong COUNTER = new AtomicLong();
+
+  /** Writes the content of one file to an open channel. */
+  interface ChannelWriter {
+    void write(FileChannel channel) throws IOException;
+  }
+
+  private AtomicFiles() {}
+
+  static void write(Path target, ChannelWriter writer) throws IOException {
+    Path absolute = target.toAbsolutePath();
+    Path dir = absolute.getParent();
+    Path temp = dir.resolve("." + absolute.getFileName() + "." + ProcessHandle.current().pid()
+        + "." + COUNTER.incrementAndGet() + ".tmp");
+    boolean moved = false;
+    try {
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE)) {
+        writer.write(channel);
+        channel.force(true);
+      }
+      try {
+        Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(temp, absolute, StandardCopyOption.REPLACE_EXISTING);
+      }
+      moved = true;
+    } finally {
+      if (!moved) Files.deleteIfExists(temp);
+    }
+  }
+
+  /** Writes all of {@code buffer} to {@code channel}. */
+  static void writeFully(FileChannel channel, java.nio.ByteBuffer buffer) throws IOException {
+    while (buffer.hasRemaining()) channel.write(buffer);
+  }
+
+  /** A one-line description of an I/O failure, without the path the caller already names. */
+  static String describe(IOException e) {
+    String kind = switch (e) {
+      case java.nio.file.NoSuchFileException x -> "no such file or folder";
+      case java.nio.file.AccessDeniedException x -> "permission denied";
+      case java.nio.file.FileSystemException x when x.getReason() != null -> x.getReason();
+      default -> e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    };
+    return kind.replace('\n', ' ');
+  }
+}

@@ -1,0 +1,78 @@
+package dev.heed.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+class ParallelTest {
+  @Test void coversEveryIndexExactlyOnce() {
+    for (int n : new int[] {0, 1, 2, 3, 17, 1000, 100_003}) {
+      for (int grain : new int[] {1, 7, 5000}) {
+        AtomicIntegerArray hits = new AtomicIntegerArray(n);
+        Parallel.forRange(n, grain, (from, to) -> {
+          assertTrue(0 <= from && from < to && to <= n, from + ".." + to);
+          for (int i = from; i < to; i++) hits.incrementAndGet(i);
+        });
+        for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "index " + i + " of " + n + ", grain " + grain);
+      }
+    }
+  }
+
+  @Test void chunksRespectMinimumSize() {
+    AtomicInteger smallest = new AtomicInteger(Integer.MAX_VALUE);
+    Parallel.forRange(10_000, 300, (from, to) -> smallest.accumulateAndGet(to - from, Math::min));
+    assertTrue(smallest.get() >= 300 || Parallel.threads() == 1, "smallest chunk " + smallest.get());
+  }
+
+  @Test void usesSeveralThreadsWhenAvailable() {
+    Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    Parallel.forRange(64, (from, to) -> {
+      threads.add(Thread.currentThread());
+      try {
+        Thread.sleep(2L * (to - from));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    assertTrue(threads.size() >= Math.min(2, Parallel.threads()), "threads used: " + threads.size());
+    assertTrue(threads.size() <= Parallel.threads());
+  }
+
+  @Test void nestedLoopsCompleteAndCoverEverything() {
+    AtomicIntegerArray hits = new AtomicIntegerArray(50 * 40);
+    Parallel.forRange(50, (r0, r1) -> {
+      for (int r = r0; r < r1; r++) {
+        int row = r;
+        Parallel.forRange(40, (c0, c1) -> {
+          for (int c = c0; c < c1; c++) hits.incrementAndGet(row * 40 + c);
+        });
+      }
+    });
+    for (int i = 0; i < hits.length(); i++) assertEquals(1, hits.get(i));
+  }
+
+  @Test void propagatesWorkerExceptions() {
+    IllegalStateException boom = new IllegalStateException("boom at 777");
+    IllegalStateException thrown = assertThrows(IllegalStateException.class,
+        () -> Parallel.forRange(1000, (from, to) -> {
+          if (from <= 777 && 777 < to) throw boom;
+        }));
+    assertSame(boom, thrown);
+    AssertionError error = assertThrows(AssertionError.class,
+        () -> Parallel.forRange(1000, (from, to) -> {
+          throw new AssertionError("every chunk fails");
+        }));
+    assertEquals("every chunk fails", error.getMessage());
+    // The pool is still usable afterwards.
+    AtomicInteger sum = new AtomicInteger();
+    Parallel.forRange(100, (from, to) -> sum.addAndGet(to - from));
+    assertEquals(100, sum.get());
+  }
+}

@@ -1,0 +1,41 @@
+package dev.heed.runtime.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class ActivationsTest {
+  @Test void erfMatchesTabulatedValuesInEachRange() {
+    // Abramowitz & Stegun / standard tables, one point in each of Cody's three ranges.
+    assertEquals(0.0, Activations.erf(0.0));
+    assertEquals(0.1124629160182849, Activations.erf(0.1), 1e-15);
+    assertEquals(0.8427007929497149, Activations.erf(1.0), 1e-15);
+    assertEquals(-0.9953222650189527, Activations.erf(-2.0), 1e-15);
+    assertEquals(0.9999999999984626, Activations.erf(5.0), 1e-15);
+    assertEquals(1.0, Activations.erf(30.0));
+    assertTrue(Double.isNaN(Activations.erf(Double.NaN)));
+  }
+
+  @Test void geluIsXTimesNormalCdf() {
+    assertEquals(0.8413447460685429f, Activations.gelu(1f), 1e-7f);          // Φ(1)
+    assertEquals(-2 * 0.022750131948179195f, Activations.gelu(-2f), 1e-7f);  // -2·Φ(-2)
+    assertEquals(0f, Activations.gelu(0f));
+    assertEquals(10f, Activations.gelu(10f));
+  }
+
+  @Test void geluTanhIsCloseToGeluAndMatchesItsFormula() {
+    for (float x = -5; x <= 5; x += 0.25f) {
+      assertEquals(Activations.gelu(x), Activations.geluTanh(x), 1e-3f, "x=" + x);
+    }
+    double inner = Math.sqrt(2 / Math.PI) * (1 + 0.044715);
+    assertEquals((float) (0.5 * (1 + Math.tanh(inner))), Activations.geluTanh(1f));
+  }
+
+  @Test void sigmoidIsSymmetricAndSaturates() {
+    assertEquals(0.5f, Activations.sigmoid(0f));
+    assertEquals(1f, Activations.sigmoid(3f) + Activations.sigmoid(-3f), 1e-7f);
+    assertEquals(1f, Activations.sigmoid(100f));
+    assertEquals(0f, Activations.sigmoid(-200f));
+  }
+}

@@ -1,0 +1,70 @@
+package dev.heed.runtime.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class GemmTest {
+  private static float[] random(int n, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) a[i] = (float) (r.nextDouble() * 2 - 1);
+    return a;
+  }
+
+  private static void assertClose(double expected, float actual, String where) {
+    assertEquals(expected, actual, 1e-4 * Math.max(1, Math.abs(expected)), where);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"1, 1, 1", "7, 13, 5", "65, 130, 33", "3, 300, 700", "200, 64, 1", "1, 600, 1030", "4, 0, 3"})
+  void matmulMatchesNaiveLoop(int m, int k, int n) {
+    int aOff = 3;
+    int bOff = 5;
+    int cOff = 2;
+    float[] a = random(aOff + m * k, 1);
+    float[] b = random(bOff + k * n, 2);
+    float[] c = random(cOff + m * n + 4, 3); // garbage that must be overwritten, plus a tail
+    float[] tail = java.util.Arrays.copyOfRange(c, cOff + m * n, c.length);
+    Gemm.matmul(a, aOff, b, bOff, c, cOff, m, k, n);
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < n; j++) {
+        double s = 0;
+        for (int p = 0; p < k; p++) s += (double) a[aOff + i * k + p] * b[bOff + p * n + j];
+        assertClose(s, c[cOff + i * n + j], "c[" + i + "," + j + "]");
+      }
+    }
+    for (int t = 0; t < tail.length; t++) assertEquals(tail[t], c[cOff + m * n + t], "past the end untouched");
+    assertEquals(c[0], random(cOff + m * n + 4, 3)[0], "before the offset untouched");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"1, 1, 1", "7, 13, 5", "65, 130, 33", "1, 700, 300", "9, 3000, 17", "130, 31, 257"})
+  void linearMatchesNaiveLoop(int rows, int in, int out) {
+    float[] x = random(rows * in, 4);
+    float[] w = random(out * in, 5);
+    for (boolean withBias : new boolean[] {false, true}) {
+      float[] bias = withBias ? random(out, 6) : null;
+      float[] y = random(rows * out, 7);
+      Gemm.linear(x, w, bias, y, rows, in, out);
+      for (int r = 0; r < rows; r++) {
+        for (int o = 0; o < out; o++) {
+          double s = withBias ? bias[o] : 0;
+          for (int i = 0; i < in; i++) s += (double) x[r * in + i] * w[o * in + i];
+          assertClose(s, y[r * out + o], "y[" + r + "," + o + "] bias=" + withBias);
+        }
+      }
+    }
+  }
+
+  @Test void rejectsArraysTooShort() {
+    assertThrows(IllegalArgumentException.class,
+        () -> Gemm.matmul(new float[5], 0, new float[6], 0, new float[4], 0, 2, 3, 2));
+    assertThrows(IllegalArgumentException.class,
+        () -> Gemm.linear(new float[6], new float[6], new float[1], new float[4], 2, 3, 2));
+  }
+}

@@ -1,11 +1,17 @@
 package dev.heed.compiler;
 
+import dev.heed.compiler.emit.JvmEmitter;
 import dev.heed.compiler.ir.Graph;
+import dev.heed.compiler.lower.Lowering;
+import dev.heed.compiler.passes.PassManager;
+import dev.heed.dsl.SpecParser;
 import dev.heed.dsl.ast.Spec;
-import dev.heed.dsl.diag.HeedException;
 import dev.heed.dsl.diag.SourceFile;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -14,10 +20,20 @@ import java.util.function.Consumer;
  * The CLI, the tests and the Maven plugin all go through here.
  */
 public final class HeedCompiler {
+  /** The targets heed emits code for. */
+  public static final String TARGET_JVM = "jvm";
 
-  /** What to compile and how. */
+  /**
+   * What to compile and how.
+   *
+   * @param target the code generator: "jvm"
+   * @param javaPackage package of the generated classes
+   * @param printIrAfter null, a pass name, or "all": print the IR after those passes
+   * @param dumpIrDir null, or a directory to receive one numbered .ir file per pass
+   * @param verifyEachPass run the IR verifier after every pass
+   */
   public record Options(String target, String javaPackage, String printIrAfter, Path dumpIrDir, boolean verifyEachPass) {
-    public static Options defaults() { return new Options("jvm", "heed.models", null, null, false); }
+    public static Options defaults() { return new Options(TARGET_JVM, "heed.models", null, null, true); }
 
     public Options withPackage(String p) { return new Options(target, p, printIrAfter, dumpIrDir, verifyEachPass); }
 
@@ -26,6 +42,8 @@ public final class HeedCompiler {
     public Options withDumpIr(Path dir) { return new Options(target, javaPackage, printIrAfter, dir, verifyEachPass); }
 
     public Options withVerifyEachPass(boolean v) { return new Options(target, javaPackage, printIrAfter, dumpIrDir, v); }
+
+    public Options withTarget(String t) { return new Options(t, javaPackage, printIrAfter, dumpIrDir, verifyEachPass); }
   }
 
   /**
@@ -43,11 +61,30 @@ public final class HeedCompiler {
 
   /** Reads and compiles {@code specFile}; {@code irLog} receives --print-ir-after output. */
   public static Result compile(Path specFile, Options options, Consumer<String> irLog) throws IOException {
-    throw new UnsupportedOperationException("not yet");
+    String text = Files.readString(specFile, StandardCharsets.UTF_8);
+    return compile(new SourceFile(specFile.toString(), text), options, irLog);
   }
 
-  /** Compiles spec text already in memory. */
+  /** The standard pass pipeline, configured from {@code options}. */
+  public static PassManager passes(Options options, Consumer<String> irLog) {
+    PassManager pm = PassManager.standard().verifyEachPass(options.verifyEachPass());
+    if (options.printIrAfter() != null) pm.printIrAfter(options.printIrAfter(), irLog);
+    if (options.dumpIrDir() != null) pm.dumpIrDir(options.dumpIrDir());
+    return pm;
+  }
+
+  /** Compiles spec text already in memory. Spec errors throw HeedException with every diagnostic. */
   public static Result compile(SourceFile spec, Options options, Consumer<String> irLog) {
-    throw new HeedException(java.util.List.of());
+    if (!TARGET_JVM.equals(options.target())) {
+      throw new IllegalArgumentException("unknown target '" + options.target() + "' (this heed emits: jvm)");
+    }
+    Spec ast = SpecParser.parse(spec);
+    Graph lowered = Lowering.lower(ast);
+    Graph ir = passes(options, irLog).run(lowered);
+    Map<String, SourceFile> sources = new LinkedHashMap<>();
+    sources.put(spec.name(), spec);
+    sources.put(Lowering.preludeFile().name(), Lowering.preludeFile());
+    Map<String, String> java = JvmEmitter.emit(ir, new JvmEmitter.Options(options.javaPackage(), sources, spec.name()));
+    return new Result(ast, lowered, ir, java, JvmEmitter.serviceEntry(ir, options.javaPackage()) + "\n");
   }
 }

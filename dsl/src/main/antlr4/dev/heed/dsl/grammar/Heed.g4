@@ -81,16 +81,43 @@ AS        : 'as' ;
 INIT      : 'init' ;
 NONE      : 'none' ;
 
+// Punctuation gets names so that tools (the error reporter) can refer to it; the parser
+// rules above still spell it as literals.
+SEMI      : ';' ;
+COMMA     : ',' ;
+COLON     : ':' ;
+ASSIGN    : '=' ;
+LPAREN    : '(' ;
+RPAREN    : ')' ;
+LBRACE    : '{' ;
+RBRACE    : '}' ;
+LBRACK    : '[' ;
+RBRACK    : ']' ;
+PLUS      : '+' ;
+MINUS     : '-' ;
+STAR      : '*' ;
+SLASH     : '/' ;
+AT        : '@' ;
+RANGE     : '..' ;
 ELLIPSIS  : '...' ;
+
 NUMBER    : DIGITS ('.' DIGITS)? ([eE] [+-]? DIGITS)? ;
-STRING    : '"' (~["\\\r\n] | '\\' ["\\nrt])* '"' ;
+// Any backslash escape is lexed; the AST builder reports the ones that are not \" \\ \n \r \t.
+STRING    : '"' (~["\\\r\n] | '\\' ~[\r\n])* '"' ;
 ID        : [a-zA-Z_] [a-zA-Z_0-9]* ;
 
 LINE_COMMENT  : '//' ~[\r\n]* -> channel(HIDDEN) ;
 BLOCK_COMMENT : '/*' .*? '*/' -> channel(HIDDEN) ;
 WS            : [ \t\r\n]+ -> channel(HIDDEN) ;
 
-// Anything else is reported by the parser as an unexpected character, with its location.
+// Malformed tokens. Each is longer than any correct reading of the same text only when the
+// text is broken, so they never steal a valid token; SpecParser reports them with their
+// location and hands the parser a well-formed stand-in, so one typo gives one error.
+BAD_NUMBER           : DIGITS ('.' DIGITS)? [eE] [+-]? ;               // `1e`, `2.5e+`
+UNTERMINATED_STRING  : '"' (~["\\\r\n] | '\\' ~[\r\n])* '\\'? ;      // no closing quote on the line
+UNTERMINATED_COMMENT : '/*' (~'*' | '*'+ ~[*/])* '*'* ;                // `/*` with no `*/`
+
+// Anything else is reported as an unexpected character, with its location.
 ERROR_CHAR    : . ;
 
 fragment DIGITS : [0-9]+ ;

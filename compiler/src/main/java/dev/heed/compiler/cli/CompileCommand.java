@@ -1,0 +1,108 @@
+package dev.heed.compiler.cli;
+
+import dev.heed.compiler.HeedCompiler;
+import dev.heed.compiler.jar.ClassBytesLoader;
+import dev.heed.compiler.jar.InMemoryJavac;
+import dev.heed.compiler.jar.ModelJar;
+import dev.heed.runtime.HeedModelFactory;
+import dev.heed.runtime.io.Safetensors;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code heed compile SPEC -o OUT.jar}: spec → Java → class files → a runnable jar. */
+@Command(
+    name = "compile",
+    mixinStandardHelpOptions = true,
+    versionProvider = HeedVersion.class,
+    description = {
+      "Compiles a spec to a self-contained model jar.",
+      "The jar holds the generated classes and the heed runtime, and runs with",
+      "'java -jar OUT.jar --help' or 'heed run OUT.jar'.",
+    })
+final class CompileCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "SPEC", description = "The .heed spec to compile.")
+  Path specFile;
+
+  @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.jar",
+      description = "The jar to write (replaced atomically; not written at all if there are errors).")
+  Path output;
+
+  @Option(names = "--target", paramLabel = "TARGET", defaultValue = "jvm",
+      description = "Code to generate: jvm (default). tornadovm is planned.")
+  String target;
+
+  @Option(names = "--package", paramLabel = "P",
+      description = "Java package of the generated classes (default: heed.models).")
+  String javaPackage;
+
+  @Option(names = "--weights", paramLabel = "FILE",
+      description = "A .safetensors checkpoint to check against the model's parameters (names and shapes).")
+  Path weights;
+
+  @Option(names = "--embed-weights",
+      description = "Also copy the --weights file into the jar (as " + ModelJar.EMBEDDED_WEIGHTS
+          + "), so the jar runs without it.")
+  boolean embedWeights;
+
+  @Override public Integer call() throws IOException {
+    HeedCompiler.Options options = SpecPipeline.options(spec, target, javaPackage);
+    if (embedWeights && weights == null) {
+      throw new ParameterException(spec.commandLine(), "--embed-weights needs --weights FILE");
+    }
+    if (weights != null) Files2.requireFile(weights, "weights");
+    if (Files.isDirectory(output)) throw new CliException("output " + output + ": is a folder; give the jar's file name");
+
+    HeedCompiler.Result result = SpecPipeline.compile(specFile, options, block -> { });
+    Map<String, byte[]> classes = InMemoryJavac.compile(result.javaSources());
+    List<HeedModelFactory> factories = new ClassBytesLoader(classes).factories(result.serviceEntries());
+    if (weights != null) checkWeights(weights, factories);
+
+    try {
+      ModelJar.write(output, classes, result.serviceEntries(), Map.of(),
+          embedWeights ? Map.of(ModelJar.EMBEDDED_WEIGHTS, weights) : Map.of());
+    } catch (IOException e) {
+      throw new CliException("cannot write " + output + ": " + Files2.describe(e), e);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    String models = factories.stream().map(HeedModelFactory::name).collect(Collectors.joining(", "));
+    out.println("wrote " + output + " (" + (factories.size() == 1 ? "model " : "models ") + models + ", "
+        + size(Files.size(output)) + (embedWeights ? ", weights embedded" : "") + ")");
+    return HeedCli.EXIT_OK;
+  }
+
+  /** Fails with the runtime's one-line message if a parameter is missing or mis-shaped. */
+  static void checkWeights(Path file, List<HeedModelFactory> factories) {
+    try (Safetensors st = Safetensors.open(file)) {
+      for (HeedModelFactory f : factories) {
+        for (HeedModelFactory.ParamSpec p : f.parameters()) {
+          if (!st.names().contains(p.name()) || !Arrays.equals(st.shapeOf(p.name()), p.shape())) {
+            st.get(p.name(), p.shape(), p.init());  // throws, naming the tensor and both shapes
+          }
+        }
+      }
+    }
+  }
+
+  static String size(long bytes) {
+    if (bytes < 1024) return bytes + " B";
+    if (bytes < 1024 * 1024) return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
+    if (bytes < 1024L * 1024 * 1024) return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
+    return String.format(Locale.ROOT, "%.2f GiB", bytes / (1024.0 * 1024 * 1024));
+  }
+}

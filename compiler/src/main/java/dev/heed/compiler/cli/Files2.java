@@ -1,0 +1,34 @@
+package dev.heed.compiler.cli;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+
+/** File checks and one-line descriptions of I/O failures, for CLI messages. */
+final class Files2 {
+  private Files2() {}
+
+  /** Fails with "{@code what} PATH: no such file" unless {@code file} is a readable regular file. */
+  static Path requireFile(Path file, String what) {
+    if (Files.isDirectory(file)) throw new CliException(what + " " + file + ": is a folder, not a file");
+    if (!Files.exists(file)) throw new CliException(what + " " + file + ": no such file");
+    if (!Files.isReadable(file)) throw new CliException(what + " " + file + ": permission denied");
+    return file;
+  }
+
+  /** A short reason for an I/O failure, without the stack: "no such file or folder". */
+  static String describe(IOException e) {
+    if (e instanceof NoSuchFileException) return "no such file or folder";
+    if (e instanceof AccessDeniedException) return "permission denied";
+    if (e instanceof NotDirectoryException) return "not a folder";
+    if (e instanceof java.nio.file.FileAlreadyExistsException) return "already exists";
+    if (e instanceof java.nio.charset.CharacterCodingException) return "not UTF-8 text";
+    if (e instanceof FileSystemException f && f.getReason() != null) return f.getReason();
+    String m = e.getMessage();
+    return m == null ? e.getClass().getSimpleName() : m.replace('\n', ' ');
+  }
+}

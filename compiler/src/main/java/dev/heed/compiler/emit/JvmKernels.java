@@ -1,0 +1,502 @@
+package dev.heed.compiler.emit;
+
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeName;
+import dev.heed.compiler.ir.Dim;
+import dev.heed.compiler.ir.Graph;
+import dev.heed.compiler.ir.Node;
+import dev.heed.compiler.ir.Op;
+import dev.heed.compiler.ir.ShapeRules;
+import dev.heed.compiler.ir.TensorType;
+import dev.heed.runtime.DType;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Writes the jvm target's kernels: one plain static method per distinct computation,
+ * named for what it computes, its Javadoc saying the shapes and the spec lines it comes
+ * from. Known dimensions are literals in the code; symbolic ones ({@code batch},
+ * {@code seq}) are int parameters. Nodes that compute the same thing on the same shapes
+ * share one kernel.
+ */
+final class JvmKernels {
+  static final ClassName GEMM = ClassName.get("dev.heed.runtime.kernels", "Gemm");
+  static final ClassName ACTIVATIONS = ClassName.get("dev.heed.runtime.kernels", "Activations");
+
+  /** A kernel call: the method to call and the IR values and symbols to pass, in order. */
+  record Call(String method, List<String> arrays, List<String> symbols) {}
+
+  private record Kernel(String name, MethodSpec.Builder method, List<String> sources) {}
+
+  private final Map<String, Kernel> byKey = new LinkedHashMap<>();
+  private final Map<String, Integer> nameCounts = new TreeMap<>();
+  private final Map<String, Node> nodes;
+  private final Function<dev.heed.compiler.ir.Loc, String> sourceLine;
+
+  JvmKernels(Graph g, Function<dev.heed.compiler.ir.Loc, String> sourceLine) {
+    this.nodes = g.byName();
+    this.sourceLine = sourceLine;
+  }
+
+  /** The kernels in the order they were first used. */
+  List<MethodSpec> methods() {
+    List<MethodSpec> out = new ArrayList<>();
+    for (Kernel k : byKey.values()) {
+      out.add(k.method().addJavadoc(fromLines(k.sources())).build());
+    }
+    return out;
+  }
+
+  private static String fromLines(List<String> sources) {
+    StringBuilder sb = new StringBuilder("\n<p>From the spec:\n<pre>\n");
+    for (String s : sources) sb.append(s.replace("*/", "*&#47;")).append('\n');
+    return sb.append("</pre>\n").toString();
+  }
+
+  /** The kernel computing {@code n}, made on first use. */
+  Call kernelFor(Node n) {
+    Shapes s = new Shapes(n);
+    String key = n.op().irName() + " " + n.attrs() + " " + s.key + " " + constantsKey(n);
+    Kernel k = byKey.get(key);
+    if (k == null) {
+      String name = uniqueName(baseName(n, s));
+      MethodSpec.Builder m = MethodSpec.methodBuilder(name).addModifiers(Modifier.STATIC);
+      body(n, s, m);
+      k = new Kernel(name, m, new ArrayList<>());
+      byKey.put(key, k);
+    }
+    String where = sourceLine.apply(n.loc());
+    if (where != null && !k.sources().contains(where) && k.sources().size() < 4) k.sources().add(where);
+    return new Call(k.name(), s.arrayOperands, s.actualSymbols);
+  }
+
+  private String constantsKey(Node n) {
+    StringBuilder sb = new StringBuilder();
+    for (String o : n.operands()) {
+      Node d = nodes.get(o);
+      if (d.op() == Op.CONSTANT) sb.append(o).append('=').append(d.floatAttr("value")).append(' ');
+    }
+    return sb.toString().replaceAll("\\S+=", "c=");
+  }
+
+  private String uniqueName(String base) {
+    int c = nameCounts.merge(base, 1, Integer::sum);
+    return c == 1 ? base : base + c;
+  }
+
+  // ---- shapes: symbols in a node's types, canonicalised so equal shapes share a kernel ----
+
+  private final class Shapes {
+    final List<TensorType> in = new ArrayList<>();
+    final TensorType out;
+    /** Symbols in order of appearance, as the kernel names them (after this node). */
+    final List<String> actualSymbols = new ArrayList<>();
+    final List<String> arrayOperands = new ArrayList<>();
+    /** Per operand: its value when it is a constant, else null. */
+    final List<Double> constants = new ArrayList<>();
+    final String key;
+
+    Shapes(Node n) {
+      StringBuilder sb = new StringBuilder();
+      for (String o : n.operands()) {
+        Node d = nodes.get(o);
+        in.add(d.type());
+        if (d.op() != Op.CONSTANT) arrayOperands.add(o);
+        constants.add(d.op() == Op.CONSTANT ? d.floatAttr("value") : null);
+        sb.append(canon(d.type())).append(d.op() == Op.CONSTANT ? "c" : "").append(';');
+      }
+      out = n.type();
+      sb.append("->").append(canon(out));
+      key = sb.toString();
+    }
+
+    private String canon(TensorType t) {
+      StringBuilder sb = new StringBuilder(t.dtype().irName()).append('[');
+      for (Dim d : t.shape()) {
+        if (d instanceof Dim.Sym sym) {
+          int i = actualSymbols.indexOf(sym.name());
+          if (i < 0) {
+            actualSymbols.add(sym.name());
+            i = actualSymbols.size() - 1;
+          }
+          sb.append('$').append(i);
+        } else {
+          sb.append(d);
+        }
+        sb.append(',');
+      }
+      return sb.append(']').toString();
+    }
+  }
+
+  // ---- names ------------------------------------------------------------------------
+
+  private String baseName(Node n, Shapes s) {
+    return switch (n.op()) {
+      case LINEAR -> "linear" + dimText(s.in.get(1).dim(1)) + "to" + dimText(s.in.get(1).dim(0)) + (s.in.size() == 3 ? "" : "NoBias");
+      case MATMUL -> "matmul";
+      case ADD, SUB, MUL, DIV -> {
+        boolean constant = s.arrayOperands.size() < 2;
+        boolean same = s.in.get(0).equals(s.out) && s.in.get(1).equals(s.out);
+        yield n.op().irName() + (constant ? "Constant" : same ? "" : "Broadcast");
+      }
+      case LAYER_NORM -> "layerNorm" + dimText(s.out.last());
+      case RMS_NORM -> "rmsNorm" + dimText(s.out.last());
+      case SOFTMAX -> "softmax";
+      case EMBEDDING -> "embedding" + dimText(s.out.last());
+      default -> JavaNames.camel(n.op().irName());
+    };
+  }
+
+  private static String dimText(Dim d) {
+    return d instanceof Dim.Known k ? Long.toString(k.size()) : JavaNames.camel(d.toString());
+  }
+
+  // ---- code ----------------------------------------------------------------------------
+
+  /** Java expression for one dimension: a literal or the symbol's parameter. */
+  static String dim(Dim d) {
+    return d instanceof Dim.Known k ? Long.toString(k.size()) : symVar(((Dim.Sym) d).name());
+  }
+
+  /** Local names the kernels and forward() use; a symbol spelled the same gets a "Dim" suffix. */
+  private static final java.util.Set<String> RESERVED = java.util.Set.of("a", "b", "x", "w", "bias", "out", "n", "o", "i",
+      "j", "k", "m", "p", "q", "r", "d", "id", "ids", "in", "inner", "outer", "len", "base", "max", "sum", "scale", "e",
+      "mean", "var", "dev", "inv", "sq", "eps", "gamma", "beta", "rows", "dim", "vocab", "table", "mask", "mat", "angle",
+      "inputs", "outputs", "weights", "result");
+
+  /** The Java variable holding symbolic dimension {@code name}. */
+  static String symVar(String name) {
+    String v = JavaNames.camel(name);
+    return RESERVED.contains(v) || v.matches("i\\d+|in\\d+") ? v + "Dim" : v;
+  }
+
+  private static String offset(String index, String matrix) {
+    return index.equals("0") ? "0" : "(" + index + ") * " + matrix;
+  }
+
+  /** Java expression for the element count of a shape: known sizes folded into one literal. */
+  static String size(List<Dim> shape) {
+    long known = 1;
+    List<String> parts = new ArrayList<>();
+    for (Dim d : shape) {
+      if (d instanceof Dim.Known k) known *= k.size();
+      else parts.add(dim(d));
+    }
+    if (known != 1 || parts.isEmpty()) parts.add(Long.toString(known));
+    return String.join(" * ", parts);
+  }
+
+  static TypeName arrayType(DType t) {
+    return t == DType.F32 ? TypeName.get(float[].class) : TypeName.get(long[].class);
+  }
+
+  private void body(Node n, Shapes s, MethodSpec.Builder m) {
+    List<String> names = new ArrayList<>();
+    // Array parameters, named for their role.
+    List<String> roles = roles(n);
+    for (int i = 0; i < n.operands().size(); i++) {
+      Node d = nodes.get(n.operands().get(i));
+      if (d.op() == Op.CONSTANT) {
+        names.add(floatLiteral(d.floatAttr("value")));
+        continue;
+      }
+      String role = roles.get(Math.min(i, roles.size() - 1));
+      m.addParameter(arrayType(d.type().dtype()), role);
+      names.add(role);
+    }
+    m.addParameter(arrayType(n.type().dtype()), "out");
+    for (String sym : s.actualSymbols) m.addParameter(TypeName.INT, symVar(sym));
+    m.addJavadoc("$L", describe(n, s));
+    CodeBlock.Builder c = CodeBlock.builder();
+    switch (n.op()) {
+      case NEG, RELU, GELU, GELU_TANH, TANH, SIGMOID, EXP, SQRT -> {
+        c.addStatement("int n = $L", size(s.out.shape()));
+        c.beginControlFlow("for (int i = 0; i < n; i++)");
+        c.addStatement("out[i] = $L", unary(n.op(), names.get(0) + "[i]"));
+        c.endControlFlow();
+      }
+      case ADD, SUB, MUL, DIV -> binary(n, s, names, c);
+      case LINEAR -> {
+        TensorType w = s.in.get(1);
+        c.addStatement("$T.linear($L, w, $L, out, $L, $L, $L)", GEMM, names.get(0), s.in.size() == 3 ? "bias" : "null",
+            size(s.in.get(0).shape().subList(0, s.in.get(0).rank() - 1)), dim(w.dim(1)), dim(w.dim(0)));
+      }
+      case MATMUL -> matmul(s, c);
+      case TRANSPOSE -> transpose(n, s, c);
+      case CONCAT -> concat(n, s, c);
+      case SOFTMAX -> softmax(n, s, c);
+      case LAYER_NORM, RMS_NORM -> norm(n, s, c);
+      case EMBEDDING -> {
+        TensorType table = s.in.get(1);
+        c.addStatement("int n = $L", size(s.in.get(0).shape()));
+        c.addStatement("int vocab = $L, dim = $L", dim(table.dim(0)), dim(table.dim(1)));
+        c.beginControlFlow("for (int i = 0; i < n; i++)");
+        c.addStatement("long id = ids[i]");
+        c.beginControlFlow("if (id < 0 || id >= vocab)");
+        c.addStatement("throw new $T(\"token id \" + id + \" at position \" + i + \" is outside the vocabulary [0, \" + vocab + \")\")",
+            IllegalArgumentException.class);
+        c.endControlFlow();
+        c.addStatement("$T.arraycopy(table, (int) id * dim, out, i * dim, dim)", System.class);
+        c.endControlFlow();
+      }
+      case POSITIONS -> {
+        c.beginControlFlow("for (int i = 0; i < $L; i++)", dim(s.out.dim(0)));
+        c.addStatement("out[i] = i");
+        c.endControlFlow();
+      }
+      case SINUSOIDAL -> {
+        c.addStatement("int n = $L, dim = $L", dim(s.out.dim(0)), dim(s.out.dim(1)));
+        c.beginControlFlow("for (int p = 0; p < n; p++)");
+        c.beginControlFlow("for (int i = 0; i < dim; i += 2)");
+        c.addStatement("double angle = p / Math.pow(10000.0, (double) i / dim)");
+        c.addStatement("out[p * dim + i] = (float) Math.sin(angle)");
+        c.addStatement("out[p * dim + i + 1] = (float) Math.cos(angle)");
+        c.endControlFlow();
+        c.endControlFlow();
+      }
+      case PADDING_MASK -> {
+        c.addStatement("int n = $L", size(s.in.get(0).shape()));
+        c.beginControlFlow("for (int i = 0; i < n; i++)");
+        c.addStatement("out[i] = mask[i] != 0 ? 0f : $L", floatLiteral(Op.MASKED));
+        c.endControlFlow();
+      }
+      case CAUSAL_MASK -> {
+        c.addStatement("int n = $L", dim(s.out.dim(0)));
+        c.beginControlFlow("for (int q = 0; q < n; q++)");
+        c.beginControlFlow("for (int k = 0; k < n; k++)");
+        c.addStatement("out[q * n + k] = k <= q ? 0f : $L", floatLiteral(Op.MASKED));
+        c.endControlFlow();
+        c.endControlFlow();
+      }
+      case RESHAPE, INPUT, PARAM, CONSTANT -> throw new IllegalStateException(n.op() + " has no kernel");
+    }
+    m.addCode(c.build());
+  }
+
+  private List<String> roles(Node n) {
+    return switch (n.op()) {
+      case ADD, SUB, MUL, DIV, MATMUL -> List.of("a", "b");
+      case LINEAR -> List.of("x", "w", "bias");
+      case LAYER_NORM -> List.of("x", "gamma", "beta");
+      case RMS_NORM -> List.of("x", "gamma");
+      case EMBEDDING -> List.of("ids", "table");
+      case PADDING_MASK -> List.of("mask");
+      case CONCAT -> List.of("in0", "in1", "in2", "in3", "in4", "in5", "in6", "in7").subList(0, Math.max(1, n.operands().size()));
+      default -> List.of("x");
+    };
+  }
+
+  private static String describe(Node n, Shapes s) {
+    // e.g. "out[batch, seq, 64] = linear([batch, seq, 64], [64, 64], [64])."
+    StringBuilder sb = new StringBuilder("out").append(bracket(s.out)).append(" = ").append(n.op().irName()).append('(');
+    for (int i = 0; i < s.in.size(); i++) {
+      sb.append(i == 0 ? "" : ", ");
+      if (s.constants.get(i) != null) sb.append(floatLiteral(s.constants.get(i)));
+      else sb.append(bracket(s.in.get(i)));
+    }
+    sb.append(')');
+    if (!n.attrs().isEmpty()) sb.append(' ').append(attrText(n));
+    return sb.append(".\n").toString();
+  }
+
+  private static String attrText(Node n) {
+    List<String> parts = new ArrayList<>();
+    n.attrs().forEach((k, v) -> parts.add(k + " = " + switch (v) {
+      case dev.heed.compiler.ir.Attr.Int i -> Long.toString(i.value());
+      case dev.heed.compiler.ir.Attr.Float f -> Double.toString(f.value());
+      case dev.heed.compiler.ir.Attr.Str st -> st.value();
+      case dev.heed.compiler.ir.Attr.Ints is -> is.values().toString();
+      case dev.heed.compiler.ir.Attr.Dims ds -> ds.dims().toString();
+    }));
+    return "{" + String.join(", ", parts) + "}";
+  }
+
+  private static String bracket(TensorType t) {
+    return t.toString().substring(t.dtype().irName().length());
+  }
+
+  static String floatLiteral(double v) {
+    float f = (float) v;
+    if (Float.isNaN(f)) return "Float.NaN";
+    if (Float.isInfinite(f)) return f > 0 ? "Float.POSITIVE_INFINITY" : "Float.NEGATIVE_INFINITY";
+    return Float.toString(f) + "f";
+  }
+
+  private static String unary(Op op, String x) {
+    return switch (op) {
+      case NEG -> "-" + x;
+      case RELU -> "Math.max(" + x + ", 0f)";
+      case TANH -> "(float) Math.tanh(" + x + ")";
+      case EXP -> "(float) Math.exp(" + x + ")";
+      case SQRT -> "(float) Math.sqrt(" + x + ")";
+      case GELU -> CodeBlock.of("$T.gelu($L)", ACTIVATIONS, x).toString();
+      case GELU_TANH -> CodeBlock.of("$T.geluTanh($L)", ACTIVATIONS, x).toString();
+      case SIGMOID -> CodeBlock.of("$T.sigmoid($L)", ACTIVATIONS, x).toString();
+      default -> throw new IllegalArgumentException(op.toString());
+    };
+  }
+
+  private static String binaryOp(Op op) {
+    return switch (op) {
+      case ADD -> " + ";
+      case SUB -> " - ";
+      case MUL -> " * ";
+      default -> " / ";
+    };
+  }
+
+  /** Elementwise a ∘ b: a flat loop when no operand broadcasts, nested loops otherwise. */
+  private void binary(Node n, Shapes s, List<String> names, CodeBlock.Builder c) {
+    TensorType out = s.out;
+    boolean flat = true;
+    for (int i = 0; i < 2; i++) {
+      boolean isConst = nodes.get(n.operands().get(i)).op() == Op.CONSTANT;
+      if (!isConst && !s.in.get(i).shape().equals(out.shape())) flat = false;
+    }
+    String[] idx = new String[2];
+    if (flat) {
+      for (int i = 0; i < 2; i++) idx[i] = nodes.get(n.operands().get(i)).op() == Op.CONSTANT ? null : "[i]";
+      c.addStatement("int n = $L", size(out.shape()));
+      c.beginControlFlow("for (int i = 0; i < n; i++)");
+      c.addStatement("out[i] = $L$L$L", operand(names, idx, 0), binaryOp(n.op()), operand(names, idx, 1));
+      c.endControlFlow();
+      return;
+    }
+    int r = out.rank();
+    for (int i = 0; i < 2; i++) {
+      if (nodes.get(n.operands().get(i)).op() == Op.CONSTANT) continue;
+      idx[i] = "[" + broadcastIndex(s.in.get(i), out) + "]";
+    }
+    c.addStatement("int o = 0");
+    for (int d = 0; d < r; d++) c.beginControlFlow("for (int i$L = 0; i$L < $L; i$L++)", d, d, dim(out.dim(d)), d);
+    c.addStatement("out[o++] = $L$L$L", operand(names, idx, 0), binaryOp(n.op()), operand(names, idx, 1));
+    for (int d = 0; d < r; d++) c.endControlFlow();
+  }
+
+  private static String operand(List<String> names, String[] idx, int i) {
+    return idx[i] == null ? names.get(i) : names.get(i) + idx[i];
+  }
+
+  /** The flat index into {@code in} for loop counters i0..i(r-1) over {@code out}, broadcasting. */
+  private static String broadcastIndex(TensorType in, TensorType out) {
+    int r = out.rank(), off = r - in.rank();
+    List<String> terms = new ArrayList<>();
+    for (int d = 0; d < in.rank(); d++) {
+      if (in.dim(d).isOne() && !out.dim(d + off).isOne()) continue;
+      List<Dim> inner = in.shape().subList(d + 1, in.rank());
+      String stride = size(inner);
+      terms.add(stride.equals("1") ? "i" + (d + off) : "i" + (d + off) + " * " + stride);
+    }
+    return terms.isEmpty() ? "0" : String.join(" + ", terms);
+  }
+
+  /** Batched matmul: one GEMM per batch index; broadcast batch dims reuse the operand's matrix. */
+  private void matmul(Shapes s, CodeBlock.Builder c) {
+    TensorType a = s.in.get(0), b = s.in.get(1), out = s.out;
+    int r = out.rank();
+    String m = dim(a.dim(a.rank() - 2)), k = dim(a.last()), nn = dim(b.last());
+    c.addStatement("int m = $L, k = $L, n = $L", m, k, nn);
+    if (r == 2) {
+      c.addStatement("$T.matmul(a, 0, b, 0, out, 0, m, k, n)", GEMM);
+      return;
+    }
+    TensorType outBatch = out.withShape(out.shape().subList(0, r - 2));
+    TensorType aBatch = a.withShape(a.shape().subList(0, a.rank() - 2));
+    TensorType bBatch = b.withShape(b.shape().subList(0, b.rank() - 2));
+    c.addStatement("int mat = 0");
+    for (int d = 0; d < r - 2; d++) c.beginControlFlow("for (int i$L = 0; i$L < $L; i$L++)", d, d, dim(out.dim(d)), d);
+    String ai = broadcastIndex(aBatch, outBatch), bi = broadcastIndex(bBatch, outBatch);
+    c.addStatement("$T.matmul(a, $L, b, $L, out, mat * m * n, m, k, n)", GEMM, offset(ai, "m * k"), offset(bi, "k * n"));
+    c.addStatement("mat++");
+    for (int d = 0; d < r - 2; d++) c.endControlFlow();
+  }
+
+  private void transpose(Node n, Shapes s, CodeBlock.Builder c) {
+    TensorType x = s.in.get(0), out = s.out;
+    List<Long> perm = n.intsAttr("perm");
+    int r = out.rank();
+    // out[i0, ..., i(r-1)] = x[j] with x's axis perm[d] indexed by i_d.
+    String[] xIndexOfAxis = new String[r];
+    for (int d = 0; d < r; d++) xIndexOfAxis[perm.get(d).intValue()] = "i" + d;
+    List<String> terms = new ArrayList<>();
+    for (int ax = 0; ax < r; ax++) {
+      String stride = size(x.shape().subList(ax + 1, r));
+      terms.add(stride.equals("1") ? xIndexOfAxis[ax] : xIndexOfAxis[ax] + " * " + stride);
+    }
+    c.addStatement("int o = 0");
+    for (int d = 0; d < r; d++) c.beginControlFlow("for (int i$L = 0; i$L < $L; i$L++)", d, d, dim(out.dim(d)), d);
+    c.addStatement("out[o++] = x[$L]", String.join(" + ", terms));
+    for (int d = 0; d < r; d++) c.endControlFlow();
+  }
+
+  private void concat(Node n, Shapes s, CodeBlock.Builder c) {
+    int ax = (int) n.intAttr("axis");
+    TensorType out = s.out;
+    c.addStatement("int outer = $L, inner = $L", size(out.shape().subList(0, ax)), size(out.shape().subList(ax + 1, out.rank())));
+    c.addStatement("int o = 0");
+    c.beginControlFlow("for (int i = 0; i < outer; i++)");
+    for (int j = 0; j < s.in.size(); j++) {
+      String len = dim(s.in.get(j).dim(ax)) + " * inner";
+      c.addStatement("$T.arraycopy(in$L, i * $L, out, o, $L)", System.class, j, len, len);
+      c.addStatement("o += $L", len);
+    }
+    c.endControlFlow();
+  }
+
+  private void softmax(Node n, Shapes s, CodeBlock.Builder c) {
+    TensorType x = s.in.get(0);
+    int ax = ShapeRules.axis(Op.SOFTMAX, x, n.intAttr("axis"));
+    c.addStatement("int outer = $L, len = $L, inner = $L", size(x.shape().subList(0, ax)), dim(x.dim(ax)),
+        size(x.shape().subList(ax + 1, x.rank())));
+    c.beginControlFlow("for (int o = 0; o < outer; o++)");
+    c.beginControlFlow("for (int in = 0; in < inner; in++)");
+    c.addStatement("int base = o * len * inner + in");
+    c.addStatement("float max = Float.NEGATIVE_INFINITY");
+    c.addStatement("for (int j = 0; j < len; j++) max = Math.max(max, x[base + j * inner])");
+    c.addStatement("float sum = 0f");
+    c.beginControlFlow("for (int j = 0; j < len; j++)");
+    c.addStatement("float e = (float) Math.exp(x[base + j * inner] - max)");
+    c.addStatement("out[base + j * inner] = e");
+    c.addStatement("sum += e");
+    c.endControlFlow();
+    c.addStatement("float scale = 1f / sum");
+    c.addStatement("for (int j = 0; j < len; j++) out[base + j * inner] *= scale");
+    c.endControlFlow();
+    c.endControlFlow();
+  }
+
+  private void norm(Node n, Shapes s, CodeBlock.Builder c) {
+    TensorType x = s.in.get(0);
+    boolean layer = n.op() == Op.LAYER_NORM;
+    c.addStatement("int rows = $L, d = $L", size(x.shape().subList(0, x.rank() - 1)), dim(x.last()));
+    c.addStatement("float eps = $L", floatLiteral(n.floatAttr("eps")));
+    c.beginControlFlow("for (int r = 0; r < rows; r++)");
+    c.addStatement("int base = r * d");
+    if (layer) {
+      c.addStatement("float mean = 0f");
+      c.addStatement("for (int i = 0; i < d; i++) mean += x[base + i]");
+      c.addStatement("mean /= d");
+      c.addStatement("float var = 0f");
+      c.beginControlFlow("for (int i = 0; i < d; i++)");
+      c.addStatement("float dev = x[base + i] - mean");
+      c.addStatement("var += dev * dev");
+      c.endControlFlow();
+      c.addStatement("float inv = 1f / (float) Math.sqrt(var / d + eps)");
+      c.addStatement("for (int i = 0; i < d; i++) out[base + i] = (x[base + i] - mean) * inv * gamma[i] + beta[i]");
+    } else {
+      c.addStatement("float sq = 0f");
+      c.addStatement("for (int i = 0; i < d; i++) sq += x[base + i] * x[base + i]");
+      c.addStatement("float inv = 1f / (float) Math.sqrt(sq / d + eps)");
+      c.addStatement("for (int i = 0; i < d; i++) out[base + i] = x[base + i] * inv * gamma[i]");
+    }
+    c.endControlFlow();
+  }
+}

@@ -1,0 +1,625 @@
+package dev.heed.compiler.lower;
+
+import dev.heed.compiler.ir.Attr;
+import dev.heed.compiler.ir.Dim;
+import dev.heed.compiler.ir.Graph;
+import dev.heed.compiler.ir.Op;
+import dev.heed.compiler.ir.ShapeError;
+import dev.heed.compiler.ir.TensorType;
+import dev.heed.dsl.SpecParser;
+import dev.heed.dsl.ast.Decl;
+import dev.heed.dsl.ast.Expr;
+import dev.heed.dsl.ast.Spec;
+import dev.heed.dsl.ast.Stmt;
+import dev.heed.dsl.ast.TypePattern;
+import dev.heed.dsl.diag.Diagnostic;
+import dev.heed.dsl.diag.Diagnostics;
+import dev.heed.dsl.diag.SourceFile;
+import dev.heed.dsl.diag.Span;
+import dev.heed.dsl.diag.Suggest;
+import dev.heed.runtime.DType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Lowers a parsed spec to IR by evaluating it: constants are computed, layers are
+ * instantiated at each call with the actual argument types (so every shape is checked
+ * where the layer is used), {@code for} loops are unrolled, and each parameter gets its
+ * checkpoint name from the enclosing {@code as "..."} prefixes. Errors are collected per
+ * statement, so one run reports every independent mistake.
+ */
+public final class Lowering {
+  private static final int MAX_CALL_DEPTH = 64;
+
+  /** A located error; caught per statement, recorded, and replaced by a poison value. */
+  static final class LowerError extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final transient Diagnostic diagnostic;
+
+    LowerError(Diagnostic d) {
+      super(d == null ? "(already reported)" : d.message(), null, false, false);
+      this.diagnostic = d;
+    }
+  }
+
+  /** Variables visible at a point: a chain of scopes ending at the global constants. */
+  static final class Scope {
+    final Scope parent;
+    final Map<String, Val> vars = new LinkedHashMap<>();
+
+    Scope(Scope parent) { this.parent = parent; }
+
+    Val lookup(String name) {
+      for (Scope s = this; s != null; s = s.parent) {
+        Val v = s.vars.get(name);
+        if (v != null) return v;
+      }
+      return null;
+    }
+
+    Scope owner(String name) {
+      for (Scope s = this; s != null; s = s.parent) if (s.vars.containsKey(name)) return s;
+      return null;
+    }
+
+    Set<String> allNames() {
+      Set<String> names = new TreeSet<>();
+      for (Scope s = this; s != null; s = s.parent) names.addAll(s.vars.keySet());
+      return names;
+    }
+  }
+
+  /** One active layer instantiation: for parameter prefixes and "called from" notes. */
+  record Frame(String layer, String prefix, Span callSite) {}
+
+  private final Diagnostics diags = new Diagnostics();
+  private final Set<String> reported = new HashSet<>();
+  private final Map<String, Decl.Layer> layers = new LinkedHashMap<>();
+  private final Scope globals = new Scope(null);
+  private final GraphBuilder graph = new GraphBuilder();
+  private final Map<String, Span> paramNames = new HashMap<>();
+  private final Map<String, Span> inputNames = new HashMap<>();
+  private final List<Frame> frames = new ArrayList<>();
+  private final Builtins builtins;
+
+  private Lowering() {
+    this.builtins = new Builtins(this);
+  }
+
+  /** The spec's model as IR, or a HeedException with every error found. */
+  public static Graph lower(Spec spec) {
+    return new Lowering().run(spec);
+  }
+
+  private static Spec preludeSpec;
+
+  /** The name spec locations use for the prelude. */
+  public static final String PRELUDE_NAME = "heed/prelude.heed";
+
+  /** The prelude's text, for quoting its lines in generated code. */
+  public static SourceFile preludeFile() { return prelude().file(); }
+
+  /** heed's standard layers ({@code prelude.heed}), parsed once. */
+  static synchronized Spec prelude() {
+    if (preludeSpec == null) {
+      try (InputStream in = Lowering.class.getResourceAsStream("/dev/heed/compiler/prelude.heed")) {
+        if (in == null) throw new IllegalStateException("prelude.heed missing from the heed compiler jar");
+        preludeSpec = SpecParser.parse(new SourceFile(PRELUDE_NAME, new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return preludeSpec;
+  }
+
+  /** Names of heed's standard layers, for documentation and tests. */
+  public static List<String> preludeLayers() {
+    return prelude().decls().stream().filter(d -> d instanceof Decl.Layer).map(Decl::name).toList();
+  }
+
+  private Graph run(Spec spec) {
+    for (Decl d : prelude().decls()) if (d instanceof Decl.Layer l) layers.put(l.name(), l);
+    Map<String, Span> userDecls = new HashMap<>();
+    Decl.Model model = null;
+    for (Decl d : spec.decls()) {
+      Span first = userDecls.putIfAbsent(d.name(), d.span());
+      if (first != null) {
+        report(Diagnostic.error(d.span(), "'" + d.name() + "' is already declared",
+            new Diagnostic.Note(first, "first declared here")));
+        continue;
+      }
+      switch (d) {
+        case Decl.Const c -> guarded(() -> {
+          globals.vars.put(c.name(), constValue(eval(c.value(), globals), c));
+        }, () -> globals.vars.put(c.name(), new Val.ErrorV(c.span())));
+        case Decl.Layer l -> layers.put(l.name(), l);
+        case Decl.Model m -> {
+          if (model != null) {
+            report(Diagnostic.error(m.span(), "a spec declares one model; '" + model.name() + "' came first",
+                new Diagnostic.Note(model.span(), "first model declared here")));
+          } else {
+            model = m;
+          }
+        }
+      }
+    }
+    if (model == null) {
+      Span at = new Span(spec.file(), 1, 1, 1);
+      report(Diagnostic.error(at, "the spec declares no model (add `model Name { input ...; output ... = ...; }`)"));
+      diags.throwIfErrors();
+    }
+    List<Map.Entry<String, Val.TensorV>> outputs = new ArrayList<>();
+    Scope scope = new Scope(globals);
+    Map<String, Span> outputSpans = new HashMap<>();
+    runBlock(model.body(), scope, BlockKind.MODEL, outputs, outputSpans);
+    if (outputs.isEmpty() && !diags.hasErrors()) {
+      report(Diagnostic.error(model.span(), "model '" + model.name() + "' has no outputs (add `output name = expr;`)"));
+    }
+    diags.throwIfErrors();
+    return graph.build(model.name(), outputs);
+  }
+
+  private static Val constValue(Val v, Decl.Const c) {
+    if (v instanceof Val.NumV || v instanceof Val.StrV || v instanceof Val.ErrorV) return v;
+    throw new LowerError(Diagnostic.error(c.value().span(),
+        "constant '" + c.name() + "' must be a number or string, not " + Val.describe(v)));
+  }
+
+  // ---- statements ----------------------------------------------------------------------
+
+  enum BlockKind { MODEL, LAYER }
+
+  /** Runs statements; returns the value of a {@code return}, or null when the block falls through. */
+  private Val runBlock(List<Stmt> body, Scope scope, BlockKind kind, List<Map.Entry<String, Val.TensorV>> outputs,
+      Map<String, Span> outputSpans) {
+    for (Stmt s : body) {
+      Val[] result = new Val[1];
+      guarded(() -> result[0] = runStmt(s, scope, kind, outputs, outputSpans), () -> bindPoison(s, scope));
+      if (result[0] != null) return result[0];
+    }
+    return null;
+  }
+
+  private void bindPoison(Stmt s, Scope scope) {
+    switch (s) {
+      case Stmt.Let l -> scope.vars.put(l.name(), new Val.ErrorV(l.span()));
+      case Stmt.Input i -> scope.vars.put(i.name(), new Val.ErrorV(i.span()));
+      case Stmt.Param p -> scope.vars.put(p.name(), new Val.ErrorV(p.span()));
+      case Stmt.Assign a -> {
+        Scope owner = scope.owner(a.name());
+        if (owner != null && owner != globals) owner.vars.put(a.name(), new Val.ErrorV(a.span()));
+      }
+      default -> {}
+    }
+  }
+
+  private Val runStmt(Stmt s, Scope scope, BlockKind kind, List<Map.Entry<String, Val.TensorV>> outputs,
+      Map<String, Span> outputSpans) {
+    switch (s) {
+      case Stmt.Input in -> {
+        if (kind != BlockKind.MODEL) throw error(in.span(), "'input' declares a model input; layers take arguments instead");
+        checkFresh(in.name(), in.span(), scope);
+        Span prev = inputNames.putIfAbsent(in.name(), in.span());
+        if (prev != null) throw error(in.span(), "input '" + in.name() + "' is declared twice", note(prev, "first declared here"));
+        TensorType type = inputType(in);
+        for (Dim d : type.shape()) {
+          if (d instanceof Dim.Sym sym && scope.lookup(sym.name()) == null) scope.vars.put(sym.name(), new Val.DimV(d, in.span()));
+        }
+        scope.vars.put(in.name(), graph.declare(Op.INPUT, in.name(), Map.of("name", new Attr.Str(in.name())), type, in.span()));
+      }
+      case Stmt.Param p -> {
+        checkFresh(p.name(), p.span(), scope);
+        List<Dim> shape = new ArrayList<>();
+        for (Expr e : p.shape()) shape.add(Dim.of(positiveInt(eval(e, scope), e, "parameter dimension")));
+        String local = p.checkpointName().orElse(p.name());
+        String prefix = frames.isEmpty() ? "" : frames.get(frames.size() - 1).prefix();
+        String full = prefix.isEmpty() ? local : prefix + "." + local;
+        Span prev = paramNames.putIfAbsent(full, p.span());
+        if (prev != null) {
+          throw error(p.span(), "parameter '" + full + "' is declared twice; give each layer call its own `as \"name\"`",
+              note(prev, "first declared here"));
+        }
+        Map<String, Attr> attrs = new LinkedHashMap<>();
+        attrs.put("name", new Attr.Str(full));
+        attrs.put("init", new Attr.Str(p.init().orElse("uniform")));
+        scope.vars.put(p.name(), graph.declare(Op.PARAM, full, attrs, new TensorType(DType.F32, shape), p.span()));
+      }
+      case Stmt.Let l -> {
+        checkFresh(l.name(), l.span(), scope);
+        Val v = eval(l.value(), scope);
+        nameValue(v, l.name());
+        scope.vars.put(l.name(), v);
+      }
+      case Stmt.Assign a -> {
+        Scope owner = scope.owner(a.name());
+        if (owner == null) throw unknownName(a.name(), a.span(), scope, "assign to");
+        if (owner == globals) throw error(a.span(), "'" + a.name() + "' is a constant and cannot be reassigned");
+        Val v = eval(a.value(), scope);
+        nameValue(v, a.name());
+        owner.vars.put(a.name(), v);
+      }
+      case Stmt.For f -> {
+        long from = intValue(eval(f.from(), scope), f.from(), "loop bound");
+        long to = intValue(eval(f.to(), scope), f.to(), "loop bound");
+        if (to - from > 10_000) throw error(f.span(), "loop runs " + (to - from) + " times; at most 10000 unrolled iterations");
+        for (long i = from; i < to; i++) {
+          Scope body = new Scope(scope);
+          body.vars.put(f.var(), new Val.NumV(i, true, f.span()));
+          Val r = runBlock(f.body(), body, kind, outputs, outputSpans);
+          if (r != null) return r;
+        }
+      }
+      case Stmt.Return r -> {
+        if (kind != BlockKind.LAYER) throw error(r.span(), "'return' ends a layer; a model names its results with 'output'");
+        return eval(r.value(), scope);
+      }
+      case Stmt.Output o -> {
+        if (kind != BlockKind.MODEL) throw error(o.span(), "'output' belongs in the model; a layer ends with 'return'");
+        Span prev = outputSpans.putIfAbsent(o.name(), o.span());
+        if (prev != null) throw error(o.span(), "output '" + o.name() + "' is declared twice", note(prev, "first declared here"));
+        Val v = eval(o.value(), scope);
+        if (v instanceof Val.ErrorV) return null;
+        if (!(v instanceof Val.TensorV t)) throw error(o.value().span(), "an output must be a tensor, not " + Val.describe(v));
+        nameValue(t, o.name());
+        outputs.add(new AbstractMap.SimpleEntry<>(o.name(), t));
+      }
+    }
+    return null;
+  }
+
+  private void nameValue(Val v, String var) {
+    if (v instanceof Val.TensorV t) {
+      String prefix = frames.isEmpty() ? "" : frames.get(frames.size() - 1).prefix();
+      graph.nameIfAnonymous(t, prefix.isEmpty() ? var : prefix + "." + var);
+    }
+  }
+
+  private void checkFresh(String name, Span span, Scope scope) {
+    if (scope.vars.containsKey(name)) {
+      Val prev = scope.vars.get(name);
+      throw error(span, "'" + name + "' is already defined in this block; assign with `" + name + " = ...` to rebind it",
+          note(prev.origin(), "defined here"));
+    }
+  }
+
+  private TensorType inputType(Stmt.Input in) {
+    TypePattern t = in.type();
+    DType dtype = t.dtype().map(DType::fromIrName).orElse(DType.F32);
+    List<Dim> dims = new ArrayList<>();
+    for (TypePattern.DimPattern dp : t.dims()) {
+      if (dp instanceof TypePattern.DimPattern.Rest r) throw error(r.span(), "a model input needs every dimension; '...' is for layer arguments");
+      Expr e = ((TypePattern.DimPattern.Of) dp).expr();
+      if (e instanceof Expr.Name n && globals.lookup(n.name()) == null) {
+        dims.add(Dim.sym(n.name()));
+      } else {
+        dims.add(Dim.of(positiveInt(eval(e, globals), e, "input dimension")));
+      }
+    }
+    return new TensorType(dtype, dims);
+  }
+
+  // ---- expressions -------------------------------------------------------------------
+
+  Val eval(Expr e, Scope scope) {
+    return switch (e) {
+      case Expr.Num n -> new Val.NumV(n.value(), n.isInteger(), n.span());
+      case Expr.Str s -> new Val.StrV(s.value(), s.span());
+      case Expr.None n -> new Val.NoneV(n.span());
+      case Expr.Name n -> {
+        Val v = scope.lookup(n.name());
+        if (v == null) throw unknownName(n.name(), n.span(), scope, "use");
+        yield v;
+      }
+      case Expr.Neg n -> {
+        Val v = eval(n.operand(), scope);
+        yield switch (v) {
+          case Val.NumV num -> new Val.NumV(-num.value(), num.isInt(), n.span());
+          case Val.TensorV t -> builtins.apply(Op.NEG, List.of(t), Map.of(), n.span());
+          case Val.ErrorV err -> err;
+          default -> throw error(n.span(), "cannot negate " + Val.describe(v));
+        };
+      }
+      case Expr.Binary b -> binary(b, eval(b.left(), scope), eval(b.right(), scope));
+      case Expr.ListOf l -> {
+        List<Val> items = new ArrayList<>();
+        for (Expr item : l.items()) items.add(eval(item, scope));
+        yield new Val.ListV(items, l.span());
+      }
+      case Expr.Call c -> call(c, scope);
+    };
+  }
+
+  private Val binary(Expr.Binary b, Val l, Val r) {
+    if (l instanceof Val.ErrorV) return l;
+    if (r instanceof Val.ErrorV) return r;
+    if (l instanceof Val.NumV x && r instanceof Val.NumV y && b.op() != '@') {
+      return switch (b.op()) {
+        case '+' -> new Val.NumV(x.value() + y.value(), x.isInt() && y.isInt(), b.span());
+        case '-' -> new Val.NumV(x.value() - y.value(), x.isInt() && y.isInt(), b.span());
+        case '*' -> new Val.NumV(x.value() * y.value(), x.isInt() && y.isInt(), b.span());
+        default -> {
+          if (y.value() == 0) throw error(b.span(), "division by zero");
+          double q = x.value() / y.value();
+          yield new Val.NumV(q, x.isInt() && y.isInt() && q == Math.rint(q), b.span());
+        }
+      };
+    }
+    if (b.op() == '@') {
+      return builtins.apply(Op.MATMUL, List.of(tensorOperand(l, b, "left"), tensorOperand(r, b, "right")), Map.of(), b.span());
+    }
+    Op op = switch (b.op()) {
+      case '+' -> Op.ADD;
+      case '-' -> Op.SUB;
+      case '*' -> Op.MUL;
+      default -> Op.DIV;
+    };
+    return builtins.apply(op, List.of(tensorOrConstant(l, b, "left"), tensorOrConstant(r, b, "right")), Map.of(), b.span());
+  }
+
+  private Val.TensorV tensorOperand(Val v, Expr.Binary b, String side) {
+    if (v instanceof Val.TensorV t) return t;
+    throw error(b.span(), "the " + side + " operand of '" + b.op() + "' must be a tensor, not " + Val.describe(v));
+  }
+
+  private Val.TensorV tensorOrConstant(Val v, Expr.Binary b, String side) {
+    if (v instanceof Val.TensorV t) return t;
+    if (v instanceof Val.NumV n) return constant(n.value(), n.origin());
+    throw error(b.span(), "the " + side + " operand of '" + b.op() + "' must be a tensor or a number, not " + Val.describe(v));
+  }
+
+  Val.TensorV constant(double value, Span span) {
+    return graph.add(Op.CONSTANT, List.of(), Map.of("value", new Attr.Float(value)), span);
+  }
+
+  Val.TensorV node(Op op, List<Val.TensorV> operands, Map<String, Attr> attrs, Span span) {
+    return graph.add(op, operands, attrs, span);
+  }
+
+  private Val call(Expr.Call c, Scope scope) {
+    Decl.Layer layer = layers.get(c.callee());
+    if (layer == null && builtins.has(c.callee())) {
+      if (c.scope().isPresent()) {
+        throw error(c.scope().get().span(), "'as' names the parameters of a layer call; '" + c.callee()
+            + "' is a built-in function with none");
+      }
+      return builtins.call(c, scope);
+    }
+    if (layer == null) {
+      Set<String> callable = new TreeSet<>(layers.keySet());
+      callable.addAll(builtins.names());
+      throw error(c.span(), "unknown function '" + c.callee() + "'" + Suggest.didYouMean(c.callee(), callable));
+    }
+    if (frames.size() >= MAX_CALL_DEPTH) throw error(c.span(), "layer calls nest more than " + MAX_CALL_DEPTH + " deep; is '" + c.callee() + "' recursive?");
+    List<String> formals = layer.args().stream().map(Decl.ArgDecl::name).toList();
+    Map<String, Expr> bound = bindArgs(c, "layer '" + layer.name() + "'", formals);
+    // Arguments are evaluated in the caller's scope, before entering the layer.
+    Scope inner = new Scope(globals);
+    Map<String, Val> actuals = new LinkedHashMap<>();
+    for (Decl.ArgDecl a : layer.args()) {
+      Expr given = bound.get(a.name());
+      Val v;
+      if (given != null) v = eval(given, scope);
+      else if (a.defaultValue().isPresent()) v = eval(a.defaultValue().get(), globals);
+      else throw error(c.span(), "missing argument '" + a.name() + "' in call to layer '" + layer.name() + "'" + signature(layer));
+      if (v instanceof Val.ErrorV) return v;
+      actuals.put(a.name(), v);
+    }
+    String prefix = frames.isEmpty() ? "" : frames.get(frames.size() - 1).prefix();
+    if (c.scope().isPresent()) {
+      String s = interpolate(c.scope().get(), scope);
+      prefix = prefix.isEmpty() ? s : prefix + "." + s;
+    }
+    frames.add(new Frame(layer.name(), prefix, c.span()));
+    try {
+      for (Decl.ArgDecl a : layer.args()) {
+        Val v = actuals.get(a.name());
+        inner.vars.put(a.name(), v);
+        if (a.type().isPresent()) matchPattern(a, a.type().get(), v, inner, layer, c);
+      }
+      Val result = runBlock(layer.body(), inner, BlockKind.LAYER, null, null);
+      if (result == null) {
+        throw error(layer.span(), "layer '" + layer.name() + "' ends without `return`");
+      }
+      return result;
+    } finally {
+      frames.remove(frames.size() - 1);
+    }
+  }
+
+  private static String signature(Decl.Layer layer) {
+    return " (" + String.join(", ", layer.args().stream().map(Decl.ArgDecl::name).toList()) + ")";
+  }
+
+  /** Matches actual arguments to formal names: positional first, then by name; checks arity. */
+  Map<String, Expr> bindArgs(Expr.Call c, String what, List<String> formals) {
+    Map<String, Expr> bound = new LinkedHashMap<>();
+    int positional = 0;
+    boolean sawNamed = false;
+    for (Expr.Arg a : c.args()) {
+      if (a.name().isEmpty()) {
+        if (sawNamed) throw error(a.span(), "a positional argument cannot follow named arguments");
+        if (positional >= formals.size()) {
+          throw error(a.span(), "too many arguments to " + what + ": it takes " + formals.size() + " ("
+              + String.join(", ", formals) + "), got " + c.args().size());
+        }
+        bound.put(formals.get(positional++), a.value());
+      } else {
+        sawNamed = true;
+        String n = a.name().get();
+        if (!formals.contains(n)) {
+          throw error(a.span(), what + " has no argument '" + n + "'" + Suggest.didYouMean(n, formals)
+              + " (it takes " + String.join(", ", formals) + ")");
+        }
+        if (bound.containsKey(n)) throw error(a.span(), "argument '" + n + "' is given twice");
+        bound.put(n, a.value());
+      }
+    }
+    return bound;
+  }
+
+  /** Checks a layer argument against its declared type and binds dimension names. */
+  private void matchPattern(Decl.ArgDecl formal, TypePattern pattern, Val v, Scope inner, Decl.Layer layer, Expr.Call c) {
+    if (!(v instanceof Val.TensorV t)) {
+      throw error(c.span(), "argument '" + formal.name() + "' of layer '" + layer.name() + "' must be a tensor, not "
+          + Val.describe(v), note(formal.span(), "declared here"));
+    }
+    if (pattern.dtype().isPresent() && !pattern.dtype().get().equals(t.type().dtype().irName())) {
+      throw argMismatch(formal, pattern, t, layer, c, "element type " + t.type().dtype().irName());
+    }
+    List<TypePattern.DimPattern> dims = pattern.dims();
+    boolean rest = !dims.isEmpty() && dims.get(0) instanceof TypePattern.DimPattern.Rest;
+    int fixed = rest ? dims.size() - 1 : dims.size();
+    if (rest ? t.type().rank() < fixed : t.type().rank() != fixed) {
+      throw argMismatch(formal, pattern, t, layer, c, "rank " + t.type().rank());
+    }
+    int offset = t.type().rank() - fixed;
+    for (int i = 0; i < fixed; i++) {
+      TypePattern.DimPattern dp = dims.get(rest ? i + 1 : i);
+      if (dp instanceof TypePattern.DimPattern.Rest r) throw error(r.span(), "'...' may only come first in a type");
+      Expr e = ((TypePattern.DimPattern.Of) dp).expr();
+      Dim actual = t.type().dim(offset + i);
+      if (e instanceof Expr.Name n && inner.lookup(n.name()) == null) {
+        inner.vars.put(n.name(), actual.isKnown() ? new Val.NumV(actual.size(), true, n.span()) : new Val.DimV(actual, n.span()));
+        continue;
+      }
+      Val want = eval(e, inner);
+      boolean ok = switch (want) {
+        case Val.NumV num -> actual.isKnown() && num.isInt() && actual.size() == num.asLong();
+        case Val.DimV d -> d.dim().equals(actual);
+        default -> false;
+      };
+      if (!ok) throw argMismatch(formal, pattern, t, layer, c, "dimension " + actual + " where " + Val.describe(want) + " is required");
+    }
+  }
+
+  private LowerError argMismatch(Decl.ArgDecl formal, TypePattern p, Val.TensorV t, Decl.Layer layer, Expr.Call c, String what) {
+    return error(c.span(), "argument '" + formal.name() + "' of layer '" + layer.name() + "' has type " + t.type()
+        + " (" + what + "), which does not match " + patternText(p),
+        note(p.span(), "'" + formal.name() + "' is declared here"), note(t.origin(), "the argument comes from here"));
+  }
+
+  private static String patternText(TypePattern p) {
+    List<String> ds = new ArrayList<>();
+    for (TypePattern.DimPattern d : p.dims()) {
+      ds.add(d instanceof TypePattern.DimPattern.Of o ? exprText(o.expr()) : "...");
+    }
+    return p.dtype().orElse("") + "[" + String.join(", ", ds) + "]";
+  }
+
+  private static String exprText(Expr e) {
+    return switch (e) {
+      case Expr.Name n -> n.name();
+      case Expr.Num n -> n.text();
+      case Expr.Binary b -> exprText(b.left()) + " " + b.op() + " " + exprText(b.right());
+      default -> "…";
+    };
+  }
+
+  /** Replaces {@code {name}} in a scope string by the integer or string value of {@code name}. */
+  String interpolate(Expr.Str s, Scope scope) {
+    StringBuilder out = new StringBuilder();
+    String text = s.value();
+    for (int i = 0; i < text.length(); i++) {
+      char ch = text.charAt(i);
+      if (ch != '{') {
+        out.append(ch);
+        continue;
+      }
+      int end = text.indexOf('}', i);
+      if (end < 0) throw error(s.span(), "unclosed '{' in name \"" + text + "\"");
+      String name = text.substring(i + 1, end).strip();
+      Val v = scope.lookup(name);
+      if (v == null) throw unknownName(name, s.span(), scope, "interpolate");
+      switch (v) {
+        case Val.NumV n when n.isInt() -> out.append(n.asLong());
+        case Val.StrV str -> out.append(str.value());
+        default -> throw error(s.span(), "'{" + name + "}' in a name must be an integer or string, not " + Val.describe(v));
+      }
+      i = end;
+    }
+    String result = out.toString();
+    if (result.isEmpty()) throw error(s.span(), "a parameter prefix cannot be empty");
+    return result;
+  }
+
+  // ---- helpers shared with Builtins ---------------------------------------------------
+
+  long intValue(Val v, Expr where, String what) {
+    if (v instanceof Val.NumV n && n.isInt()) return n.asLong();
+    if (v instanceof Val.ErrorV) throw new LowerError(null);
+    if (v instanceof Val.DimV d) {
+      throw error(where.span(), what + " must be known at compile time, but '" + d.dim() + "' is bound per call");
+    }
+    throw error(where.span(), what + " must be an integer, not " + Val.describe(v));
+  }
+
+  long positiveInt(Val v, Expr where, String what) {
+    long n = intValue(v, where, what);
+    if (n <= 0) throw error(where.span(), what + " must be positive, got " + n);
+    if (n > Integer.MAX_VALUE) throw error(where.span(), what + " " + n + " exceeds the limit of " + Integer.MAX_VALUE);
+    return n;
+  }
+
+  LowerError unknownName(String name, Span span, Scope scope, String verb) {
+    Set<String> names = scope.allNames();
+    String hint = Suggest.didYouMean(name, names);
+    if (hint.isEmpty() && (layers.containsKey(name) || builtins.has(name))) hint = "; '" + name + "' is a function: call it with (...)";
+    return error(span, "cannot " + verb + " '" + name + "': no such name in scope" + hint);
+  }
+
+  static Diagnostic.Note note(Span span, String message) {
+    return new Diagnostic.Note(span, message);
+  }
+
+  LowerError error(Span span, String message, Diagnostic.Note... notes) {
+    List<Diagnostic.Note> all = new ArrayList<>(List.of(notes));
+    if (!frames.isEmpty()) {
+      Frame f = frames.get(frames.size() - 1);
+      all.add(new Diagnostic.Note(f.callSite(), "in layer '" + f.layer() + "' called from here"));
+    }
+    return new LowerError(new Diagnostic(Diagnostic.Severity.ERROR, span, message, all));
+  }
+
+  /** A shape error from the typing rules, located at {@code span}, with a note per operand. */
+  LowerError shapeError(ShapeError e, Span span, List<Val.TensorV> operands) {
+    List<Diagnostic.Note> notes = new ArrayList<>();
+    Set<Span> seen = new HashSet<>();
+    for (Val.TensorV t : operands) {
+      if (t.origin() != null && seen.add(t.origin()) && !t.origin().equals(span)) {
+        notes.add(note(t.origin(), t.type() + " comes from here"));
+      }
+    }
+    return error(span, e.getMessage(), notes.toArray(Diagnostic.Note[]::new));
+  }
+
+  private void report(Diagnostic d) {
+    if (d == null) return;
+    if (reported.add(d.span().where() + "\u0000" + d.message())) diags.add(d);
+  }
+
+  private void guarded(Runnable body, Runnable onError) {
+    try {
+      body.run();
+    } catch (LowerError e) {
+      report(e.diagnostic);
+      onError.run();
+    }
+  }
+
+  /** The enclosing layer prefix, for tests and messages. */
+  Optional<Frame> currentFrame() {
+    return frames.isEmpty() ? Optional.empty() : Optional.of(frames.get(frames.size() - 1));
+  }
+}

@@ -1,0 +1,45 @@
+package dev.heed.compiler.lower;
+
+import dev.heed.compiler.ir.Dim;
+import dev.heed.compiler.ir.TensorType;
+import dev.heed.dsl.diag.Span;
+import java.util.List;
+
+/**
+ * A value while a spec is being lowered: a tensor (an IR node), a compile-time number,
+ * a string, a symbolic dimension, a list, {@code none}, or the poison value left by an
+ * error that was already reported (so one mistake gives one diagnostic).
+ */
+sealed interface Val {
+  /** Where this value was made, for "comes from here" notes. */
+  Span origin();
+
+  record TensorV(String node, TensorType type, Span origin) implements Val {}
+
+  record NumV(double value, boolean isInt, Span origin) implements Val {
+    long asLong() { return (long) value; }
+  }
+
+  record StrV(String value, Span origin) implements Val {}
+
+  /** A dimension bound per call ({@code batch}, {@code seq}). */
+  record DimV(Dim dim, Span origin) implements Val {}
+
+  record ListV(List<Val> items, Span origin) implements Val {}
+
+  record NoneV(Span origin) implements Val {}
+
+  record ErrorV(Span origin) implements Val {}
+
+  static String describe(Val v) {
+    return switch (v) {
+      case TensorV t -> "a tensor " + t.type();
+      case NumV n -> n.isInt() ? "the integer " + (long) n.value() : "the number " + n.value();
+      case StrV s -> "the string \"" + s.value() + "\"";
+      case DimV d -> "the dimension " + d.dim();
+      case ListV l -> "a list";
+      case NoneV n -> "none";
+      case ErrorV e -> "an erroneous value";
+    };
+  }
+}

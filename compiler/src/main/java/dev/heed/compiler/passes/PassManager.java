@@ -1,0 +1,139 @@
+package dev.heed.compiler.passes;
+
+import dev.heed.compiler.ir.Graph;
+import dev.heed.compiler.ir.IrPrinter;
+import dev.heed.compiler.ir.Verifier;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Runs a list of passes in order, with optional checks and IR dumps:
+ * <ul>
+ *   <li>{@link #verifyEachPass}: run the {@link Verifier} after every pass; a problem throws
+ *       {@link dev.heed.compiler.ir.IrVerifyException} naming the pass;
+ *   <li>{@link #printIrAfter}: after the named pass (or {@code "all"} passes) send
+ *       {@code // ----- IR after <pass> -----} and the IR text to a consumer;
+ *   <li>{@link #dumpIrDir}: write {@code 00_input.ir}, {@code 01_<pass>.ir}, ... into a folder,
+ *       each file written atomically.
+ * </ul>
+ */
+public final class PassManager {
+  /** One pass's run: its name and what it counted. */
+  public record PassRun(String pass, PassStats stats) {}
+
+  /** The final graph and each pass's statistics, in order. */
+  public record Result(Graph graph, List<PassRun> runs) {}
+
+  private final List<Pass> passes;
+  private boolean verifyEachPass;
+  private String printIrAfter;
+  private Consumer<String> irSink;
+  private Path dumpIrDir;
+
+  public PassManager(List<Pass> passes) {
+    this.passes = List.copyOf(passes);
+  }
+
+  /** infer-shapes, constant-fold, cse, dce. */
+  public static PassManager standard() { return new PassManager(standardPasses()); }
+
+  /** A fresh list of the standard passes, in order: infer-shapes, constant-fold, cse, dce. */
+  public static List<Pass> standardPasses() {
+    return List.of(new InferShapes(), new ConstantFolding(), new CommonSubexpressionElimination(), new DeadCodeElimination());
+  }
+
+  /** Every pass heed knows, by name (for tools that pick passes by name). */
+  public static Pass byName(String name) {
+    for (Pass p : standardPasses()) if (p.name().equals(name)) return p;
+    throw new IllegalArgumentException("unknown pass '" + name + "'; the passes are "
+        + String.join(", ", standardPasses().stream().map(Pass::name).toList()));
+  }
+
+  public List<Pass> passes() { return passes; }
+
+  /** Whether to run the verifier after each pass. */
+  public PassManager verifyEachPass(boolean verify) {
+    this.verifyEachPass = verify;
+    return this;
+  }
+
+  /**
+   * Print the IR after the pass called {@code pass}, or after every pass for {@code "all"};
+   * null turns printing off.
+   *
+   * @throws IllegalArgumentException if no pass in this manager has that name
+   */
+  public PassManager printIrAfter(String pass, Consumer<String> sink) {
+    if (pass != null) {
+      Set<String> names = new LinkedHashSet<>();
+      for (Pass p : passes) names.add(p.name());
+      if (!pass.equals("all") && !names.contains(pass)) {
+        throw new IllegalArgumentException("--print-ir-after: unknown pass '" + pass + "'; expected one of "
+            + String.join(", ", names) + " or all");
+      }
+      Objects.requireNonNull(sink, "sink");
+    }
+    this.printIrAfter = pass;
+    this.irSink = sink;
+    return this;
+  }
+
+  /** Write the IR before the first pass and after each one into {@code dir} (created if missing); null turns it off. */
+  public PassManager dumpIrDir(Path dir) {
+    this.dumpIrDir = dir;
+    return this;
+  }
+
+  /** Runs every pass on {@code g}; returns the final graph. */
+  public Graph run(Graph g) { return runWithStats(g).graph(); }
+
+  /** Runs every pass on {@code g}; returns the final graph and what each pass counted. */
+  public Result runWithStats(Graph g) {
+    List<PassRun> runs = new ArrayList<>();
+    dump(0, "input", g);
+    for (int i = 0; i < passes.size(); i++) {
+      Pass p = passes.get(i);
+      PassStats stats = new PassStats();
+      g = p.run(g, stats);
+      runs.add(new PassRun(p.name(), stats));
+      if (verifyEachPass) Verifier.verifyOrThrow(g, "after pass '" + p.name() + "'");
+      if (printIrAfter != null && (printIrAfter.equals("all") || printIrAfter.equals(p.name()))) {
+        irSink.accept("// ----- IR after " + p.name() + " -----\n" + IrPrinter.print(g));
+      }
+      dump(i + 1, p.name(), g);
+    }
+    return new Result(g, runs);
+  }
+
+  private void dump(int index, String label, Graph g) {
+    if (dumpIrDir == null) return;
+    Path target = dumpIrDir.resolve(String.format("%02d_%s.ir", index, label));
+    try {
+      Files.createDirectories(dumpIrDir);
+      Path tmp = Files.createTempFile(dumpIrDir, "." + target.getFileName(), ".tmp");
+      try {
+        Files.writeString(tmp, IrPrinter.print(g), StandardCharsets.UTF_8);
+        try {
+          Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+          Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + target, e);
+    }
+  }
+}

@@ -1,0 +1,165 @@
+package dev.heed.compiler.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.heed.compiler.jar.ModelJar;
+import dev.heed.runtime.Tensor;
+import dev.heed.runtime.io.Npy;
+import dev.heed.runtime.io.RandomWeights;
+import dev.heed.runtime.io.SafetensorsWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code heed run} on a hand-written model jar. */
+class RunCommandTest {
+  @TempDir Path dir;
+  Path jar;
+  Path x;
+  float[] xs;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    jar = TestModels.tinyJar(dir.resolve("tiny.jar"), false, Map.of());
+    xs = new float[2 * 3 * 8];
+    for (int i = 0; i < xs.length; i++) xs[i] = (i % 7) - 3;
+    x = dir.resolve("x.npy");
+    Npy.write(x, Tensor.ofFloats(xs, 2, 3, 8));
+  }
+
+  @Test
+  void runsWithRandomWeightsAndWritesOutputs() {
+    Path out = dir.resolve("out");
+    Cli r = Cli.run("run", jar.toString(), "--random-weights", "7", "--input", "x=" + x, "--output", out.toString());
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().startsWith("y: f32[2, 3, 8]  ["), r.out());
+    assertTrue(r.out().contains("forward: "), r.out());
+    Tensor y = Npy.read(out.resolve("y.npy"));
+    assertArrayEquals(new int[] {2, 3, 8}, y.shape());
+    float[] w = new RandomWeights(7).get("w", new int[] {8, 8}, "uniform");
+    assertArrayEquals(TestModels.tiny(xs, w), y.floats());
+  }
+
+  @Test
+  void runsWithWeightsFileAndEmbeddedWeights() throws IOException {
+    float[] w = new float[64];
+    for (int i = 0; i < 64; i++) w[i] = (i % 5) * 0.25f - 0.5f;
+    Path weights = dir.resolve("w.safetensors");
+    SafetensorsWriter.write(weights, Map.of("w", Tensor.ofFloats(w, 8, 8)));
+    float[] expected = TestModels.tiny(xs, w);
+
+    Cli r = Cli.run("run", jar.toString(), "--weights", weights.toString(), "--input", "x=" + x,
+        "--output", dir.resolve("a").toString());
+    assertEquals(0, r.code(), r.toString());
+    assertArrayEquals(expected, Npy.read(dir.resolve("a/y.npy")).floats());
+
+    Path embedded = TestModels.tinyJar(dir.resolve("embedded.jar"), false, Map.of(ModelJar.EMBEDDED_WEIGHTS, weights));
+    r = Cli.run("run", embedded.toString(), "--input", "x=" + x, "--output", dir.resolve("b").toString());
+    assertEquals(0, r.code(), r.toString());
+    assertEquals("", r.err());
+    assertArrayEquals(expected, Npy.read(dir.resolve("b/y.npy")).floats());
+  }
+
+  @Test
+  void noWeightsMeansRandomSeedZeroWithANote() {
+    Cli r = Cli.run("run", jar.toString(), "--input", "x=" + x);
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.err().contains("random weights (seed 0)"), r.toString());
+  }
+
+  @Test
+  void missingInputFileIsOneLine() {
+    Path out = dir.resolve("out");
+    Cli r = Cli.run("run", jar.toString(), "--random-weights", "1", "--input", "x=" + dir.resolve("missing.npy"),
+        "--output", out.toString());
+    assertEquals(1, r.code(), r.toString());
+    assertEquals(1, r.errLines().length, r.toString());
+    assertTrue(r.err().startsWith("heed: error: ") && r.err().contains("missing.npy"), r.toString());
+    assertFalse(r.err().contains("Exception"), r.toString());
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
+  void badNpyIsOneLine() throws IOException {
+    Path bad = Files.writeString(dir.resolve("bad.npy"), "not numpy");
+    Cli r = Cli.run("run", jar.toString(), "--random-weights", "1", "--input", "x=" + bad);
+    assertEquals(1, r.code(), r.toString());
+    assertEquals(1, r.errLines().length, r.toString());
+    assertTrue(r.err().startsWith("heed: error: ") && r.err().contains("bad.npy"), r.toString());
+  }
+
+  @Test
+  void wrongShapeIsOneLine() {
+    Path x2 = dir.resolve("x2.npy");
+    Npy.write(x2, Tensor.ofFloats(new float[12], 2, 6));
+    Cli r = Cli.run("run", jar.toString(), "--random-weights", "1", "--input", "x=" + x2);
+    assertEquals(1, r.code(), r.toString());
+    assertEquals(1, r.errLines().length, r.toString());
+    assertTrue(r.err().contains("f32[2, 6]"), r.toString());
+  }
+
+  @Test
+  void badWeightsAreOneLine() throws IOException {
+    Path weights = dir.resolve("w.safetensors");
+    SafetensorsWriter.write(weights, Map.of("v", Tensor.ofFloats(new float[64], 8, 8)));
+    Cli r = Cli.run("run", jar.toString(), "--weights", weights.toString(), "--input", "x=" + x);
+    assertEquals(1, r.code(), r.toString());
+    assertEquals(1, r.errLines().length, r.toString());
+    assertTrue(r.err().contains("no tensor 'w'"), r.toString());
+
+    r = Cli.run("run", jar.toString(), "--weights", dir.resolve("none.safetensors").toString(), "--input", "x=" + x);
+    assertEquals(1, r.code(), r.toString());
+    assertEquals(1, r.errLines().length, r.toString());
+  }
+
+  @Test
+  void inputAndModelNameErrorsAreUsageErrors() {
+    Cli r = Cli.run("run", jar.toString(), "--input", "z=" + x);
+    assertEquals(2, r.code(), r.toString());
+    assertTrue(r.err().contains("'z'") || r.err().contains("'x'"), r.toString());
+    r = Cli.run("run", jar.toString(), "--input", "x");
+    assertEquals(2, r.code(), r.toString());
+    r = Cli.run("run", jar.toString(), "--input", "x=" + x, "--input", "x=" + x);
+    assertEquals(2, r.code(), r.toString());
+    r = Cli.run("run", jar.toString(), "--model", "Big", "--input", "x=" + x);
+    assertEquals(2, r.code(), r.toString());
+    assertTrue(r.err().contains("Tiny"), r.toString());
+    r = Cli.run("run", jar.toString(), "--weights", "a", "--random-weights", "1", "--input", "x=" + x);
+    assertEquals(2, r.code(), r.toString());
+  }
+
+  @Test
+  void missingOrBogusJarIsOneLine() throws IOException {
+    Cli r = Cli.run("run", dir.resolve("none.jar").toString(), "--input", "x=" + x);
+    assertEquals(1, r.code(), r.toString());
+    assertEquals(1, r.errLines().length, r.toString());
+    Path bogus = Files.writeString(dir.resolve("bogus.jar"), "hello");
+    r = Cli.run("run", bogus.toString(), "--input", "x=" + x);
+    assertEquals(1, r.code(), r.toString());
+    assertEquals(1, r.errLines().length, r.toString());
+    assertTrue(r.err().contains("not a jar"), r.toString());
+  }
+
+  @Test
+  void internalErrorsExitThreeAndDebugShowsTheStack() throws IOException {
+    Path boom = TestModels.tinyJar(dir.resolve("boom.jar"), true, Map.of());
+    Cli r = Cli.run("run", boom.toString(), "--random-weights", "1", "--input", "x=" + x);
+    assertEquals(3, r.code(), r.toString());
+    assertEquals(1, r.errLines().length, r.toString());
+    assertTrue(r.err().startsWith("heed: internal error: java.lang.IllegalStateException: boom"), r.toString());
+    for (String[] args : new String[][] {
+        {"run", "--debug", boom.toString(), "--random-weights", "1", "--input", "x=" + x},
+        {"--debug", "run", boom.toString(), "--random-weights", "1", "--input", "x=" + x}}) {
+      r = Cli.run(args);
+      assertEquals(3, r.code(), r.toString());
+      assertTrue(r.err().contains("\tat "), r.toString());
+    }
+  }
+}

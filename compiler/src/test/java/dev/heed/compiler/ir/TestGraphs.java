@@ -1,0 +1,11 @@
+package dev.heed.compiler.ir;
+
+/** Graphs shared by tests. */
+public final class TestGraphs {
+  private TestGraphs() {}
+
+  /** {@code ir/every_op.ir}: a small encoder-style graph using every op, fully typed. */
+  public static Graph everyOp() {
+    return IrParser.parse(IrTestFiles.read(IrTestFiles.resourcesRoot().resolve("ir/every_op.ir")), "every_op.ir");
+  }
+}

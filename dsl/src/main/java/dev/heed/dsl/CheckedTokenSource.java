@@ -1,0 +1,143 @@
+package dev.heed.dsl;
+
+import dev.heed.dsl.diag.Diagnostics;
+import dev.heed.dsl.diag.SourceFile;
+import dev.heed.dsl.diag.Span;
+import dev.heed.dsl.grammar.HeedLexer;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import org.antlr.v4.runtime.CharStream;
+import org.antlr.v4.runtime.CommonToken;
+import org.antlr.v4.runtime.Token;
+import org.antlr.v4.runtime.TokenFactory;
+import org.antlr.v4.runtime.TokenSource;
+
+/**
+ * The lexer's tokens with lexical errors taken out: each malformed token is reported once
+ * and replaced by a well-formed stand-in (an unterminated string by {@code ""}, a number
+ * with an empty exponent by {@code 0}), or dropped (stray characters, an unterminated
+ * comment), so that the parser sees plausible input and does not add errors of its own.
+ */
+final class CheckedTokenSource implements TokenSource {
+  private final HeedLexer lexer;
+  private final SourceFile file;
+  private final Diagnostics diagnostics;
+  private final Runnable afterError;
+  private Token pending;
+  private final Set<Token> unterminatedStrings = Collections.newSetFromMap(new IdentityHashMap<>());
+  private boolean unterminatedComment;
+
+  CheckedTokenSource(HeedLexer lexer, SourceFile file, Diagnostics diagnostics, Runnable afterError) {
+    this.lexer = lexer;
+    this.file = file;
+    this.diagnostics = diagnostics;
+    this.afterError = afterError;
+  }
+
+  @Override
+  public Token nextToken() {
+    while (true) {
+      Token t = next();
+      switch (t.getType()) {
+        case HeedLexer.ERROR_CHAR -> strayCharacters(t);
+        case HeedLexer.UNTERMINATED_COMMENT -> {
+          Token opening = new CommonToken(t);
+          ((CommonToken) opening).setStopIndex(t.getStartIndex() + 1);
+          report(TokenSpans.of(file, opening), "unterminated comment; '/*' has no matching '*/'");
+          unterminatedComment = true;
+        }
+        case HeedLexer.UNTERMINATED_STRING -> {
+          report(TokenSpans.of(file, t), "unterminated string");
+          Token standIn = standIn(t, HeedLexer.STRING, "\"\"");
+          unterminatedStrings.add(standIn);
+          return standIn;
+        }
+        case HeedLexer.BAD_NUMBER -> {
+          report(TokenSpans.of(file, t), "malformed number '" + t.getText() + "': the exponent has no digits");
+          return standIn(t, HeedLexer.NUMBER, "0");
+        }
+        default -> {
+          return t;
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether {@code token} stands in for an unterminated string. The string swallowed the
+   * rest of its line, so a syntax error just after it is a consequence, not news.
+   */
+  boolean isUnterminatedString(Token token) {
+    return unterminatedStrings.contains(token);
+  }
+
+  /** Whether an unterminated comment swallowed the end of the file. */
+  boolean sawUnterminatedComment() {
+    return unterminatedComment;
+  }
+
+  private Token next() {
+    if (pending == null) return lexer.nextToken();
+    Token t = pending;
+    pending = null;
+    return t;
+  }
+
+  /** Reports a run of adjacent stray characters as one error. */
+  private void strayCharacters(Token first) {
+    Token last = first;
+    StringBuilder text = new StringBuilder(first.getText());
+    while (true) {
+      Token t = lexer.nextToken();
+      if (t.getType() == HeedLexer.ERROR_CHAR && t.getStartIndex() == last.getStopIndex() + 1
+          && t.getLine() == last.getLine()) {
+        text.append(t.getText());
+        last = t;
+      } else {
+        pending = t;
+        break;
+      }
+    }
+    String shown = show(text.toString());
+    String what = text.codePointCount(0, text.length()) == 1 ? "character" : "characters";
+    report(TokenSpans.between(file, first, last), "unexpected " + what + " " + shown);
+  }
+
+  /** {@code '$'}, or {@code U+0007} for characters that do not print. */
+  private static String show(String text) {
+    StringBuilder sb = new StringBuilder();
+    boolean printable = text.codePoints().allMatch(cp -> !Character.isISOControl(cp)
+        && Character.getType(cp) != Character.FORMAT && !Character.isWhitespace(cp));
+    if (printable) return "'" + text + "'";
+    text.codePoints().forEach(cp -> {
+      if (!sb.isEmpty()) sb.append(' ');
+      sb.append(String.format("U+%04X", cp));
+    });
+    return sb.toString();
+  }
+
+  private static Token standIn(Token t, int type, String text) {
+    CommonToken c = new CommonToken(t);
+    c.setType(type);
+    c.setText(text);
+    return c;
+  }
+
+  private void report(Span span, String message) {
+    diagnostics.error(span, message);
+    afterError.run();
+  }
+
+  @Override public int getLine() { return lexer.getLine(); }
+
+  @Override public int getCharPositionInLine() { return lexer.getCharPositionInLine(); }
+
+  @Override public CharStream getInputStream() { return lexer.getInputStream(); }
+
+  @Override public String getSourceName() { return lexer.getSourceName(); }
+
+  @Override public void setTokenFactory(TokenFactory<?> factory) { lexer.setTokenFactory(factory); }
+
+  @Override public TokenFactory<?> getTokenFactory() { return lexer.getTokenFactory(); }
+}

@@ -32,7 +32,10 @@ public final class ShapeRules {
       case MATMUL -> matmul(in);
       case LINEAR -> linear(in);
       case TRANSPOSE -> transpose(in, ints(attrs, "perm"));
-      case RESHAPE -> reshape(in, ((Attr.Dims) attr(attrs, "shape", op)).dims());
+      case RESHAPE -> {
+        if (!(attr(attrs, "shape", op) instanceof Attr.Dims d)) throw new ShapeError("reshape: attribute 'shape' must be a dims[...] list");
+        yield reshape(in, d.dims());
+      }
       case CONCAT -> concat(in, (int) intAttr(attrs, "axis", op));
       case SOFTMAX -> {
         arity(op, in, 1, 1);

@@ -2,14 +2,19 @@ package dev.heed.compiler.cli;
 
 import dev.heed.compiler.HeedCompiler;
 import dev.heed.compiler.ir.IrPrinter;
+import dev.heed.compiler.passes.Pass;
+import dev.heed.compiler.passes.PassManager;
+import dev.heed.dsl.AstPrinter;
 import dev.heed.dsl.ast.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 /** {@code heed emit SPEC --stage ast|ir|java}: prints what one stage of the pipeline made. */
@@ -52,7 +57,14 @@ final class EmitCommand implements Callable<Integer> {
   @Override public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     HeedCompiler.Options options = SpecPipeline.options(spec, target, javaPackage);
-    if (printIrAfter != null) options = options.withPrintIrAfter(printIrAfter);
+    if (printIrAfter != null) {
+      List<String> passes = PassManager.standard().passes().stream().map(Pass::name).toList();
+      if (!printIrAfter.equals("all") && !passes.contains(printIrAfter)) {
+        throw new ParameterException(spec.commandLine(), "--print-ir-after: unknown pass '" + printIrAfter
+            + "' (passes: " + String.join(", ", passes) + ", or all)");
+      }
+      options = options.withPrintIrAfter(printIrAfter);
+    }
     if (dumpIr != null) options = options.withDumpIr(dumpIr);
 
     HeedCompiler.Result result = SpecPipeline.compile(specFile, options, block -> printBlock(out, block));
@@ -77,15 +89,7 @@ final class EmitCommand implements Callable<Integer> {
   }
 
   static String ast(Spec ast) {
-    // TODO: call dev.heed.dsl.AstPrinter.print(ast) directly once it exists.
-    try {
-      Class<?> printer = Class.forName("dev.heed.dsl.AstPrinter");
-      return (String) printer.getMethod("print", Spec.class).invoke(null, ast);
-    } catch (ClassNotFoundException | NoSuchMethodException e) {
-      throw new CliException("--stage ast is not available in this build (no dev.heed.dsl.AstPrinter)", e);
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("printing the AST failed", e.getCause() != null ? e.getCause() : e);
-    }
+    return AstPrinter.print(ast);
   }
 
   private static void printBlock(PrintWriter out, String text) {

@@ -20,7 +20,13 @@ final class Files2 {
     return file;
   }
 
-  /** A short reason for an I/O failure, without the stack: "no such file or folder". */
+  /** {@link #describe}, prefixed with the file the failure names, if any. */
+  static String describeWithFile(IOException e) {
+    if (e instanceof FileSystemException f && f.getFile() != null) return f.getFile() + ": " + describe(e);
+    return describe(e);
+  }
+
+  /** A short reason for an I/O failure, without the path or stack: "no such file or folder". */
   static String describe(IOException e) {
     if (e instanceof NoSuchFileException) return "no such file or folder";
     if (e instanceof AccessDeniedException) return "permission denied";

@@ -122,9 +122,12 @@ public final class HeedCli implements Callable<Integer> {
     } else if (e instanceof NpyException || e instanceof WeightsException) {
       err.println("heed: error: " + oneLine(e.getMessage()));
       code = EXIT_ERROR;
-    } else if (e instanceof IOException || e instanceof UncheckedIOException) {
-      IOException io = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
-      err.println("heed: error: " + Files2.describe(io));
+    } else if (e instanceof UncheckedIOException u) {
+      String what = u.getMessage() == null || u.getMessage().equals(String.valueOf(u.getCause())) ? "" : u.getMessage() + ": ";
+      err.println("heed: error: " + oneLine(what + (what.isEmpty() ? Files2.describeWithFile(u.getCause()) : Files2.describe(u.getCause()))));
+      code = EXIT_ERROR;
+    } else if (e instanceof IOException io) {
+      err.println("heed: error: " + oneLine(Files2.describeWithFile(io)));
       code = EXIT_ERROR;
     } else if (e instanceof InMemoryJavac.CompilationException c) {
       err.print("heed: internal error: " + c.getMessage());

@@ -32,8 +32,10 @@ import javax.tools.ToolProvider;
  * Compiles generated Java sources in memory with the JDK's own compiler ({@code javax.tools}),
  * against the heed runtime, and returns the class files.
  *
- * <p>Options are {@code --release 21 -g -Xlint:all -Werror -proc:none}: generated code must be
+ * <p>Options are {@code --release 21 -g -Xlint:all -Werror}: generated code must be
  * warning-free, and {@code -g} keeps the local variable tables (TornadoVM reads them).
+ * {@code -proc:none} and {@code -Xlint:-path} keep the environment (annotation processors or
+ * dangling manifest Class-Path entries on heed's class path) from failing the build.
  *
  * <p>The generated code is heed's own output, so a compile error here is a bug in heed, not in
  * the user's spec: it is reported as a {@link CompilationException} carrying javac's diagnostics.
@@ -41,7 +43,7 @@ import javax.tools.ToolProvider;
 public final class InMemoryJavac {
   /** The options every compile uses, before the class path. */
   public static final List<String> OPTIONS =
-      List.of("--release", "21", "-g", "-Xlint:all", "-Werror", "-proc:none", "-encoding", "UTF-8");
+      List.of("--release", "21", "-g", "-Xlint:all", "-Xlint:-path", "-Werror", "-proc:none", "-encoding", "UTF-8");
 
   private InMemoryJavac() {}
 

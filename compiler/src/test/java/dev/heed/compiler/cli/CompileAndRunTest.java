@@ -179,6 +179,15 @@ class CompileAndRunTest {
   }
 
   @Test
+  void dumpIrIntoAFileIsOneLine() throws IOException {
+    Path blocker = Files.writeString(dir.resolve("blocker"), "");
+    Cli r = Cli.run("emit", spec.toString(), "--stage", "ir", "--dump-ir", blocker.toString());
+    assertEquals(1, r.code(), r.toString());
+    assertEquals(1, r.errLines().length, r.toString());
+    assertTrue(r.err().startsWith("heed: error: ") && r.err().contains("blocker"), r.toString());
+  }
+
+  @Test
   void dumpIrWritesFiles() throws IOException {
     Path dump = dir.resolve("ir");
     Cli r = Cli.run("emit", spec.toString(), "--stage", "ir", "--dump-ir", dump.toString());

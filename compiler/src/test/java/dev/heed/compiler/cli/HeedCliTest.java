@@ -127,6 +127,34 @@ class HeedCliTest {
     assertTrue(r.err().contains("ast, ir, java"), r.toString());
   }
 
+  @Test
+  void unknownPassIsAUsageError() throws IOException {
+    Path spec = Files.writeString(dir.resolve("m.heed"), "model M {}\n");
+    Cli r = Cli.run("emit", spec.toString(), "--print-ir-after", "frob");
+    assertEquals(2, r.code(), r.toString());
+    assertTrue(r.err().contains("unknown pass 'frob'") && r.err().contains("dce"), r.toString());
+  }
+
+  @Test
+  void specThatIsNotUtf8IsOneLine() throws IOException {
+    Path spec = Files.write(dir.resolve("m.heed"), new byte[] {(byte) 0xff, (byte) 0xfe, 'm'});
+    Cli r = Cli.run("compile", spec.toString(), "-o", dir.resolve("m.jar").toString());
+    assertEquals(1, r.code(), r.toString());
+    assertEquals(1, r.errLines().length, r.toString());
+    assertTrue(r.err().contains("not UTF-8"), r.toString());
+    assertNoFiles("m.heed");
+  }
+
+  @Test
+  void outputThatIsAFolderIsOneLine() throws IOException {
+    Path spec = Files.writeString(dir.resolve("m.heed"), "model M {}\n");
+    Files.createDirectory(dir.resolve("out"));
+    Cli r = Cli.run("compile", spec.toString(), "-o", dir.resolve("out").toString());
+    assertEquals(1, r.code(), r.toString());
+    assertEquals(1, r.errLines().length, r.toString());
+    assertTrue(r.err().contains("is a folder"), r.toString());
+  }
+
   private void assertNoFiles(String... expected) {
     try (Stream<Path> s = Files.list(dir)) {
       assertArrayEquals(expected, s.map(p -> p.getFileName().toString()).sorted().toArray(String[]::new));

@@ -75,6 +75,35 @@ class RunCommandTest {
   }
 
   @Test
+  void jarRunsOnABareJvm() throws Exception {
+    Path out = dir.resolve("out");
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(javaBin, "-jar", jar.toString(), "--random-weights", "7", "--input", "x=" + x,
+        "--output", out.toString()).redirectErrorStream(true).start();
+    String log = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), log);
+    assertTrue(log.startsWith("y: f32[2, 3, 8]"), log);
+    float[] w = new RandomWeights(7).get("w", new int[] {8, 8}, "uniform");
+    assertArrayEquals(TestModels.tiny(xs, w), Npy.read(out.resolve("y.npy")).floats());
+  }
+
+  @Test
+  void severalModelsNeedModel() throws IOException {
+    String other = TestModels.TINY.replace("package test.models;", "package test.other;")
+        .replace("\"Tiny\"", "\"Other\"");
+    var classes = dev.heed.compiler.jar.InMemoryJavac.compile(Map.of(
+        "test.models.Tiny", TestModels.TINY, "test.other.Tiny", other));
+    Path two = dir.resolve("two.jar");
+    ModelJar.write(two, classes, "test.models.Tiny$Factory\ntest.other.Tiny$Factory\n", Map.of());
+    Cli r = Cli.run("run", two.toString(), "--input", "x=" + x);
+    assertEquals(2, r.code(), r.toString());
+    assertTrue(r.err().contains("Other, Tiny") && r.err().contains("--model"), r.toString());
+    r = Cli.run("run", two.toString(), "--model", "Other", "--random-weights", "3", "--input", "x=" + x);
+    assertEquals(0, r.code(), r.toString());
+  }
+
+  @Test
   void missingInputFileIsOneLine() {
     Path out = dir.resolve("out");
     Cli r = Cli.run("run", jar.toString(), "--random-weights", "1", "--input", "x=" + dir.resolve("missing.npy"),

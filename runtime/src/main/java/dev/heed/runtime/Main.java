@@ -61,6 +61,9 @@ public final class Main {
    *
    * @return the exit code: 0, {@link #EXIT_FAILURE} or {@link #EXIT_USAGE}
    */
+  /** Where {@code heed compile --embed-weights} stores the checkpoint inside a model jar. */
+  public static final String EMBEDDED_WEIGHTS = "heed/weights.safetensors";
+
   public static int run(String[] args, PrintStream out, PrintStream err, ClassLoader loader) {
     try {
       return execute(args, out, err, loader);
@@ -70,6 +73,9 @@ public final class Main {
       return EXIT_USAGE;
     } catch (WeightsException | NpyException | IllegalArgumentException | IllegalStateException e) {
       report(err, e.getMessage(), e);
+      return EXIT_FAILURE;
+    } catch (java.io.IOException e) {
+      report(err, "I/O error: " + e.getMessage(), e);
       return EXIT_FAILURE;
     } catch (OutOfMemoryError e) {
       report(err, "out of memory (give the JVM more with -Xmx)", e);
@@ -86,7 +92,7 @@ public final class Main {
     if (Boolean.getBoolean("heed.trace")) e.printStackTrace(err);
   }
 
-  private static int execute(String[] args, PrintStream out, PrintStream err, ClassLoader loader) {
+  private static int execute(String[] args, PrintStream out, PrintStream err, ClassLoader loader) throws java.io.IOException {
     String modelName = null;
     Path weightsFile = null;
     Long seed = null;
@@ -168,6 +174,19 @@ public final class Main {
     if (weightsFile != null) {
       try (Safetensors weights = Safetensors.open(weightsFile)) {
         result = ModelRunner.run(factory, weights, inputs);
+      }
+    } else if (seed == null && loader.getResource(EMBEDDED_WEIGHTS) != null) {
+      // `heed compile --embed-weights` put the checkpoint inside the jar: map a copy of it.
+      Path tmp = Files.createTempFile("heed-weights", ".safetensors");
+      try {
+        try (var in = loader.getResourceAsStream(EMBEDDED_WEIGHTS)) {
+          Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        try (Safetensors weights = Safetensors.open(tmp)) {
+          result = ModelRunner.run(factory, weights, inputs);
+        }
+      } finally {
+        Files.deleteIfExists(tmp);
       }
     } else {
       if (seed == null) {

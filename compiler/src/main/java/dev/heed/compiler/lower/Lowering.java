@@ -186,7 +186,11 @@ public final class Lowering {
       Map<String, Span> outputSpans) {
     for (Stmt s : body) {
       Val[] result = new Val[1];
-      guarded(() -> result[0] = runStmt(s, scope, kind, outputs, outputSpans), () -> bindPoison(s, scope));
+      guarded(() -> result[0] = runStmt(s, scope, kind, outputs, outputSpans), () -> {
+        bindPoison(s, scope);
+        // A failed `return` still ends the layer: its value is poison, not missing.
+        if (s instanceof Stmt.Return || s instanceof Stmt.For) result[0] = new Val.ErrorV(s.span());
+      });
       if (result[0] != null) return result[0];
     }
     return null;
@@ -228,8 +232,8 @@ public final class Lowering {
         String full = prefix.isEmpty() ? local : prefix + "." + local;
         Span prev = paramNames.putIfAbsent(full, p.span());
         if (prev != null) {
-          throw error(p.span(), "parameter '" + full + "' is declared twice; give each layer call its own `as \"name\"`",
-              note(prev, "first declared here"));
+          String msg = "parameter '" + full + "' is declared twice; give each layer call its own `as \"name\"`";
+          throw prev.equals(p.span()) ? error(p.span(), msg) : error(p.span(), msg, note(prev, "first declared here"));
         }
         Map<String, Attr> attrs = new LinkedHashMap<>();
         attrs.put("name", new Attr.Str(full));
@@ -302,6 +306,12 @@ public final class Lowering {
       if (dp instanceof TypePattern.DimPattern.Rest r) throw error(r.span(), "a model input needs every dimension; '...' is for layer arguments");
       Expr e = ((TypePattern.DimPattern.Of) dp).expr();
       if (e instanceof Expr.Name n && globals.lookup(n.name()) == null) {
+        // A new name declares a dimension bound per call; one a typo away from a constant is a typo.
+        Optional<String> near = Suggest.closest(n.name(), globals.vars.keySet());
+        if (near.isPresent()) {
+          throw error(n.span(), "'" + n.name() + "' is not a constant; did you mean '" + near.get()
+              + "'? (to declare a dimension bound per call, pick a name not so close to a constant)");
+        }
         dims.add(Dim.sym(n.name()));
       } else {
         dims.add(Dim.of(positiveInt(eval(e, globals), e, "input dimension")));
@@ -587,7 +597,7 @@ public final class Lowering {
     List<Diagnostic.Note> all = new ArrayList<>(List.of(notes));
     if (!frames.isEmpty()) {
       Frame f = frames.get(frames.size() - 1);
-      all.add(new Diagnostic.Note(f.callSite(), "in layer '" + f.layer() + "' called from here"));
+      if (!f.callSite().equals(span)) all.add(new Diagnostic.Note(f.callSite(), "in layer '" + f.layer() + "' called from here"));
     }
     return new LowerError(new Diagnostic(Diagnostic.Severity.ERROR, span, message, all));
   }

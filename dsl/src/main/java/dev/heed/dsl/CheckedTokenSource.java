@@ -7,6 +7,7 @@ import dev.heed.dsl.grammar.HeedLexer;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
+import java.util.TreeSet;
 import org.antlr.v4.runtime.CharStream;
 import org.antlr.v4.runtime.CommonToken;
 import org.antlr.v4.runtime.Token;
@@ -15,8 +16,8 @@ import org.antlr.v4.runtime.TokenSource;
 
 /**
  * The lexer's tokens with lexical errors taken out: each malformed token is reported once
- * and replaced by a well-formed stand-in (an unterminated string by {@code ""}, a number
- * with an empty exponent by {@code 0}), or dropped (stray characters, an unterminated
+ * and replaced by a well-formed stand-in (an unterminated string by itself, closed; a
+ * malformed number by {@code 0}), or dropped (stray characters, an unterminated
  * comment), so that the parser sees plausible input and does not add errors of its own.
  */
 final class CheckedTokenSource implements TokenSource {
@@ -27,6 +28,7 @@ final class CheckedTokenSource implements TokenSource {
   private Token pending;
   private final Set<Token> unterminatedStrings = Collections.newSetFromMap(new IdentityHashMap<>());
   private boolean unterminatedComment;
+  private final TreeSet<Integer> strayStarts = new TreeSet<>();
 
   CheckedTokenSource(HeedLexer lexer, SourceFile file, Diagnostics diagnostics, Runnable afterError) {
     this.lexer = lexer;
@@ -42,19 +44,20 @@ final class CheckedTokenSource implements TokenSource {
       switch (t.getType()) {
         case HeedLexer.ERROR_CHAR -> strayCharacters(t);
         case HeedLexer.UNTERMINATED_COMMENT -> {
-          Token opening = new CommonToken(t);
-          ((CommonToken) opening).setStopIndex(t.getStartIndex() + 1);
+          CommonToken opening = new CommonToken(t);
+          opening.setStopIndex(t.getStartIndex() + 1);
           report(TokenSpans.of(file, opening), "unterminated comment; '/*' has no matching '*/'");
           unterminatedComment = true;
         }
         case HeedLexer.UNTERMINATED_STRING -> {
           report(TokenSpans.of(file, t), "unterminated string");
-          Token standIn = standIn(t, HeedLexer.STRING, "\"\"");
+          Token standIn = standIn(t, HeedLexer.STRING, t.getText() + "\"");
           unterminatedStrings.add(standIn);
           return standIn;
         }
         case HeedLexer.BAD_NUMBER -> {
-          report(TokenSpans.of(file, t), "malformed number '" + t.getText() + "': the exponent has no digits");
+          String why = t.getText().matches("[0-9]+(\\.[0-9]+)?[eE][+-]?") ? ": the exponent has no digits" : "";
+          report(TokenSpans.of(file, t), "malformed number '" + t.getText() + "'" + why);
           return standIn(t, HeedLexer.NUMBER, "0");
         }
         default -> {
@@ -70,6 +73,17 @@ final class CheckedTokenSource implements TokenSource {
    */
   boolean isUnterminatedString(Token token) {
     return unterminatedStrings.contains(token);
+  }
+
+  /**
+   * Whether stray characters were dropped between {@code before} (null: the start) and
+   * {@code after}: a syntax error right after them is most likely their doing.
+   */
+  boolean strayCharactersBetween(Token before, Token after) {
+    int from = before == null ? 0 : before.getStopIndex() + 1;
+    int to = after.getType() == Token.EOF ? Integer.MAX_VALUE : after.getStartIndex();
+    Integer stray = strayStarts.ceiling(from);
+    return stray != null && stray < to;
   }
 
   /** Whether an unterminated comment swallowed the end of the file. */
@@ -99,6 +113,7 @@ final class CheckedTokenSource implements TokenSource {
         break;
       }
     }
+    strayStarts.add(first.getStartIndex());
     String shown = show(text.toString());
     String what = text.codePointCount(0, text.length()) == 1 ? "character" : "characters";
     report(TokenSpans.between(file, first, last), "unexpected " + what + " " + shown);

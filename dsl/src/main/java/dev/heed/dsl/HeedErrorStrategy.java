@@ -24,13 +24,24 @@ import org.antlr.v4.runtime.WritableToken;
 import org.antlr.v4.runtime.misc.IntervalSet;
 
 /**
- * ANTLR's default recovery (single-token insertion and deletion, then resynchronising on
- * the follow sets of the rules in progress) with heed's own messages, which name what was
- * expected by category ({@code <expression>}, {@code <identifier>}, {@code ';'}) rather than
- * as raw token sets. Errors go straight to a {@link Diagnostics}; nothing is printed.
+ * heed's syntax errors: ANTLR's recovery, tuned for a statement language, with messages
+ * that name what was expected the way users think of it.
  *
- * <p>While ANTLR is recovering from an error (until it next matches a token) further errors
- * are not reported, and never two at one token, so one mistake gives one error.
+ * <p>Messages: {@code unexpected ';', expecting: <expression>}, listing categories
+ * ({@code <statement>}, {@code <expression>}, {@code <identifier>}, {@code <number>},
+ * {@code <string>}) and quoted tokens, and leaving out operators that could merely extend
+ * an expression. Special cases: {@code missing ';' at end of line} (pointing just past the
+ * line's last token), <code>missing '&#125;' at end of file</code> (with a note at the open
+ * <code>'&#123;'</code>), {@code unmatched ')'}, and {@code 'for' is a keyword and cannot be used as a
+ * name}. Expected tokens come from {@link ExpectedTokens}, not ANTLR's decision sets.
+ *
+ * <p>Recovery: ANTLR's single-token insertion and deletion (but no ';' made up mid-line, and
+ * no statement keyword or opening bracket deleted); inside a statement, skipping to the
+ * statement's end (see {@link #recover}); elsewhere ANTLR's follow-set resynchronisation.
+ * Until a token matches again no further error is reported, nor a second one in the same
+ * statement on the same line, nor one caused by a lexical error already reported, so one
+ * mistake gives one error while mistakes in different statements are each reported. Errors go straight to a
+ * {@link Diagnostics}; nothing is printed.
  */
 final class HeedErrorStrategy extends DefaultErrorStrategy {
   private static final Set<Integer> EXPRESSION_START = Set.of(HeedLexer.LPAREN, HeedLexer.MINUS,
@@ -45,8 +56,8 @@ final class HeedErrorStrategy extends DefaultErrorStrategy {
   private final Diagnostics diagnostics;
   private final CheckedTokenSource source;
   private final Runnable afterError;
-  private int lastErrorToken = -1;
-  private int errors;
+  /** The offending token of the last syntax error reported (or suppressed), or null. */
+  private Token lastReported;
 
   HeedErrorStrategy(SourceFile file, Diagnostics diagnostics, CheckedTokenSource source, Runnable afterError) {
     this.file = file;
@@ -55,20 +66,15 @@ final class HeedErrorStrategy extends DefaultErrorStrategy {
     this.afterError = afterError;
   }
 
-  /** How many syntax errors were reported. */
-  int errors() {
-    return errors;
-  }
-
   @Override
   public void reportError(Parser parser, RecognitionException e) {
     if (inErrorRecoveryMode(parser)) return;
     beginErrorCondition(parser);
     Token offending = e.getOffendingToken();
     Token start = e instanceof NoViableAltException nva ? nva.getStartToken() : offending;
-    int state = e.getOffendingState() >= 0 ? e.getOffendingState() : parser.getState();
-    ParserRuleContext ctx = e.getCtx() instanceof ParserRuleContext c ? c : parser.getContext();
-    report(parser, offending, state, ctx, start);
+    // The parser is still where the error was found (the failed match or decision); an
+    // InputMismatchException may carry an older state, remembered at the last sync.
+    report(parser, offending, parser.getState(), parser.getContext(), start);
   }
 
   @Override
@@ -90,7 +96,6 @@ final class HeedErrorStrategy extends DefaultErrorStrategy {
    */
   @Override
   public Token recoverInline(Parser parser) throws RecognitionException {
-    if (System.getenv("HEED_DEBUG") != null) System.err.println("recoverInline at " + parser.getCurrentToken() + " inrec " + inErrorRecoveryMode(parser));
     Token t = parser.getCurrentToken();
     if (isKeyword(t.getType()) && t instanceof WritableToken w) {
       IntervalSet expected = parser.getExpectedTokens();
@@ -109,67 +114,134 @@ final class HeedErrorStrategy extends DefaultErrorStrategy {
   }
 
   /**
-   * Inside a statement, skips to where the statement ends: its {@code ;}, the {@code }} that
-   * closes the block it is in, or the next statement keyword (or {@code name =} starting a
-   * line), not counting those inside a {@code {...}} the statement opened. Enclosing rules
-   * then finish quietly (ANTLR reports nothing until a token matches again), and the next
-   * statement is parsed afresh, so an error in one statement does not spill into the next.
-   * Elsewhere, ANTLR's recovery.
+   * Skips to a place where parsing can go on, so that an error does not spill over:
+   * <ul>
+   * <li>in a statement, to its end: its {@code ;} (for a {@code for}, past its body), the
+   *     <code>&#125;</code> closing the block it is in, or the next statement keyword (or
+   *     {@code name =} starting a line), none of them counted inside a
+   *     <code>&#123;...&#125;</code> the statement opened;
+   * <li>in a {@code const}, to its {@code ;}; in a {@code layer} or {@code model} header,
+   *     past the body;
+   * <li>always stopping at {@code const}, {@code layer} or {@code model}, which only begin a
+   *     declaration.
+   * </ul>
+   * The rules still in progress then fail quietly (ANTLR reports nothing until a token
+   * matches again) and parsing resumes at the next statement or declaration. Between
+   * statements, ANTLR's follow-set recovery.
    */
   @Override
   public void recover(Parser parser, RecognitionException e) {
-    HeedParser.StmtContext stmt = enclosingStatement(parser.getContext());
-    if (System.getenv("HEED_DEBUG") != null) System.err.println("recover at " + parser.getCurrentToken() + " state " + parser.getState() + " ctx " + parser.getContext().getClass().getSimpleName() + " e=" + e);
-    if (stmt == null || stmt.getStart() == null) {
-      super.recover(parser, e);
+    TokenStream in = parser.getInputStream();
+    ParserRuleContext place = enclosingStatementOrDeclaration(parser.getContext());
+    if (place == null || place.getStart() == null) {
+      if (!isDeclarationKeyword(in.LA(1))) super.recover(parser, e);
       return;
     }
-    TokenStream in = parser.getInputStream();
     if (lastErrorIndex == in.index() && lastErrorStates != null && lastErrorStates.contains(parser.getState())
-        && in.LA(1) != Token.EOF) {
+        && in.LA(1) != Token.EOF && !isDeclarationKeyword(in.LA(1))) {
       parser.consume(); // no progress since the last error here: make some, as ANTLR does
     }
     lastErrorIndex = in.index();
     if (lastErrorStates == null) lastErrorStates = new IntervalSet();
     lastErrorStates.add(parser.getState());
 
-    int first = stmt.getStart().getTokenIndex();
+    int first = place.getStart().getTokenIndex();
+    boolean endsWithSemicolon = place instanceof HeedParser.ConstDeclContext
+        || (place instanceof HeedParser.StmtContext && !(place instanceof HeedParser.ForStmtContext));
     Deque<Integer> open = new ArrayDeque<>();
     for (int i = first; i < in.index(); i++) track(open, in.get(i));
     while (true) {
       Token t = in.LT(1);
       int type = t.getType();
       boolean inBraces = open.contains(HeedLexer.LBRACE);
-      if (type == Token.EOF) break;
-      if (!inBraces && type == HeedLexer.SEMI) {
-        // Leave the ';' to the statement, unless it is the statement giving up now, or a
-        // `for`, which has none; a ';' left over would end the block.
-        if (parser.getContext() == stmt || stmt instanceof HeedParser.ForStmtContext) parser.consume();
+      if (type == Token.EOF || isDeclarationKeyword(type)) break;
+      if (place instanceof HeedParser.StmtContext) {
+        if (!inBraces && type == HeedLexer.SEMI && endsWithSemicolon) {
+          // Leave the ';' to the statement, unless it is the statement giving up now: a ';'
+          // left over would end the block.
+          if (parser.getContext() == place) parser.consume();
+          break;
+        }
+        if (!inBraces && type == HeedLexer.RBRACE) break;
+        if (!inBraces && t.getTokenIndex() > first && isStatementKeyword(type)) break;
+        if (open.isEmpty() && type == HeedLexer.ID && in.LA(2) == HeedLexer.ASSIGN && startsLine(in, t)) break;
+      } else if (endsWithSemicolon && !inBraces && type == HeedLexer.SEMI) {
+        if (parser.getContext() == place) parser.consume();
         break;
       }
-      if (!inBraces && type == HeedLexer.RBRACE) break;
-      if (!inBraces && t.getTokenIndex() > first && isStatementKeyword(type)) break;
-      if (open.isEmpty() && type == HeedLexer.ID && in.LA(2) == HeedLexer.ASSIGN && startsLine(in, t)) break;
       track(open, t);
       parser.consume();
+      if (!endsWithSemicolon && type == HeedLexer.RBRACE && !open.contains(HeedLexer.LBRACE)) break;
     }
   }
 
   /**
+   * Between declarations, skips anything that does not begin one (reporting it once), so
+   * that the declarations after it are still parsed; ANTLR would give up on the file.
+   */
+  @Override
+  public void sync(Parser parser) throws RecognitionException {
+    TokenStream in = parser.getInputStream();
+    if (!(parser.getContext() instanceof HeedParser.SpecContext)
+        || isDeclarationKeyword(in.LA(1)) || in.LA(1) == Token.EOF) {
+      super.sync(parser);
+      return;
+    }
+    if (!inErrorRecoveryMode(parser)) {
+      beginErrorCondition(parser);
+      Token t = parser.getCurrentToken();
+      report(parser, t, parser.getState(), parser.getContext(), t);
+    }
+    while (!isDeclarationKeyword(in.LA(1)) && in.LA(1) != Token.EOF) parser.consume();
+  }
+
+  /**
+   * The innermost statement holding {@code ctx}, else the declaration whose header holds it;
+   * null between statements (in a block's list) and between declarations.
+   */
+  private static ParserRuleContext enclosingStatementOrDeclaration(RuleContext ctx) {
+    for (RuleContext c = ctx; c != null; c = c.parent) {
+      if (c instanceof HeedParser.StmtContext s) return s;
+      // A block that has not even matched its '{' is still part of its statement's header.
+      if (c instanceof HeedParser.BlockContext b && b.getChildCount() > 0) return null;
+      if (c instanceof HeedParser.ConstDeclContext || c instanceof HeedParser.LayerDeclContext
+          || c instanceof HeedParser.ModelDeclContext) {
+        return (ParserRuleContext) c;
+      }
+    }
+    return null;
+  }
+
+  /**
    * ANTLR drops a single unexpected token when the next one fits; never a statement
-   * keyword, though: it begins the next statement, and the one before it is unfinished.
+   * keyword, though (it begins the next statement; the one before it is unfinished), nor
+   * an opening bracket (what it opens is more likely meant than the token after it).
    */
   @Override
   protected Token singleTokenDeletion(Parser parser) {
-    if (isStatementKeyword(parser.getInputStream().LA(1))) return null;
+    int type = parser.getInputStream().LA(1);
+    if (isStatementKeyword(type) || isOpener(type)) return null;
     return super.singleTokenDeletion(parser);
   }
 
-  private static HeedParser.StmtContext enclosingStatement(RuleContext ctx) {
-    for (RuleContext c = ctx; c != null; c = c.parent) {
-      if (c instanceof HeedParser.StmtContext s) return s;
+  /**
+   * ANTLR makes up a single missing token when the current one fits after it; not a ';'
+   * in the middle of a line, though ({@code let x = a b;} is not two statements), nor an
+   * opening bracket.
+   */
+  @Override
+  protected boolean singleTokenInsertion(Parser parser) {
+    Token t = parser.getCurrentToken();
+    Token before = previous(parser.getInputStream(), t.getTokenIndex());
+    boolean midLine = before != null && before.getLine() == t.getLine() && t.getType() != HeedLexer.RBRACE
+        && !isKeyword(t.getType());
+    IntervalSet expected = parser.getExpectedTokens();
+    if (midLine && expected.contains(HeedLexer.SEMI)) return false;
+    if (expected.contains(HeedLexer.LPAREN) || expected.contains(HeedLexer.LBRACK)
+        || expected.contains(HeedLexer.LBRACE)) {
+      return false; // a made-up bracket would make what follows parse as something it is not
     }
-    return null;
+    return super.singleTokenInsertion(parser);
   }
 
   /** Updates the stack of open brackets for token {@code t}. */
@@ -184,6 +256,22 @@ final class HeedErrorStrategy extends DefaultErrorStrategy {
     }
   }
 
+  /**
+   * Whether a ';', '{' or '}' lies from {@code from} (inclusive) up to {@code to}: whether
+   * {@code to} is in another statement than {@code from}.
+   */
+  private static boolean boundaryBetween(TokenStream tokens, Token from, Token to) {
+    for (int i = from.getTokenIndex(); i < to.getTokenIndex(); i++) {
+      int type = tokens.get(i).getType();
+      if (type == HeedLexer.SEMI || type == HeedLexer.LBRACE || type == HeedLexer.RBRACE) return true;
+    }
+    return false;
+  }
+
+  private static boolean isDeclarationKeyword(int type) {
+    return type == HeedLexer.CONST || type == HeedLexer.LAYER || type == HeedLexer.MODEL;
+  }
+
   private static boolean isStatementKeyword(int type) {
     return STATEMENT_START.contains(type) && type != HeedLexer.ID;
   }
@@ -194,19 +282,21 @@ final class HeedErrorStrategy extends DefaultErrorStrategy {
   }
 
   private void report(Parser parser, Token offending, int state, ParserRuleContext ctx, Token start) {
-    if (System.getenv("HEED_DEBUG") != null) System.err.println("report at " + offending + " last " + lastErrorToken);
-    if (offending.getTokenIndex() == lastErrorToken) return;
-    lastErrorToken = offending.getTokenIndex();
     TokenStream tokens = parser.getInputStream();
+    if (lastReported != null && (offending.getTokenIndex() == lastReported.getTokenIndex()
+        || (offending.getLine() == lastReported.getLine() && !boundaryBetween(tokens, lastReported, offending)))) {
+      return; // most likely a consequence of the error just reported
+    }
+    lastReported = offending;
     Token previous = previous(tokens, offending.getTokenIndex());
     if (source.isUnterminatedString(offending) || (previous != null && source.isUnterminatedString(previous))
-        || (offending.getType() == Token.EOF && source.sawUnterminatedComment())) {
+        || (offending.getType() == Token.EOF && source.sawUnterminatedComment())
+        || source.strayCharactersBetween(previous, offending)) {
       return; // a consequence of the lexical error already reported
     }
     int startIndex = Math.min(start.getTokenIndex(), offending.getTokenIndex());
     IntervalSet expected = ExpectedTokens.compute(parser, state, ctx, startIndex, offending.getTokenIndex());
     diagnostics.add(describe(tokens, offending, expected));
-    errors++;
     afterError.run();
   }
 
@@ -226,9 +316,14 @@ final class HeedErrorStrategy extends DefaultErrorStrategy {
       if (names.size() == 1 && names.get(0).startsWith("'")) {
         return Diagnostic.error(where, "missing " + names.get(0) + " at end of file");
       }
-      return Diagnostic.error(where, "unexpected end of file, expecting: " + String.join(", ", names));
+      return Diagnostic.error(where, "unexpected end of file"
+          + (names.isEmpty() ? "" : ", expecting: " + String.join(", ", names)));
     }
     Span here = TokenSpans.of(file, offending);
+    if (isDeclarationKeyword(type) && opener != null && expected.contains(closer(opener.getType()))) {
+      return Diagnostic.error(here, "missing '" + closerText(opener.getType()) + "' before " + show(offending),
+          new Diagnostic.Note(TokenSpans.of(file, opener), "to match this '" + opener.getText() + "'"));
+    }
     if (isKeyword(type) && expected.contains(HeedLexer.ID) && !expected.contains(type)
         && !expected.containsAll(EXPRESSION_START)) {
       return Diagnostic.error(here, "'" + offending.getText() + "' is a keyword and cannot be used as a name");
@@ -239,7 +334,8 @@ final class HeedErrorStrategy extends DefaultErrorStrategy {
     if (expected.contains(HeedLexer.SEMI) && previous != null && offending.getLine() > previous.getLine()) {
       return Diagnostic.error(TokenSpans.after(file, previous), "missing ';' at end of line");
     }
-    String message = "unexpected " + show(offending) + ", expecting: " + String.join(", ", names);
+    String message = "unexpected " + show(offending)
+        + (names.isEmpty() ? "" : ", expecting: " + String.join(", ", names));
     if (opener != null && expected.contains(closer(opener.getType())) && opener.getLine() < offending.getLine()) {
       return Diagnostic.error(here, message,
           new Diagnostic.Note(TokenSpans.of(file, opener), "to match this '" + opener.getText() + "'"));

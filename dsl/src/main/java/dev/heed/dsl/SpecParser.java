@@ -1,13 +1,16 @@
 package dev.heed.dsl;
 
 import dev.heed.dsl.ast.Spec;
+import dev.heed.dsl.diag.Diagnostic;
 import dev.heed.dsl.diag.Diagnostics;
 import dev.heed.dsl.diag.HeedException;
 import dev.heed.dsl.diag.SourceFile;
 import dev.heed.dsl.diag.Span;
 import dev.heed.dsl.grammar.HeedLexer;
 import dev.heed.dsl.grammar.HeedParser;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.antlr.v4.runtime.BailErrorStrategy;
 import org.antlr.v4.runtime.BaseErrorListener;
 import org.antlr.v4.runtime.CharStreams;
@@ -74,14 +77,26 @@ public final class SpecParser {
     } catch (TooManyErrors e) {
       return new Spec(file, List.of());
     }
-    AstBuilder builder = new AstBuilder(file, diagnostics);
-    if (strategy.errors() == 0) return builder.build(tree);
+    if (diagnostics.errorCount() == before) return new AstBuilder(file, diagnostics).build(tree);
+    // The AST builder's checks still run, but a place that already has a lexical or syntax
+    // error gets no second one (`init none` is not also an unknown init).
+    Diagnostics checks = new Diagnostics();
+    Spec spec;
     try {
-      return builder.build(tree);
+      spec = new AstBuilder(file, checks).build(tree);
     } catch (RuntimeException e) {
       // The tree of a spec with syntax errors can lack any part; the syntax errors say enough.
-      return new Spec(file, List.of());
+      spec = new Spec(file, List.of());
     }
+    Set<List<Integer>> reported = new HashSet<>();
+    for (Diagnostic d : diagnostics.list()) {
+      if (d.span().file() == file) reported.add(List.of(d.span().line(), d.span().col()));
+    }
+    for (Diagnostic d : checks.list()) {
+      boolean seen = reported.contains(List.of(d.span().line(), d.span().col()));
+      if (!seen && !d.message().equals(Diagnostics.TOO_MANY)) diagnostics.add(d);
+    }
+    return spec;
   }
 
   /** Thrown to stop parsing once more errors were found than will be shown. */

@@ -110,10 +110,12 @@ LINE_COMMENT  : '//' ~[\r\n]* -> channel(HIDDEN) ;
 BLOCK_COMMENT : '/*' .*? '*/' -> channel(HIDDEN) ;
 WS            : [ \t\r\n]+ -> channel(HIDDEN) ;
 
-// Malformed tokens. Each is longer than any correct reading of the same text only when the
-// text is broken, so they never steal a valid token; SpecParser reports them with their
-// location and hands the parser a well-formed stand-in, so one typo gives one error.
-BAD_NUMBER           : DIGITS ('.' DIGITS)? [eE] [+-]? ;               // `1e`, `2.5e+`
+// Malformed tokens. Each matches more than the correct rules only where the text is broken
+// (ties go to the correct rule, defined first), so none steals a valid token. SpecParser
+// reports them with their location and hands the parser a well-formed stand-in, so one
+// typo gives one error.
+BAD_NUMBER           : DIGITS ('.' DIGITS)?                            // `1e`, `2.5e+`, `12abc`
+                       ([eE] [+-]? | ([eE] [+-]? DIGITS)? [a-zA-Z_] [a-zA-Z_0-9]*) ;
 UNTERMINATED_STRING  : '"' (~["\\\r\n] | '\\' ~[\r\n])* '\\'? ;      // no closing quote on the line
 UNTERMINATED_COMMENT : '/*' (~'*' | '*'+ ~[*/])* '*'* ;                // `/*` with no `*/`
 

@@ -10,6 +10,7 @@ import dev.heed.runtime.Tensor;
 import dev.heed.runtime.Weights;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -143,6 +144,7 @@ public final class Interpreter {
       case NEG, RELU, GELU, GELU_TANH, TANH, SIGMOID, EXP, SQRT -> unary(n.op(), in.get(0));
       case MATMUL -> matmul(in.get(0), in.get(1));
       case LINEAR -> linear(in.get(0), in.get(1), in.size() > 2 ? in.get(2) : null);
+      case ATTENTION -> attention(in.get(0), in.get(1), in.get(2), in.size() > 3 ? in.get(3) : null, n.floatAttr("scale"));
       case TRANSPOSE -> transpose(in.get(0), n.intsAttr("perm"));
       case RESHAPE -> reshape(in.get(0), resolve(n.dimsAttr("shape"), dims));
       case CONCAT -> concat(in, n.intAttr("axis"));
@@ -216,6 +218,20 @@ public final class Interpreter {
       }
     }
     return Tensor.ofFloats(out, shape);
+  }
+
+  /**
+   * softmax(q·kᵀ·scale + mask)·v, defined as the op chain it replaces (transpose, matmul,
+   * mul by the f32 scale, add, softmax over the last axis, matmul), so fusing it changes no bit.
+   */
+  static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor mask, double scale) {
+    List<Long> perm = new ArrayList<>();
+    for (long i = 0; i < k.rank(); i++) perm.add(i);
+    Collections.swap(perm, k.rank() - 2, k.rank() - 1);
+    Tensor s = matmul(q, transpose(k, perm));
+    s = binary(Op.MUL, s, Tensor.ofFloats(new float[] {(float) scale}));
+    if (mask != null) s = binary(Op.ADD, s, mask);
+    return matmul(softmax(s, -1), v);
   }
 
   /** x[..., k] · w[n, k]ᵀ + bias[n] → [..., n] (PyTorch's Linear layout). */

@@ -52,6 +52,7 @@ public final class AttrRules {
       case RESHAPE -> m.put("shape", Kind.DIMS);
       case CONCAT, SOFTMAX, POSITIONS, CAUSAL_MASK -> m.put("axis", Kind.INT);
       case LAYER_NORM, RMS_NORM -> m.put("eps", Kind.NUMBER);
+      case ATTENTION -> m.put("scale", Kind.NUMBER);
       case SINUSOIDAL -> {
         m.put("axis", Kind.INT);
         m.put("dim", Kind.INT);

@@ -73,13 +73,23 @@ public enum Op {
   /** (m i64[b, s]) → f32[b, 1, s]: 0 where m ≠ 0, -1e9 where m = 0; added to attention scores. */
   PADDING_MASK("padding_mask", Kind.GENERATOR),
   /** (x) {axis} → f32[n, n], n = x.shape[axis]: 0 where key ≤ query, -1e9 above the diagonal. */
-  CAUSAL_MASK("causal_mask", Kind.GENERATOR);
+  CAUSAL_MASK("causal_mask", Kind.GENERATOR),
+
+  // ---- fused ops: made by passes, never by the lowering ------------------------------
+  /**
+   * (q[..., sq, d], k[..., sk, d], v[..., sk, dv], mask?) {scale} → [..., sq, dv]:
+   * softmax(q·kᵀ·scale + mask) · v, softmax over the last axis; batch dimensions broadcast
+   * as for matmul, mask broadcasts to the scores' shape [..., sq, sk] without growing it.
+   * Exactly the chain transpose → matmul → mul(scale) → add(mask) → softmax → matmul that
+   * {@code fuse-attention} replaces, so that kernels can skip the scores tensor.
+   */
+  ATTENTION("attention", Kind.FUSED);
 
   /** The value added to masked attention scores: large enough that e^score is 0 in f32. */
   public static final float MASKED = -1e9f;
 
   /** Op categories, for fusion decisions. */
-  public enum Kind { SOURCE, ELEMENTWISE, GEMM, LAYOUT, REDUCTION, GATHER, GENERATOR }
+  public enum Kind { SOURCE, ELEMENTWISE, GEMM, LAYOUT, REDUCTION, GATHER, GENERATOR, FUSED }
 
   private final String irName;
   private final Kind kind;

@@ -43,6 +43,7 @@ public final class ShapeRules {
         axis(op, in.get(0), intAttr(attrs, "axis", op));
         yield in.get(0);
       }
+      case ATTENTION -> attention(in);
       case LAYER_NORM -> norm(op, in, 3);
       case RMS_NORM -> norm(op, in, 2);
       case EMBEDDING -> embedding(in);
@@ -127,6 +128,35 @@ public final class ShapeRules {
     out.add(a.dim(a.rank() - 2));
     out.add(b.last());
     return TensorType.f32().withShape(out);
+  }
+
+  /** q·kᵀ, then the mask added (which must not grow the scores), then ·v: see {@link Op#ATTENTION}. */
+  private static TensorType attention(List<TensorType> in) {
+    arity(Op.ATTENTION, in, 3, 4);
+    TensorType q = in.get(0), k = in.get(1), v = in.get(2);
+    f32(Op.ATTENTION, q, "query");
+    f32(Op.ATTENTION, k, "key");
+    f32(Op.ATTENTION, v, "value");
+    if (q.rank() < 2 || k.rank() < 2 || v.rank() < 2) {
+      throw new ShapeError("attention needs q, k and v of rank 2 or more, got " + q + ", " + k + " and " + v);
+    }
+    if (!q.last().equals(k.last())) {
+      throw new ShapeError("attention: q " + q + " and k " + k + " differ in their last dimension");
+    }
+    if (!k.dim(k.rank() - 2).equals(v.dim(v.rank() - 2))) {
+      throw new ShapeError("attention: k " + k + " and v " + v + " differ in their sequence dimension");
+    }
+    List<Dim> kt = new ArrayList<>(k.shape());
+    Collections.swap(kt, k.rank() - 2, k.rank() - 1);
+    TensorType scores = matmul(List.of(q, k.withShape(kt)));
+    if (in.size() == 4) {
+      TensorType mask = in.get(3);
+      f32(Op.ATTENTION, mask, "mask");
+      if (!broadcast(Op.ATTENTION, scores, mask).equals(scores.shape())) {
+        throw new ShapeError("attention: mask " + mask + " does not broadcast to the scores " + scores);
+      }
+    }
+    return matmul(List.of(scores, v));
   }
 
   private static TensorType linear(List<TensorType> in) {

@@ -45,12 +45,13 @@ public final class PassManager {
     this.passes = List.copyOf(passes);
   }
 
-  /** infer-shapes, constant-fold, cse, dce. */
+  /** infer-shapes, constant-fold, cse, fuse-attention, dce. */
   public static PassManager standard() { return new PassManager(standardPasses()); }
 
-  /** A fresh list of the standard passes, in order: infer-shapes, constant-fold, cse, dce. */
+  /** A fresh list of the standard passes, in order: infer-shapes, constant-fold, cse, fuse-attention, dce. */
   public static List<Pass> standardPasses() {
-    return List.of(new InferShapes(), new ConstantFolding(), new CommonSubexpressionElimination(), new DeadCodeElimination());
+    return List.of(new InferShapes(), new ConstantFolding(), new CommonSubexpressionElimination(), new FuseAttention(),
+        new DeadCodeElimination());
   }
 
   /** Every pass heed knows, by name (for tools that pick passes by name). */

@@ -36,8 +36,8 @@ class PassManagerTest {
   private static Graph src() { return IrParser.parse(SRC, "src.ir"); }
 
   @Test
-  void standardPipelineIsInferFoldCseDce() {
-    assertEquals(List.of("infer-shapes", "constant-fold", "cse", "dce"),
+  void standardPipelineIsInferFoldCseFuseDce() {
+    assertEquals(List.of("infer-shapes", "constant-fold", "cse", "fuse-attention", "dce"),
         PassManager.standard().passes().stream().map(Pass::name).toList());
   }
 
@@ -63,10 +63,10 @@ class PassManagerTest {
           output z = %z
         }
         """, IrPrinter.print(r.graph()));
-    assertEquals(List.of("infer-shapes", "constant-fold", "cse", "dce"), r.runs().stream().map(PassManager.PassRun::pass).toList());
+    assertEquals(List.of("infer-shapes", "constant-fold", "cse", "fuse-attention", "dce"), r.runs().stream().map(PassManager.PassRun::pass).toList());
     assertEquals("types inferred: 4, types checked: 0", r.runs().get(0).stats().toString());
     assertEquals(1, r.runs().get(1).stats().get("identities simplified"));
-    assertEquals(2, r.runs().get(3).stats().get("nodes removed"));
+    assertEquals(2, r.runs().get(4).stats().get("nodes removed"));
   }
 
   @Test
@@ -81,8 +81,8 @@ class PassManagerTest {
   void printIrAfterAll() {
     List<String> log = new ArrayList<>();
     PassManager.standard().printIrAfter("all", log::add).run(src());
-    assertEquals(4, log.size());
-    assertTrue(log.get(3).startsWith("// ----- IR after dce -----\n"));
+    assertEquals(5, log.size());
+    assertTrue(log.get(4).startsWith("// ----- IR after dce -----\n"));
     // The printed IR parses back.
     IrParser.parse(log.get(3), "log");
   }
@@ -92,7 +92,7 @@ class PassManagerTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> PassManager.standard().printIrAfter("cse2", s -> {}));
     assertTrue(e.getMessage().contains("'cse2'"), e.getMessage());
-    assertTrue(e.getMessage().contains("infer-shapes, constant-fold, cse, dce"), e.getMessage());
+    assertTrue(e.getMessage().contains("infer-shapes, constant-fold, cse, fuse-attention, dce"), e.getMessage());
   }
 
   @Test
@@ -100,11 +100,11 @@ class PassManagerTest {
     Path out = dir.resolve("ir");
     Graph result = PassManager.standard().dumpIrDir(out).run(src());
     try (Stream<Path> s = Files.list(out)) {
-      assertEquals(List.of("00_input.ir", "01_infer-shapes.ir", "02_constant-fold.ir", "03_cse.ir", "04_dce.ir"),
+      assertEquals(List.of("00_input.ir", "01_infer-shapes.ir", "02_constant-fold.ir", "03_cse.ir", "04_fuse-attention.ir", "05_dce.ir"),
           s.map(p -> p.getFileName().toString()).sorted().toList());
     }
     assertEquals(IrPrinter.print(src()), Files.readString(out.resolve("00_input.ir")));
-    assertEquals(IrPrinter.print(result), Files.readString(out.resolve("04_dce.ir")));
+    assertEquals(IrPrinter.print(result), Files.readString(out.resolve("05_dce.ir")));
   }
 
   /** A pass that breaks the IR: gives the first non-source node a wrong type. */

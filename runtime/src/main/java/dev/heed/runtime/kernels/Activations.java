@@ -1,16 +1,39 @@
 package dev.heed.runtime.kernels;
 
+import dev.heed.runtime.Parallel;
+
 /**
  * Scalar activation functions the generated code calls per element. Each is computed in
  * double and rounded once to float, matching heed's reference interpreter.
  */
 public final class Activations {
+  /** Elements per parallel chunk of a bulk activation. */
+  private static final int ELEMENTWISE_GRAIN = 1 << 14;
+
   private Activations() {}
 
   /** The exact GELU, x·Φ(x) = 0.5·x·(1 + erf(x/√2)). */
   public static float gelu(float x) {
     double d = x;
     return (float) (0.5 * d * (1.0 + erf(d / Math.sqrt(2.0))));
+  }
+
+  /**
+   * {@code out[i] = gelu(x[i])} for {@code i < n}, in parallel. With the Vector API
+   * ({@link Simd#enabled()}) erf is a float rational approximation (Abramowitz and Stegun
+   * 7.1.26, absolute error below 2e-7) instead of {@link #erf}; otherwise this is
+   * {@link #gelu(float)} element by element.
+   */
+  public static void gelu(float[] x, float[] out, int n) {
+    Gemm.check("x", x, 0, n);
+    Gemm.check("out", out, 0, n);
+    Parallel.forRange(n, ELEMENTWISE_GRAIN, (from, to) -> {
+      if (Simd.enabled()) {
+        VectorActivations.gelu(x, out, from, to);
+      } else {
+        for (int i = from; i < to; i++) out[i] = gelu(x[i]);
+      }
+    });
   }
 
   /** GELU's tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */

@@ -1,23 +1,18 @@
 package dev.heed.runtime.kernels;
 
-import dev.heed.runtime.Parallel;
-
 /**
- * Dense matrix products on row-major {@code float[]} data, in plain Java. Large products run
- * in parallel via {@link Parallel}, split over rows (or over columns when there are fewer rows
- * than threads). Outputs must not overlap inputs.
+ * Dense matrix products on row-major {@code float[]} data: the Vector API kernels when
+ * {@link Simd#enabled()}, plain Java loops otherwise. Large products run in parallel via
+ * {@link dev.heed.runtime.Parallel}. Outputs must not overlap inputs.
+ *
+ * <p>For a linear layer whose weight is fixed, pack the weight once with
+ * {@link PackedLinear#of} and call {@link #linear(float[], PackedLinear, float[], float[], int)}:
+ * the unpacked {@link #linear(float[], float[], float[], float[], int, int, int)} repacks on
+ * every call.
  */
 public final class Gemm {
   /** Below this many multiply-adds a product runs on the calling thread. */
   static final long PARALLEL_WORK = 100_000;
-  /** Columns of B and C handled per block, so a block of B rows stays in cache. */
-  private static final int N_BLOCK = 512;
-  /** Rows of B per block. */
-  private static final int K_BLOCK = 256;
-  /** Rows of x that share one pass over a row of w in {@link #linear}. */
-  private static final int ROW_GROUP = 4;
-  /** Target size in floats of the block of w reused across rows in {@link #linear}. */
-  private static final int W_BLOCK_FLOATS = 1 << 15;
 
   private Gemm() {}
 
@@ -30,55 +25,10 @@ public final class Gemm {
     check("b", b, bOff, (long) k * n);
     check("c", c, cOff, (long) m * n);
     if (m == 0 || n == 0) return;
-    long work = (long) m * k * n;
-    if (work < PARALLEL_WORK || Parallel.threads() == 1) {
-      matmulBlock(a, aOff, b, bOff, c, cOff, k, n, 0, m, 0, n);
-    } else if (m >= 2 * Parallel.threads()) {
-      int minRows = (int) Math.max(1, PARALLEL_WORK / ((long) k * n + 1));
-      Parallel.forRange(m, minRows, (from, to) -> matmulBlock(a, aOff, b, bOff, c, cOff, k, n, from, to, 0, n));
+    if (Simd.enabled()) {
+      VectorGemm.gemm(a, aOff, m, k, VectorGemm.packRows(b, bOff, k, n), n, null, c, cOff);
     } else {
-      int colBlocks = (n + 63) / 64;
-      Parallel.forRange(colBlocks, (from, to) ->
-          matmulBlock(a, aOff, b, bOff, c, cOff, k, n, 0, m, from * 64, Math.min(n, to * 64)));
-    }
-  }
-
-  /** Rows {@code [r0, r1)} and columns {@code [c0, c1)} of C. */
-  private static void matmulBlock(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
-      int k, int n, int r0, int r1, int c0, int c1) {
-    for (int i = r0; i < r1; i++) {
-      int ci = cOff + i * n;
-      for (int j = c0; j < c1; j++) c[ci + j] = 0f;
-    }
-    for (int j0 = c0; j0 < c1; j0 += N_BLOCK) {
-      int j1 = Math.min(c1, j0 + N_BLOCK);
-      for (int p0 = 0; p0 < k; p0 += K_BLOCK) {
-        int p1 = Math.min(k, p0 + K_BLOCK);
-        for (int i = r0; i < r1; i++) {
-          int ai = aOff + i * k;
-          int ci = cOff + i * n;
-          int p = p0;
-          // Four rows of B per pass: one load and store of C for four multiply-adds.
-          for (; p + 4 <= p1; p += 4) {
-            float a0 = a[ai + p];
-            float a1 = a[ai + p + 1];
-            float a2 = a[ai + p + 2];
-            float a3 = a[ai + p + 3];
-            int b0 = bOff + p * n;
-            int b1 = b0 + n;
-            int b2 = b1 + n;
-            int b3 = b2 + n;
-            for (int j = j0; j < j1; j++) {
-              c[ci + j] += a0 * b[b0 + j] + a1 * b[b1 + j] + a2 * b[b2 + j] + a3 * b[b3 + j];
-            }
-          }
-          for (; p < p1; p++) {
-            float aip = a[ai + p];
-            int bp = bOff + p * n;
-            for (int j = j0; j < j1; j++) c[ci + j] += aip * b[bp + j];
-          }
-        }
-      }
+      ScalarGemm.matmul(a, aOff, b, bOff, c, cOff, m, k, n);
     }
   }
 
@@ -88,74 +38,32 @@ public final class Gemm {
    * y is overwritten.
    */
   public static void linear(float[] x, float[] w, float[] bias, float[] y, int rows, int in, int out) {
-    check("x", x, 0, (long) rows * in);
     check("w", w, 0, (long) out * in);
+    checkLinear(x, bias, y, rows, in, out);
+    if (Simd.enabled()) {
+      VectorGemm.gemm(x, 0, rows, in, VectorGemm.packTransposed(w, out, in), out, bias, y, 0);
+    } else {
+      ScalarGemm.linear(x, w, bias, y, rows, in, out);
+    }
+  }
+
+  /**
+   * {@code y[rows, w.out()] = x[rows, w.in()] · wᵀ + bias}, as
+   * {@link #linear(float[], float[], float[], float[], int, int, int)} with a weight packed
+   * once, ahead of time.
+   */
+  public static void linear(float[] x, PackedLinear w, float[] bias, float[] y, int rows) {
+    checkLinear(x, bias, y, rows, w.in(), w.out());
+    w.apply(x, bias, y, rows);
+  }
+
+  private static void checkLinear(float[] x, float[] bias, float[] y, int rows, int in, int out) {
+    check("x", x, 0, (long) rows * in);
     check("y", y, 0, (long) rows * out);
     if (bias != null) check("bias", bias, 0, out);
-    if (rows == 0 || out == 0) return;
-    long work = (long) rows * in * out;
-    if (work < PARALLEL_WORK || Parallel.threads() == 1) {
-      linearBlock(x, w, bias, y, in, out, 0, rows, 0, out);
-    } else if (rows >= 2 * Parallel.threads()) {
-      int minRows = (int) Math.max(1, PARALLEL_WORK / ((long) in * out + 1));
-      Parallel.forRange(rows, minRows, (from, to) -> linearBlock(x, w, bias, y, in, out, from, to, 0, out));
-    } else {
-      int minOuts = (int) Math.max(1, PARALLEL_WORK / ((long) rows * in + 1));
-      Parallel.forRange(out, minOuts, (from, to) -> linearBlock(x, w, bias, y, in, out, 0, rows, from, to));
-    }
   }
 
-  /** Rows {@code [r0, r1)} and outputs {@code [o0, o1)} of y. */
-  private static void linearBlock(float[] x, float[] w, float[] bias, float[] y, int in, int out,
-      int r0, int r1, int o0, int o1) {
-    int oBlock = Math.max(1, W_BLOCK_FLOATS / Math.max(1, in));
-    for (int ob = o0; ob < o1; ob += oBlock) {
-      int obEnd = Math.min(o1, ob + oBlock);
-      int r = r0;
-      for (; r + ROW_GROUP <= r1; r += ROW_GROUP) {
-        int x0 = r * in;
-        int x1 = x0 + in;
-        int x2 = x1 + in;
-        int x3 = x2 + in;
-        for (int o = ob; o < obEnd; o++) {
-          int wo = o * in;
-          float s0 = 0f;
-          float s1 = 0f;
-          float s2 = 0f;
-          float s3 = 0f;
-          for (int i = 0; i < in; i++) {
-            float wv = w[wo + i];
-            s0 += x[x0 + i] * wv;
-            s1 += x[x1 + i] * wv;
-            s2 += x[x2 + i] * wv;
-            s3 += x[x3 + i] * wv;
-          }
-          float bo = bias == null ? 0f : bias[o];
-          y[r * out + o] = s0 + bo;
-          y[(r + 1) * out + o] = s1 + bo;
-          y[(r + 2) * out + o] = s2 + bo;
-          y[(r + 3) * out + o] = s3 + bo;
-        }
-      }
-      for (; r < r1; r++) {
-        int xr = r * in;
-        for (int o = ob; o < obEnd; o++) {
-          int wo = o * in;
-          float s0 = 0f;
-          float s1 = 0f;
-          int i = 0;
-          for (; i + 1 < in; i += 2) {
-            s0 += x[xr + i] * w[wo + i];
-            s1 += x[xr + i + 1] * w[wo + i + 1];
-          }
-          if (i < in) s0 += x[xr + i] * w[wo + i];
-          y[r * out + o] = s0 + s1 + (bias == null ? 0f : bias[o]);
-        }
-      }
-    }
-  }
-
-  private static void check(String name, float[] array, int offset, long length) {
+  static void check(String name, float[] array, int offset, long length) {
     if (offset < 0 || offset + length > array.length) {
       throw new IllegalArgumentException("gemm: " + name + " needs " + length + " floats from offset " + offset
           + " but has " + array.length);

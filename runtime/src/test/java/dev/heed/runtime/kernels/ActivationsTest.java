@@ -32,6 +32,28 @@ class ActivationsTest {
     assertEquals((float) (0.5 * (1 + Math.tanh(inner))), Activations.geluTanh(1f));
   }
 
+  /** The bulk GELU (vector erf approximation here) stays within 1e-6·max(1, |x|) of the exact one, odd lengths too. */
+  @Test void bulkGeluMatchesTheExactOne() {
+    int n = 100_003;
+    float[] x = new float[n + 2];
+    java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+    for (int i = 0; i < n; i++) x[i] = (float) (r.nextDouble() * 16 - 8);
+    x[0] = 0f;
+    x[1] = -0f;
+    x[2] = 30f;
+    x[3] = -30f;
+    float[] out = new float[n + 2];
+    out[n] = 42f;
+    Activations.gelu(x, out, n);
+    for (int i = 0; i < n; i++) {
+      double want = Activations.gelu(x[i]);
+      assertEquals(want, out[i], 1e-6 * Math.max(1, Math.abs(x[i])), "gelu(" + x[i] + ")");
+    }
+    assertEquals(42f, out[n], "past n untouched");
+    VectorActivations.gelu(x, out, 5, 7);
+    assertEquals(Activations.gelu(x[6]), out[6], 1e-6 * Math.max(1, Math.abs(x[6])), "a sub-range");
+  }
+
   @Test void sigmoidIsSymmetricAndSaturates() {
     assertEquals(0.5f, Activations.sigmoid(0f));
     assertEquals(1f, Activations.sigmoid(3f) + Activations.sigmoid(-3f), 1e-7f);

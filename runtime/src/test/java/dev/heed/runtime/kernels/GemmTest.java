@@ -61,10 +61,54 @@ class GemmTest {
     }
   }
 
+  @ParameterizedTest
+  @CsvSource({"1, 1, 1", "8, 16, 32", "9, 257, 33", "17, 300, 95", "64, 513, 64", "130, 31, 257", "3, 0, 5"})
+  void packedLinearMatchesNaiveLoop(int rows, int in, int out) {
+    float[] x = random(rows * in, 8);
+    float[] w = random(out * in, 9);
+    float[] bias = random(out, 10);
+    PackedLinear packed = PackedLinear.of(w, out, in);
+    assertEquals(out, packed.out());
+    assertEquals(in, packed.in());
+    float[] y = random(rows * out + 3, 11);
+    float[] tail = java.util.Arrays.copyOfRange(y, rows * out, y.length);
+    Gemm.linear(x, packed, bias, y, rows);
+    for (int r = 0; r < rows; r++) {
+      for (int o = 0; o < out; o++) {
+        double s = bias[o];
+        for (int i = 0; i < in; i++) s += (double) x[r * in + i] * w[o * in + i];
+        assertClose(s, y[r * out + o], "y[" + r + "," + o + "]");
+      }
+    }
+    for (int t = 0; t < tail.length; t++) assertEquals(tail[t], y[rows * out + t], "past the end untouched");
+  }
+
+  /** Both kernel families directly, whichever one Gemm picked in this JVM. */
+  @ParameterizedTest
+  @CsvSource({"1, 5, 1", "8, 256, 32", "15, 600, 47", "70, 257, 100", "33, 1, 65"})
+  void scalarAndVectorKernelsAgree(int m, int k, int n) {
+    float[] a = random(m * k, 12);
+    float[] b = random(k * n, 13);
+    float[] scalar = new float[m * n];
+    ScalarGemm.matmul(a, 0, b, 0, scalar, 0, m, k, n);
+    float[] vector = new float[m * n];
+    VectorGemm.gemm(a, 0, m, k, VectorGemm.packRows(b, 0, k, n), n, null, vector, 0);
+    for (int i = 0; i < m * n; i++) assertClose(scalar[i], vector[i], "c[" + i / n + "," + i % n + "]");
+  }
+
+  @Test void vectorKernelsAreOnInTests() {
+    // surefire passes --add-modules jdk.incubator.vector (root pom): the fast path is what the tests check.
+    assertEquals(true, Simd.enabled(), Simd.describe());
+  }
+
   @Test void rejectsArraysTooShort() {
     assertThrows(IllegalArgumentException.class,
         () -> Gemm.matmul(new float[5], 0, new float[6], 0, new float[4], 0, 2, 3, 2));
     assertThrows(IllegalArgumentException.class,
         () -> Gemm.linear(new float[6], new float[6], new float[1], new float[4], 2, 3, 2));
+    assertThrows(IllegalArgumentException.class, () -> PackedLinear.of(new float[5], 2, 3));
+    PackedLinear w = PackedLinear.of(new float[6], 2, 3);
+    assertThrows(IllegalArgumentException.class, () -> Gemm.linear(new float[5], w, null, new float[4], 2));
+    assertThrows(IllegalArgumentException.class, () -> Gemm.linear(new float[6], w, null, new float[3], 2));
   }
 }

@@ -1,0 +1,125 @@
+package dev.heed.bench;
+
+import dev.heed.runtime.kernels.Simd;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/**
+ * Runs heed's benchmarks with JMH and prints one table: the FMA ceiling, GEMM at 1024³, the
+ * seed transformer's forward pass and MiniLM, each on 1 and 2 threads. {@code --quick}: fewer and
+ * shorter iterations, for a smoke run. Started by {@code bench/run}.
+ *
+ * <p>Then all-MiniLM-L6-v2 against ONNX Runtime ({@link MiniLmBench}); the table ends with one
+ * ratio line per shape and thread count, the last one
+ * {@code minilm 8x128 threads=2: heed/ort throughput = X.XX} (above 1: heed is faster).
+ */
+public final class BenchMain {
+  private static final String ADD_VECTOR = "--add-modules=jdk.incubator.vector";
+
+  /** One line of the table. */
+  private record Row(String what, int threads, double value, String unit, String note) {}
+
+  private BenchMain() {}
+
+  public static void main(String[] args) throws RunnerException {
+    boolean quick = List.of(args).contains("--quick");
+    List<Row> rows = new ArrayList<>();
+
+    double[] ceiling = new double[3];
+    for (int t = 1; t <= 2; t++) {
+      RunResult r = single(run(options(quick, t).include(FmaCeiling.class.getName() + ".fma").threads(t)));
+      ceiling[t] = t * FmaCeiling.flops() / micros(r) / 1e3;
+      rows.add(new Row("fma ceiling (registers only)", t, ceiling[t], "GFLOP/s", ""));
+    }
+
+    for (int t = 1; t <= 2; t++) {
+      for (RunResult r : run(options(quick, t).include(GemmBench.class.getName()))) {
+        int n = Integer.parseInt(r.getParams().getParam("n"));
+        double gflops = 2.0 * n * n * n / micros(r) / 1e3;
+        String kind = r.getParams().getBenchmark().endsWith("linearPacked") ? "linear, packed weight" : "matmul, packs B";
+        rows.add(new Row("gemm " + n + "³ " + kind, t, gflops, "GFLOP/s",
+            String.format("%.0f%% of ceiling", 100 * gflops / ceiling[t])));
+      }
+    }
+
+    for (int t = 2; t >= 1; t--) {
+      for (RunResult r : run(options(quick, t).include(TransformerBench.class.getName()))) {
+        String shape = r.getParams().getParam("shape");
+        int batch = Integer.parseInt(shape.split("x")[0]);
+        double ms = micros(r) / 1e3;
+        rows.add(new Row("seed transformer " + shape, t, ms, "ms", String.format("%.1f seq/s", batch * 1e3 / ms)));
+      }
+    }
+
+    // MiniLM: heed against ONNX Runtime at each shape and thread count; the ratio lines close the table.
+    List<String> ratios = new ArrayList<>();
+    for (int t = 1; t <= 2; t++) {
+      Map<String, Double> heedMs = new LinkedHashMap<>(), ortMs = new HashMap<>();
+      for (RunResult r : run(options(quick, t).include(MiniLmBench.class.getName()))) {
+        String shape = r.getParams().getParam("shape");
+        String engine = r.getParams().getParam("engine");
+        double ms = micros(r) / 1e3;
+        (engine.equals("heed") ? heedMs : ortMs).put(shape, ms);
+        int batch = Integer.parseInt(shape.split("x")[0]);
+        rows.add(new Row("minilm " + shape + " " + engine, t, ms, "ms", String.format("%.1f seq/s", batch * 1e3 / ms)));
+      }
+      for (String shape : heedMs.keySet()) {
+        ratios.add(String.format("minilm %s threads=%d: heed/ort throughput = %.2f", shape, t,
+            ortMs.get(shape) / heedMs.get(shape)));
+      }
+    }
+    // The headline goes last: 8x128 on 2 threads.
+    ratios.sort(Comparator.comparing((String line) -> line.startsWith("minilm 8x128 threads=2")));
+
+    System.out.println();
+    System.out.printf("heed bench: kernels %s, %s, Java %s, %d processors%s%n", Simd.describe(),
+        System.getProperty("os.arch"), Runtime.version().feature(), Runtime.getRuntime().availableProcessors(),
+        quick ? ", --quick (indicative only)" : "");
+    System.out.printf("%-40s %7s %10s  %-8s %s%n", "benchmark", "threads", "score", "unit", "");
+    for (Row row : rows) {
+      System.out.printf("%-40s %7d %10.2f  %-8s %s%n", row.what(), row.threads(), row.value(), row.unit(), row.note());
+    }
+    ratios.forEach(System.out::println);
+  }
+
+  private static ChainedOptionsBuilder options(boolean quick, int threads) {
+    // JMH reads fields through sun.misc.Unsafe, which JDK 24+ warns about in every fork.
+    String[] jvm = Runtime.version().feature() >= 23
+        ? new String[] {ADD_VECTOR, "--sun-misc-unsafe-memory-access=allow"} : new String[] {ADD_VECTOR};
+    return new OptionsBuilder()
+        .forks(1)
+        .jvmArgsPrepend(jvm)
+        .jvmArgsAppend("-Dheed.threads=" + threads)
+        .warmupIterations(quick ? 2 : 4)
+        .warmupTime(TimeValue.seconds(1))
+        .measurementIterations(quick ? 3 : 6)
+        .measurementTime(TimeValue.seconds(quick ? 1 : 2))
+        .verbosity(VerboseMode.SILENT);
+  }
+
+  private static Collection<RunResult> run(ChainedOptionsBuilder o) throws RunnerException {
+    return new Runner(o.build()).run();
+  }
+
+  private static RunResult single(Collection<RunResult> results) {
+    if (results.size() != 1) throw new IllegalStateException("expected one result, got " + results.size());
+    return results.iterator().next();
+  }
+
+  /** Average microseconds per call (per thread). */
+  private static double micros(RunResult r) {
+    return r.getPrimaryResult().getScore();
+  }
+}

@@ -1,0 +1,62 @@
+package dev.heed.runtime.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class AttentionTest {
+  private static float[] random(int n, long seed, double range) {
+    SplittableRandom r = new SplittableRandom(seed);
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) a[i] = (float) ((r.nextDouble() * 2 - 1) * range);
+    return a;
+  }
+
+  /** softmax(q·kᵀ·scale + mask)·v in double, materialising the scores: the definition. */
+  private static double[] naive(float[] q, float[] k, float[] v, float[] mask, int rowStride, int colStride,
+      int sq, int sk, int d, int dv, float scale) {
+    double[] out = new double[sq * dv];
+    for (int i = 0; i < sq; i++) {
+      double[] s = new double[sk];
+      double max = Double.NEGATIVE_INFINITY;
+      for (int j = 0; j < sk; j++) {
+        double dot = 0;
+        for (int p = 0; p < d; p++) dot += (double) q[i * d + p] * k[j * d + p];
+        s[j] = dot * scale + (mask == null ? 0 : mask[1 + i * rowStride + j * colStride]);
+        max = Math.max(max, s[j]);
+      }
+      double sum = 0;
+      for (int j = 0; j < sk; j++) sum += s[j] = Math.exp(s[j] - max);
+      for (int j = 0; j < sk; j++) {
+        for (int c = 0; c < dv; c++) out[i * dv + c] += s[j] / sum * v[j * dv + c];
+      }
+    }
+    return out;
+  }
+
+  /** mask: "none", "full" ([sq, sk]), "keys" ([1, sk], rows broadcast) or "scalar" ([1, 1]). */
+  @ParameterizedTest
+  @CsvSource({
+      "1, 1, 1, 1, none", "3, 5, 4, 2, full", "7, 64, 16, 16, keys", "5, 65, 32, 32, full", "9, 150, 33, 17, keys",
+      "16, 200, 64, 64, scalar", "2, 130, 8, 40, full"})
+  void scalarAndVectorKernelsMatchTheDefinition(int sq, int sk, int d, int dv, String maskKind) {
+    float[] q = random(sq * d, 1, 2), k = random(sk * d, 2, 2), v = random(sk * dv, 3, 1);
+    int rowStride = maskKind.equals("full") ? sk : 0;
+    int colStride = maskKind.equals("full") || maskKind.equals("keys") ? 1 : 0;
+    float[] mask = maskKind.equals("none") ? null : random(1 + sq * sk, 4, 3);
+    if (colStride == 1) mask[1 + sk - 1] = -1e9f; // one masked key (in row 0), the way padding masks do it
+    float scale = (float) (1 / Math.sqrt(d));
+    double[] want = naive(q, k, v, mask, rowStride, colStride, sq, sk, d, dv, scale);
+    for (boolean vector : new boolean[] {false, true}) {
+      float[] out = new float[2 + sq * dv];
+      if (vector) VectorAttention.head(q, 0, k, 0, v, 0, mask, 1, rowStride, colStride, out, 2, sq, sk, d, dv, scale);
+      else Attention.scalarHead(q, 0, k, 0, v, 0, mask, 1, rowStride, colStride, out, 2, sq, sk, d, dv, scale);
+      assertEquals(0f, out[0], "before the offset untouched");
+      for (int i = 0; i < sq * dv; i++) {
+        assertEquals(want[i], out[2 + i], 2e-5, (vector ? "vector" : "scalar") + " out[" + i / dv + "," + i % dv + "]");
+      }
+    }
+  }
+}

@@ -4,13 +4,13 @@ import dev.heed.compiler.HeedCompiler;
 import dev.heed.compiler.jar.ClassBytesLoader;
 import dev.heed.compiler.jar.InMemoryJavac;
 import dev.heed.compiler.jar.ModelJar;
+import dev.heed.compiler.onnx.WeightFiles;
 import dev.heed.runtime.HeedModelFactory;
-import dev.heed.runtime.io.Safetensors;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -52,12 +52,13 @@ final class CompileCommand implements Callable<Integer> {
   String javaPackage;
 
   @Option(names = "--weights", paramLabel = "FILE",
-      description = "A .safetensors checkpoint to check against the model's parameters (names and shapes).")
+      description = {"A .safetensors checkpoint or an .onnx model to check against the model's parameters",
+          "(names and shapes); an ONNX model's tensors are bound as 'heed import-weights' binds them."})
   Path weights;
 
   @Option(names = "--embed-weights",
       description = "Also copy the --weights file into the jar (as " + ModelJar.EMBEDDED_WEIGHTS
-          + "), so the jar runs without it.")
+          + "), so the jar runs without it; an ONNX model is converted to safetensors first.")
   boolean embedWeights;
 
   @Override public Integer call() throws IOException {
@@ -71,32 +72,31 @@ final class CompileCommand implements Callable<Integer> {
     HeedCompiler.Result result = SpecPipeline.compile(specFile, options, block -> { });
     Map<String, byte[]> classes = InMemoryJavac.compile(result.javaSources());
     List<HeedModelFactory> factories = new ClassBytesLoader(classes).factories(result.serviceEntries());
-    if (weights != null) checkWeights(weights, factories);
+    Path embedded = weights;
+    if (weights != null) {
+      PrintWriter err = spec.commandLine().getErr();
+      for (HeedModelFactory f : factories) {
+        CliWeights.open(weights, f.parameters(), "model " + f.name(), err).close();
+      }
+      if (embedWeights && WeightFiles.format(weights) == WeightFiles.Format.ONNX) {
+        List<List<HeedModelFactory.ParamSpec>> lists = factories.stream().map(HeedModelFactory::parameters).toList();
+        embedded = CliWeights.toSafetensors(weights, CliWeights.union(lists), "the models", new PrintWriter(Writer.nullWriter()));
+      }
+    }
 
     try {
       ModelJar.write(output, classes, result.serviceEntries(), Map.of(),
-          embedWeights ? Map.of(ModelJar.EMBEDDED_WEIGHTS, weights) : Map.of());
+          embedWeights ? Map.of(ModelJar.EMBEDDED_WEIGHTS, embedded) : Map.of());
     } catch (IOException e) {
       throw new CliException("cannot write " + output + ": " + Files2.describe(e), e);
+    } finally {
+      if (embedded != null && !embedded.equals(weights)) Files.deleteIfExists(embedded);
     }
     PrintWriter out = spec.commandLine().getOut();
     String models = factories.stream().map(HeedModelFactory::name).collect(Collectors.joining(", "));
     out.println("wrote " + output + " (" + (factories.size() == 1 ? "model " : "models ") + models + ", "
         + size(Files.size(output)) + (embedWeights ? ", weights embedded" : "") + ")");
     return HeedCli.EXIT_OK;
-  }
-
-  /** Fails with the runtime's one-line message if a parameter is missing or mis-shaped. */
-  static void checkWeights(Path file, List<HeedModelFactory> factories) {
-    try (Safetensors st = Safetensors.open(file)) {
-      for (HeedModelFactory f : factories) {
-        for (HeedModelFactory.ParamSpec p : f.parameters()) {
-          if (!st.names().contains(p.name()) || !Arrays.equals(st.shapeOf(p.name()), p.shape())) {
-            st.get(p.name(), p.shape(), p.init());  // throws, naming the tensor and both shapes
-          }
-        }
-      }
-    }
   }
 
   static String size(long bytes) {

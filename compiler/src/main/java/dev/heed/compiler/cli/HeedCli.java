@@ -32,7 +32,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
     versionProvider = HeedVersion.class,
     description = "Compiles .heed attention-model specs to fast, readable Java.",
     synopsisSubcommandLabel = "COMMAND",
-    subcommands = {CompileCommand.class, EmitCommand.class, RunCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {CompileCommand.class, EmitCommand.class, RunCommand.class, ImportWeightsCommand.class, ExportCommand.class, InspectCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success",
@@ -45,6 +45,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
       "  heed compile model.heed -o model.jar",
       "  heed emit model.heed --stage java",
       "  heed run model.jar --random-weights 7 --input x=x.npy --output out/",
+      "  heed import-weights model.onnx --spec model.heed -o model.safetensors",
+      "  heed export model.heed --onnx model.onnx --weights model.safetensors",
       "  java -jar model.jar --help",
     })
 public final class HeedCli implements Callable<Integer> {

@@ -42,7 +42,7 @@ import picocli.CommandLine.Spec;
       "Runs a compiled model jar once on .npy inputs.",
       "Prints each output's type and first values and the time of the forward pass;",
       "with --output, also writes each output to DIR/NAME.npy.",
-      "Weights: --weights or --random-weights, else those embedded in the jar",
+      "Weights: --weights (safetensors or ONNX) or --random-weights, else those embedded in the jar",
       "(compile --embed-weights), else random weights with seed 0.",
     })
 final class RunCommand implements Callable<Integer> {
@@ -56,7 +56,7 @@ final class RunCommand implements Callable<Integer> {
 
   static final class WeightsChoice {
     @Option(names = "--weights", paramLabel = "FILE", required = true,
-        description = "Weights from a .safetensors checkpoint.")
+        description = "Weights from a .safetensors checkpoint or an .onnx model (bound as 'heed import-weights' binds it).")
     Path file;
 
     @Option(names = "--random-weights", paramLabel = "SEED", required = true,
@@ -105,7 +105,7 @@ final class RunCommand implements Callable<Integer> {
       try {
         Weights w;
         if (weights != null && weights.file != null) {
-          w = Safetensors.open(Files2.requireFile(weights.file, "weights"));
+          w = CliWeights.open(weights.file, factory.parameters(), "model " + factory.name(), err);
         } else if (weights != null && weights.seed != null) {
           w = new RandomWeights(weights.seed);
         } else if ((extracted = extractEmbeddedWeights(jar)) != null) {

@@ -1,0 +1,133 @@
+package dev.heed.compiler.inspect;
+
+import dev.heed.compiler.ir.Dim;
+import dev.heed.compiler.ir.Graph;
+import dev.heed.compiler.ir.Node;
+import dev.heed.compiler.ir.Op;
+import dev.heed.compiler.ir.TensorType;
+import dev.heed.runtime.DType;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Rough costs of IR nodes for concrete sizes of the symbolic dimensions: floating-point
+ * operations, bytes read and written, and the peak of live activation memory.
+ *
+ * <p>Counting rules: a contraction is 2·m·n·k (plus one add per output for a bias); an
+ * elementwise op one operation per output element (exp, tanh and gelu included); softmax 5,
+ * layer_norm 8 and rms_norm 5 per element; the fused attention is its two contractions plus 5
+ * per score (scale, mask, softmax); layout, gather and generator ops none. Bytes are every
+ * non-constant operand read once plus the output written once (f32 4 bytes, i64 8); a
+ * reshape moves nothing.
+ */
+public final class Costs {
+  /** The cost of one node. */
+  public record Cost(long flops, long bytes) {
+    /** FLOPs per byte; 0 when nothing moves. */
+    public double intensity() { return bytes == 0 ? 0 : (double) flops / bytes; }
+  }
+
+  /** Peak activation memory: bytes, and the node at which it is reached. */
+  public record Peak(long bytes, String atNode, List<String> liveAtPeak) {}
+
+  private final Map<String, Long> dims;
+
+  /** {@code dims}: a size for every symbol; a symbol not in it is 1 for {@code batch}, 128 otherwise. */
+  public Costs(Map<String, Long> dims) {
+    this.dims = new TreeMap<>(dims);
+  }
+
+  /** The size of one dimension. */
+  public long size(Dim d) {
+    if (d instanceof Dim.Known k) return k.size();
+    String name = ((Dim.Sym) d).name();
+    return dims.getOrDefault(name, defaultSize(name));
+  }
+
+  /** The default size of symbol {@code name}: 1 for batch, 128 for any other. */
+  public static long defaultSize(String name) {
+    return name.equals("batch") ? 1 : 128;
+  }
+
+  /** Elements of a tensor of type {@code t}. */
+  public long elements(TensorType t) {
+    long n = 1;
+    for (Dim d : t.shape()) n *= size(d);
+    return n;
+  }
+
+  /** Bytes of a tensor of type {@code t}. */
+  public long bytes(TensorType t) {
+    return elements(t) * (t.dtype() == DType.I64 ? 8 : 4);
+  }
+
+  /** FLOPs and bytes of node {@code n} in graph {@code g}. */
+  public Cost of(Node n, Map<String, Node> byName) {
+    long out = elements(n.type());
+    long bytes = bytes(n.type());
+    for (String o : n.operands()) {
+      Node d = byName.get(o);
+      if (d.op() != Op.CONSTANT) bytes += bytes(d.type());
+    }
+    long flops = switch (n.op()) {
+      case MATMUL -> 2 * out * size(byName.get(n.operands().get(0)).type().last());
+      case LINEAR -> 2 * out * size(byName.get(n.operands().get(0)).type().last()) + (n.operands().size() == 3 ? out : 0);
+      case ATTENTION -> {
+        TensorType q = byName.get(n.operands().get(0)).type();
+        TensorType k = byName.get(n.operands().get(1)).type();
+        long d = size(q.last());
+        long sk = size(k.dim(k.rank() - 2));
+        long rows = out / size(n.type().last());
+        yield 2 * rows * sk * d + 2 * rows * sk * size(n.type().last()) + 5 * rows * sk;
+      }
+      case SOFTMAX -> 5 * out;
+      case LAYER_NORM -> 8 * out;
+      case RMS_NORM -> 5 * out;
+      default -> n.op().kind() == Op.Kind.ELEMENTWISE ? out : 0;
+    };
+    if (n.op() == Op.RESHAPE) bytes = 0;
+    return new Cost(flops, bytes);
+  }
+
+  /**
+   * Walks the nodes in order and sums the sizes of the buffers alive after each node: inputs
+   * throughout (the caller holds them), every computed value from its node to its last use (outputs to the end).
+   * A reshape is a view of its operand's buffer; params and constants are not activations.
+   */
+  public Peak peak(Graph g) {
+    List<Node> nodes = g.nodes();
+    Map<String, String> root = new HashMap<>();
+    Map<String, Integer> lastUse = new HashMap<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      Node n = nodes.get(i);
+      root.put(n.name(), n.op() == Op.RESHAPE ? root.get(n.operands().get(0)) : n.name());
+      for (String o : n.operands()) lastUse.put(root.get(o), i);
+    }
+    for (Graph.Output o : g.outputs()) lastUse.put(root.get(o.value()), nodes.size());
+    long best = -1;
+    String at = "";
+    List<String> liveAtBest = List.of();
+    for (int i = 0; i < nodes.size(); i++) {
+      long live = 0;
+      List<String> names = new ArrayList<>();
+      for (int j = 0; j <= i; j++) {
+        Node b = nodes.get(j);
+        if (b.op() == Op.PARAM || b.op() == Op.CONSTANT || b.op() == Op.RESHAPE) continue;
+        int last = lastUse.getOrDefault(b.name(), j);
+        if (b.op() == Op.INPUT || last >= i) {
+          live += bytes(b.type());
+          names.add(b.name());
+        }
+      }
+      if (live > best) {
+        best = live;
+        at = nodes.get(i).name();
+        liveAtBest = names;
+      }
+    }
+    return new Peak(Math.max(best, 0), at, liveAtBest);
+  }
+}

@@ -23,6 +23,9 @@ public final class HeedCompiler {
   /** The targets heed emits code for. */
   public static final String TARGET_JVM = "jvm";
 
+  /** The largest spec file read, checked before reading it (real specs are a few KiB). */
+  public static final long MAX_SPEC_BYTES = 16L << 20;
+
   /**
    * What to compile and how.
    *
@@ -61,6 +64,10 @@ public final class HeedCompiler {
 
   /** Reads and compiles {@code specFile}; {@code irLog} receives --print-ir-after output. */
   public static Result compile(Path specFile, Options options, Consumer<String> irLog) throws IOException {
+    long size = Files.size(specFile);
+    if (size > MAX_SPEC_BYTES) {
+      throw new IOException(specFile + ": " + size + " bytes; a spec may be at most " + MAX_SPEC_BYTES + " bytes");
+    }
     String text = Files.readString(specFile, StandardCharsets.UTF_8);
     return compile(new SourceFile(specFile.toString(), text), options, irLog);
   }

@@ -280,6 +280,12 @@ public final class AstBuilder {
     StringBuilder value = new StringBuilder();
     for (int i = 1; i < text.length() - 1; i++) {
       char ch = text.charAt(i);
+      if (ch == '\u2028' || ch == '\u2029') {
+        // Java tools (JavaPoet among them) start a new line at these; generated code would break.
+        diagnostics.error(new Span(file, span.line(), span.col() + i, 1), String.format(
+            "string contains U+%04X, a %s separator; write it some other way", (int) ch, ch == '\u2028' ? "line" : "paragraph"));
+        continue;
+      }
       if (ch != '\\') {
         value.append(ch);
         continue;

@@ -21,6 +21,30 @@ import org.antlr.v4.runtime.TokenSource;
  * comment), so that the parser sees plausible input and does not add errors of its own.
  */
 final class CheckedTokenSource implements TokenSource {
+  /** The deepest nesting of brackets, parentheses and braces a spec may have. */
+  static final int MAX_NESTING = 100;
+
+  /** The longest name, in characters; generated Java identifiers are built from names. */
+  static final int MAX_NAME_LENGTH = 255;
+
+  /** The longest string literal, in characters; checkpoint names become Java string constants. */
+  static final int MAX_STRING_LENGTH = 4096;
+
+  /** The most operators ({@code + - * / @}) one statement may have. */
+  static final int MAX_OPERATORS = 256;
+
+  /**
+   * Thrown after reporting input nested or chained beyond the limits above: the parser, the
+   * AST builder and lowering all recurse on such input, so it stops here, before they run.
+   */
+  static final class TooDeep extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    TooDeep() {
+      super(null, null, false, false);
+    }
+  }
+
   private final HeedLexer lexer;
   private final SourceFile file;
   private final Diagnostics diagnostics;
@@ -29,6 +53,8 @@ final class CheckedTokenSource implements TokenSource {
   private final Set<Token> unterminatedStrings = Collections.newSetFromMap(new IdentityHashMap<>());
   private boolean unterminatedComment;
   private final TreeSet<Integer> strayStarts = new TreeSet<>();
+  private int nesting;
+  private int operators;
 
   CheckedTokenSource(HeedLexer lexer, SourceFile file, Diagnostics diagnostics, Runnable afterError) {
     this.lexer = lexer;
@@ -61,9 +87,49 @@ final class CheckedTokenSource implements TokenSource {
           return standIn(t, HeedLexer.NUMBER, "0");
         }
         default -> {
+          checkLimits(t);
           return t;
         }
       }
+    }
+  }
+
+  /** Reports and stops at input nested deeper than {@link #MAX_NESTING} or chained past {@link #MAX_OPERATORS}. */
+  private void checkLimits(Token t) {
+    switch (t.getType()) {
+      case HeedLexer.LPAREN, HeedLexer.LBRACK, HeedLexer.LBRACE -> {
+        if (++nesting > MAX_NESTING) {
+          diagnostics.error(TokenSpans.of(file, t), "nesting is deeper than " + MAX_NESTING
+              + " levels of brackets; name intermediate results with 'let'");
+          throw new TooDeep();
+        }
+        if (t.getType() == HeedLexer.LBRACE) operators = 0;
+      }
+      case HeedLexer.RPAREN, HeedLexer.RBRACK, HeedLexer.RBRACE -> {
+        nesting = Math.max(0, nesting - 1);
+        if (t.getType() == HeedLexer.RBRACE) operators = 0;
+      }
+      case HeedLexer.SEMI -> operators = 0;
+      case HeedLexer.ID -> {
+        if (t.getText().length() > MAX_NAME_LENGTH) {
+          report(TokenSpans.of(file, t), "name is longer than " + MAX_NAME_LENGTH + " characters ("
+              + t.getText().length() + ")");
+        }
+      }
+      case HeedLexer.STRING -> {
+        if (t.getText().length() - 2 > MAX_STRING_LENGTH) {
+          report(TokenSpans.of(file, t), "string is longer than " + MAX_STRING_LENGTH + " characters ("
+              + (t.getText().length() - 2) + ")");
+        }
+      }
+      case HeedLexer.PLUS, HeedLexer.MINUS, HeedLexer.STAR, HeedLexer.SLASH, HeedLexer.AT -> {
+        if (++operators > MAX_OPERATORS) {
+          diagnostics.error(TokenSpans.of(file, t), "this statement has more than " + MAX_OPERATORS
+              + " operators; split it with 'let'");
+          throw new TooDeep();
+        }
+      }
+      default -> { }
     }
   }
 

@@ -74,7 +74,7 @@ public final class SpecParser {
         parser.getInterpreter().setPredictionMode(PredictionMode.LL);
         tree = parser.spec();
       }
-    } catch (TooManyErrors e) {
+    } catch (TooManyErrors | CheckedTokenSource.TooDeep e) {
       return new Spec(file, List.of());
     }
     if (diagnostics.errorCount() == before) return new AstBuilder(file, diagnostics).build(tree);

@@ -21,9 +21,47 @@ final class JavaNames {
   String allocate(String irName) {
     String base = camel(irName);
     String n = base;
-    for (int i = 2; used.contains(n) || SourceVersion.isKeyword(n); i++) n = base + i;
+    for (int i = 2; used.contains(n) || unusable(n); i++) n = base + i;
     used.add(n);
     return n;
+  }
+
+  /** Types the generated code refers to by simple name (besides java.lang's). */
+  private static final Set<String> TYPES = Set.of("Tensor", "DType", "Weights", "TensorSpec", "HeedModel",
+      "HeedModelFactory", "ParamSpec", "InputCheck", "Gemm", "Activations", "PackedLinear", "List", "Map",
+      "LinkedHashMap", "Outputs", "Factory", "Attention", "Parallel");
+
+  /** Restricted identifiers: legal as some names, but not as all the names heed makes of them. */
+  private static final Set<String> RESTRICTED = Set.of("var", "yield", "record", "sealed", "permits", "when", "module",
+      "open", "exports", "requires", "to", "with", "transitive", "uses", "provides", "opens");
+
+  /**
+   * Whether {@code name} cannot be a variable, field or class name in generated code: a
+   * keyword, or a name that would hide a type the code uses ({@code Math}, {@code Tensor}).
+   */
+  static boolean unusable(String name) {
+    return SourceVersion.isKeyword(name) || name.equals("_") || RESTRICTED.contains(name) || TYPES.contains(name)
+        || isJavaLang(name);
+  }
+
+  private static boolean isJavaLang(String name) {
+    if (name.isEmpty() || !Character.isUpperCase(name.charAt(0))) return false;
+    try {
+      Class.forName("java.lang." + name, false, JavaNames.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
+  }
+
+  /**
+   * {@code text} made safe to put inside a Java comment: backslashes doubled (so no unicode
+   * escape, backslash-u-000a, can end a line comment), line breaks and control characters as
+   * spaces, and star-slash spelled with an HTML entity (so it cannot end a block comment).
+   */
+  static String comment(String text) {
+    // Line breaks include U+2028 and U+2029, at which JavaPoet starts a new line of code.
+    return text.replace("\\", "\\\\").replace("*/", "*&#47;").replaceAll("[\\p{Cc}\\u2028\\u2029]", " ");
   }
 
   /** {@code self_attn.q_proj} → {@code selfAttnQProj}; names starting with a digit get a 't'. */

@@ -12,10 +12,14 @@ import dev.heed.compiler.ir.ShapeRules;
 import dev.heed.compiler.ir.TensorType;
 import dev.heed.runtime.DType;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 import javax.lang.model.element.Modifier;
 
@@ -29,6 +33,9 @@ import javax.lang.model.element.Modifier;
 final class JvmKernels {
   static final ClassName GEMM = ClassName.get("dev.heed.runtime.kernels", "Gemm");
   static final ClassName ACTIVATIONS = ClassName.get("dev.heed.runtime.kernels", "Activations");
+  static final ClassName PACKED_LINEAR = ClassName.get("dev.heed.runtime.kernels", "PackedLinear");
+  static final ClassName ATTENTION = ClassName.get("dev.heed.runtime.kernels", "Attention");
+  static final ClassName PARALLEL = ClassName.get("dev.heed.runtime", "Parallel");
 
   /** A kernel call: the method to call and the IR values and symbols to pass, in order. */
   record Call(String method, List<String> arrays, List<String> symbols) {}
@@ -39,17 +46,41 @@ final class JvmKernels {
   private final Map<String, Integer> nameCounts = new TreeMap<>();
   private final Map<String, Node> nodes;
   private final Function<dev.heed.compiler.ir.Loc, String> sourceLine;
+  /** Params used only as the weight of linear layers: the model holds them as {@code PackedLinear}. */
+  private final Set<String> packedWeights;
 
   JvmKernels(Graph g, Function<dev.heed.compiler.ir.Loc, String> sourceLine) {
     this.nodes = g.byName();
     this.sourceLine = sourceLine;
+    this.packedWeights = packedWeights(g);
+  }
+
+  /** True when param {@code name} is packed once at load time for {@code Gemm.linear}. */
+  boolean isPackedWeight(String name) {
+    return packedWeights.contains(name);
+  }
+
+  private static Set<String> packedWeights(Graph g) {
+    Set<String> linearWeights = new HashSet<>();
+    Set<String> otherUses = new HashSet<>();
+    for (Node n : g.nodes()) {
+      for (int i = 0; i < n.operands().size(); i++) {
+        (n.op() == Op.LINEAR && i == 1 ? linearWeights : otherUses).add(n.operands().get(i));
+      }
+    }
+    for (Graph.Output out : g.outputs()) otherUses.add(out.value());
+    Set<String> packed = new TreeSet<>();
+    for (Node p : g.params()) {
+      if (linearWeights.contains(p.name()) && !otherUses.contains(p.name()) && p.type().rank() == 2) packed.add(p.name());
+    }
+    return packed;
   }
 
   /** The kernels in the order they were first used. */
   List<MethodSpec> methods() {
     List<MethodSpec> out = new ArrayList<>();
     for (Kernel k : byKey.values()) {
-      out.add(k.method().addJavadoc(fromLines(k.sources())).build());
+      out.add(k.method().addJavadoc("$L", fromLines(k.sources())).build());
     }
     return out;
   }
@@ -63,7 +94,7 @@ final class JvmKernels {
   /** The kernel computing {@code n}, made on first use. */
   Call kernelFor(Node n) {
     Shapes s = new Shapes(n);
-    String key = n.op().irName() + " " + n.attrs() + " " + s.key + " " + constantsKey(n);
+    String key = n.op().irName() + " " + n.attrs() + " " + s.key + " " + constantsKey(n) + (packedLinear(n) ? " packed" : "");
     Kernel k = byKey.get(key);
     if (k == null) {
       String name = uniqueName(baseName(n, s));
@@ -75,6 +106,11 @@ final class JvmKernels {
     String where = sourceLine.apply(n.loc());
     if (where != null && !k.sources().contains(where) && k.sources().size() < 4) k.sources().add(where);
     return new Call(k.name(), s.arrayOperands, s.actualSymbols);
+  }
+
+  /** True for a linear layer whose weight the model packed at load time. */
+  private boolean packedLinear(Node n) {
+    return n.op() == Op.LINEAR && packedWeights.contains(n.operands().get(1));
   }
 
   private String constantsKey(Node n) {
@@ -167,19 +203,21 @@ final class JvmKernels {
   }
 
   /** Local names the kernels and forward() use; a symbol spelled the same gets a "Dim" suffix. */
-  private static final java.util.Set<String> RESERVED = java.util.Set.of("a", "b", "x", "w", "bias", "out", "n", "o", "i",
+  private static final Set<String> RESERVED = Set.of("a", "b", "x", "w", "bias", "out", "n", "o", "i",
       "j", "k", "m", "p", "q", "r", "d", "id", "ids", "in", "inner", "outer", "len", "base", "max", "sum", "scale", "e",
       "mean", "var", "dev", "inv", "sq", "eps", "gamma", "beta", "rows", "dim", "vocab", "table", "mask", "mat", "angle",
-      "inputs", "outputs", "weights", "result");
+      "inputs", "outputs", "weights", "result", "sk", "dv", "rest", "from", "to", "qOff", "kOff", "vOff", "maskOff",
+      "maskRowStride", "maskColStride");
 
   /** The Java variable holding symbolic dimension {@code name}. */
   static String symVar(String name) {
     String v = JavaNames.camel(name);
-    return RESERVED.contains(v) || v.matches("i\\d+|in\\d+") ? v + "Dim" : v;
+    return RESERVED.contains(v) || v.matches("i\\d+|in\\d+") || JavaNames.unusable(v) ? v + "Dim" : v;
   }
 
   private static String offset(String index, String matrix) {
-    return index.equals("0") ? "0" : "(" + index + ") * " + matrix;
+    if (index.equals("0")) return "0";
+    return (index.matches("\\w+") ? index : "(" + index + ")") + " * " + matrix;
   }
 
   /** Java expression for the element count of a shape: known sizes folded into one literal. */
@@ -209,7 +247,7 @@ final class JvmKernels {
         continue;
       }
       String role = roles.get(Math.min(i, roles.size() - 1));
-      m.addParameter(arrayType(d.type().dtype()), role);
+      m.addParameter(i == 1 && packedLinear(n) ? PACKED_LINEAR : arrayType(d.type().dtype()), role);
       names.add(role);
     }
     m.addParameter(arrayType(n.type().dtype()), "out");
@@ -217,7 +255,9 @@ final class JvmKernels {
     m.addJavadoc("$L", describe(n, s));
     CodeBlock.Builder c = CodeBlock.builder();
     switch (n.op()) {
-      case NEG, RELU, GELU, GELU_TANH, TANH, SIGMOID, EXP, SQRT -> {
+      // GELU in bulk: the runtime's parallel (and, with the Vector API, vectorised) loop.
+      case GELU -> c.addStatement("$T.gelu($L, out, $L)", ACTIVATIONS, names.get(0), size(s.out.shape()));
+      case NEG, RELU, GELU_TANH, TANH, SIGMOID, EXP, SQRT -> {
         c.addStatement("int n = $L", size(s.out.shape()));
         c.beginControlFlow("for (int i = 0; i < n; i++)");
         c.addStatement("out[i] = $L", unary(n.op(), names.get(0) + "[i]"));
@@ -226,10 +266,16 @@ final class JvmKernels {
       case ADD, SUB, MUL, DIV -> binary(n, s, names, c);
       case LINEAR -> {
         TensorType w = s.in.get(1);
+        if (packedLinear(n)) {
+          c.addStatement("$T.linear($L, w, $L, out, $L)", GEMM, names.get(0), s.in.size() == 3 ? "bias" : "null",
+              size(s.in.get(0).shape().subList(0, s.in.get(0).rank() - 1)));
+          break;
+        }
         c.addStatement("$T.linear($L, w, $L, out, $L, $L, $L)", GEMM, names.get(0), s.in.size() == 3 ? "bias" : "null",
             size(s.in.get(0).shape().subList(0, s.in.get(0).rank() - 1)), dim(w.dim(1)), dim(w.dim(0)));
       }
       case MATMUL -> matmul(s, c);
+      case ATTENTION -> attention(n, s, c);
       case TRANSPOSE -> transpose(n, s, c);
       case CONCAT -> concat(n, s, c);
       case SOFTMAX -> softmax(n, s, c);
@@ -285,6 +331,7 @@ final class JvmKernels {
     return switch (n.op()) {
       case ADD, SUB, MUL, DIV, MATMUL -> List.of("a", "b");
       case LINEAR -> List.of("x", "w", "bias");
+      case ATTENTION -> List.of("q", "k", "v", "mask");
       case LAYER_NORM -> List.of("x", "gamma", "beta");
       case RMS_NORM -> List.of("x", "gamma");
       case EMBEDDING -> List.of("ids", "table");
@@ -417,6 +464,60 @@ final class JvmKernels {
     c.addStatement("$T.matmul(a, $L, b, $L, out, mat * m * n, m, k, n)", GEMM, offset(ai, "m * k"), offset(bi, "k * n"));
     c.addStatement("mat++");
     for (int d = 0; d < r - 2; d++) c.endControlFlow();
+  }
+
+  /**
+   * Fused attention: one {@code Attention.head} call per (batch, head) matrix, in parallel over
+   * the matrices; batch dimensions of q, k, v and the mask broadcast as for matmul.
+   */
+  private void attention(Node n, Shapes s, CodeBlock.Builder c) {
+    TensorType q = s.in.get(0), k = s.in.get(1), v = s.in.get(2), out = s.out;
+    int r = out.rank();
+    c.addStatement("int sq = $L, sk = $L, d = $L, dv = $L", dim(q.dim(q.rank() - 2)), dim(k.dim(k.rank() - 2)), dim(q.last()),
+        dim(v.last()));
+    c.addStatement("float scale = $L", floatLiteral(n.floatAttr("scale")));
+    String maskOff = "0", rowStride = "0", colStride = "0";
+    TensorType outBatch = out.withShape(out.shape().subList(0, r - 2));
+    if (s.in.size() == 4) {
+      // The mask, padded with leading 1s to the scores' rank, broadcasts over [..., sq, sk].
+      TensorType m = s.in.get(3);
+      List<Dim> full = new ArrayList<>(Collections.nCopies(Math.max(0, 2 - m.rank()), Dim.of(1)));
+      full.addAll(m.shape());
+      Dim rows = full.get(full.size() - 2), cols = full.get(full.size() - 1);
+      rowStride = rows.isOne() ? "0" : dim(cols);
+      colStride = cols.isOne() ? "0" : "1";
+      String index = broadcastIndex(m.withShape(full.subList(0, full.size() - 2)), outBatch);
+      maskOff = offset(index, size(List.of(rows, cols)));
+    }
+    String mask = s.in.size() == 4 ? "mask" : "null";
+    c.addStatement("int maskRowStride = $L, maskColStride = $L", rowStride, colStride);
+    if (r == 2) {
+      c.addStatement("$T.head(q, 0, k, 0, v, 0, $L, $L, maskRowStride, maskColStride, out, 0, sq, sk, d, dv, scale)", ATTENTION,
+          mask, maskOff);
+      return;
+    }
+    c.add("$T.forRange($L, $T.grain(sq, sk, d, dv), (from, to) -> {\n$>", PARALLEL, size(outBatch.shape()), ATTENTION);
+    c.beginControlFlow("for (int mat = from; mat < to; mat++)");
+    // The batch indices i0, i1, ... of matrix number mat, last one fastest.
+    c.addStatement("int rest = mat");
+    for (int ax = r - 3; ax >= 0; ax--) {
+      if (ax == 0) {
+        c.addStatement("int i0 = rest");
+      } else {
+        c.addStatement("int i$L = rest % $L", ax, dim(out.dim(ax)));
+        c.addStatement("rest /= $L", dim(out.dim(ax)));
+      }
+    }
+    TensorType qb = q.withShape(q.shape().subList(0, q.rank() - 2));
+    TensorType kb = k.withShape(k.shape().subList(0, k.rank() - 2));
+    TensorType vb = v.withShape(v.shape().subList(0, v.rank() - 2));
+    c.addStatement("int qOff = $L, kOff = $L, vOff = $L", offset(broadcastIndex(qb, outBatch), "sq * d"),
+        offset(broadcastIndex(kb, outBatch), "sk * d"), offset(broadcastIndex(vb, outBatch), "sk * dv"));
+    if (s.in.size() == 4) c.addStatement("int maskOff = $L", maskOff);
+    c.addStatement("$T.head(q, qOff, k, kOff, v, vOff, $L, $L, maskRowStride, maskColStride, out, mat * sq * dv, sq, sk, d, dv, "
+        + "scale)", ATTENTION, mask, s.in.size() == 4 ? "maskOff" : "0");
+    c.endControlFlow();
+    c.add("$<});\n");
   }
 
   private void transpose(Node n, Shapes s, CodeBlock.Builder c) {

@@ -5,6 +5,7 @@ import dev.heed.compiler.ir.Graph;
 import dev.heed.compiler.ir.Loc;
 import dev.heed.compiler.ir.Node;
 import dev.heed.compiler.ir.Op;
+import dev.heed.compiler.ir.ShapeError;
 import dev.heed.compiler.ir.ShapeRules;
 import dev.heed.compiler.ir.TensorType;
 import dev.heed.dsl.diag.Span;
@@ -42,12 +43,15 @@ final class GraphBuilder {
   private final List<Entry> entries = new ArrayList<>();
   private final Map<String, Entry> byId = new HashMap<>();
   private final Set<String> usedNames = new HashSet<>();
+  private final Map<String, Integer> nextSuffix = new HashMap<>();
   private int nextId;
 
   /** Adds a node whose type follows from its operands; throws ShapeError when they do not fit. */
   Val.TensorV add(Op op, List<Val.TensorV> operands, Map<String, Attr> attrs, Span span) {
     List<TensorType> types = operands.stream().map(Val.TensorV::type).toList();
     TensorType type = ShapeRules.infer(op, types, attrs);
+    String tooLarge = Lowering.tooManyElements(type.shape());
+    if (tooLarge != null) throw new ShapeError("the result " + type + " " + tooLarge);
     return append(op, operands.stream().map(Val.TensorV::node).toList(), attrs, type, span, null);
   }
 
@@ -96,7 +100,13 @@ final class GraphBuilder {
 
   private String unique(String base) {
     String n = base;
-    for (int i = 1; usedNames.contains(n); i++) n = base + "_" + i;
+    // Resume where the last search for this base stopped: a loop rebinding one variable
+    // thousands of times must not rescan x_1, x_2, ... each time.
+    int i = nextSuffix.getOrDefault(base, 1);
+    if (usedNames.contains(n)) {
+      for (; usedNames.contains(n = base + "_" + i); i++) { }
+      nextSuffix.put(base, i + 1);
+    }
     usedNames.add(n);
     return n;
   }

@@ -43,6 +43,22 @@ import java.util.TreeSet;
 public final class Lowering {
   private static final int MAX_CALL_DEPTH = 64;
 
+  /**
+   * The most elements one tensor may have: the largest Java array. Dimensions known at
+   * compile time are checked against it, so an absurd shape is a located error, not an
+   * allocation failure (or an int overflow) in generated code.
+   */
+  public static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
+  /**
+   * The most statements lowering executes, counting every unrolled loop iteration and layer
+   * call: nested loops and layers calling layers multiply, and this keeps that finite.
+   */
+  public static final int MAX_STATEMENTS = 200_000;
+
+  /** The longest checkpoint name, prefixes included: it becomes a Java string constant (at most 65535 bytes). */
+  public static final int MAX_CHECKPOINT_NAME = 8192;
+
   /** A located error; caught per statement, recorded, and replaced by a poison value. */
   static final class LowerError extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -93,6 +109,7 @@ public final class Lowering {
   private final Map<String, Span> inputNames = new HashMap<>();
   private final List<Frame> frames = new ArrayList<>();
   private final Builtins builtins;
+  private int statements;
 
   private Lowering() {
     this.builtins = new Builtins(this);
@@ -185,6 +202,12 @@ public final class Lowering {
   private Val runBlock(List<Stmt> body, Scope scope, BlockKind kind, List<Map.Entry<String, Val.TensorV>> outputs,
       Map<String, Span> outputSpans) {
     for (Stmt s : body) {
+      if (++statements > MAX_STATEMENTS) {
+        // Not recoverable per statement: every enclosing loop would hit it again.
+        report(error(s.span(), "lowering this spec executes more than " + MAX_STATEMENTS
+            + " statements (loops and layer calls multiply); is a loop bound or a nesting too large?").diagnostic);
+        diags.throwIfErrors();
+      }
       Val[] result = new Val[1];
       guarded(() -> result[0] = runStmt(s, scope, kind, outputs, outputSpans), () -> {
         bindPoison(s, scope);
@@ -227,9 +250,14 @@ public final class Lowering {
         checkFresh(p.name(), p.span(), scope);
         List<Dim> shape = new ArrayList<>();
         for (Expr e : p.shape()) shape.add(Dim.of(positiveInt(eval(e, scope), e, "parameter dimension")));
+        checkElements(shape, p.span(), "parameter '" + p.name() + "'");
         String local = p.checkpointName().orElse(p.name());
         String prefix = frames.isEmpty() ? "" : frames.get(frames.size() - 1).prefix();
         String full = prefix.isEmpty() ? local : prefix + "." + local;
+        if (full.length() > MAX_CHECKPOINT_NAME) {
+          throw error(p.span(), "checkpoint name of parameter '" + p.name() + "' is " + full.length()
+              + " characters long; the limit is " + MAX_CHECKPOINT_NAME);
+        }
         Span prev = paramNames.putIfAbsent(full, p.span());
         if (prev != null) {
           String msg = "parameter '" + full + "' is declared twice; give each layer call its own `as \"name\"`";
@@ -257,7 +285,11 @@ public final class Lowering {
       case Stmt.For f -> {
         long from = intValue(eval(f.from(), scope), f.from(), "loop bound");
         long to = intValue(eval(f.to(), scope), f.to(), "loop bound");
-        if (to - from > 10_000) throw error(f.span(), "loop runs " + (to - from) + " times; at most 10000 unrolled iterations");
+        // Compared as doubles: `to - from` overflows a long for bounds near ±2^63.
+        if ((double) to - (double) from > 10_000) {
+          throw error(f.span(), "loop runs " + ((double) to - (double) from > Long.MAX_VALUE ? "more than 2^63"
+              : Long.toString(to - from)) + " times; at most 10000 unrolled iterations");
+        }
         for (long i = from; i < to; i++) {
           Scope body = new Scope(scope);
           body.vars.put(f.var(), new Val.NumV(i, true, f.span()));
@@ -317,7 +349,30 @@ public final class Lowering {
         dims.add(Dim.of(positiveInt(eval(e, globals), e, "input dimension")));
       }
     }
+    checkElements(dims, in.span(), "input '" + in.name() + "'");
     return new TensorType(dtype, dims);
+  }
+
+  /** Rejects a shape whose known dimensions alone hold more than {@link #MAX_ELEMENTS} elements. */
+  private void checkElements(List<Dim> shape, Span span, String what) {
+    String problem = tooManyElements(shape);
+    if (problem != null) throw error(span, what + " " + problem);
+  }
+
+  /** Why {@code shape} is too large for a Java array, or null when it is not. */
+  static String tooManyElements(List<Dim> shape) {
+    long known = 1;
+    List<String> factors = new ArrayList<>();
+    for (Dim d : shape) {
+      factors.add(d.toString());
+      if (!d.isKnown()) continue;
+      long size = d.size();
+      known = size != 0 && known > MAX_ELEMENTS / size ? Long.MAX_VALUE : known * size;
+    }
+    if (known <= MAX_ELEMENTS) return null;
+    String count = known == Long.MAX_VALUE ? "more than 2^63" : Long.toString(known);
+    return "has " + count + " elements (" + String.join(" × ", factors) + "); the limit is " + MAX_ELEMENTS
+        + " elements per tensor, the largest Java array";
   }
 
   // ---- expressions -------------------------------------------------------------------

@@ -27,6 +27,8 @@ import java.util.Map;
 public final class Npy {
   private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
   private static final int MAX_HEADER_BYTES = 1 << 20;
+  /** The deepest nesting of dicts, tuples and lists a header may have (numpy writes 2). */
+  static final int MAX_HEADER_NESTING = 16;
   private static final int ALIGN = 64;
   /** numpy leaves room for the first dimension to grow to this many digits. */
   private static final int GROWTH_AXIS_MAX_DIGITS = 21;
@@ -246,6 +248,7 @@ public final class Npy {
     final Path file;
     final String s;
     int pos;
+    int depth;
 
     HeaderParser(Path file, String s) {
       this.file = file;
@@ -273,6 +276,19 @@ public final class Npy {
       skipSpace();
       if (pos >= s.length()) throw error("unexpected end");
       char c = s.charAt(pos);
+      if (c == '{' || c == '(' || c == '[') {
+        if (depth == MAX_HEADER_NESTING) throw error("nested deeper than " + MAX_HEADER_NESTING + " levels");
+        depth++;
+        try {
+          return container(c);
+        } finally {
+          depth--;
+        }
+      }
+      return scalar(c);
+    }
+
+    private Object container(char c) {
       if (c == '{') {
         pos++;
         Map<Object, Object> map = new LinkedHashMap<>();
@@ -294,6 +310,10 @@ public final class Npy {
         }
         return items;
       }
+      throw error("unexpected '" + c + "'");
+    }
+
+    private Object scalar(char c) {
       if (c == '\'' || c == '"') {
         int end = s.indexOf(c, pos + 1);
         if (end < 0) throw error("unterminated string");
@@ -333,7 +353,17 @@ public final class Npy {
   }
 
   private static NpyException bad(Path file, String what) {
-    return new NpyException("npy " + file + ": " + what.replace('\n', ' '));
+    return new NpyException(oneLine("npy " + file + ": " + what));
+  }
+
+  /** {@code message} with line breaks and other control characters shown as spaces. */
+  static String oneLine(String message) {
+    StringBuilder sb = new StringBuilder(message.length());
+    message.codePoints().forEach(cp -> {
+      boolean lineBreak = Character.isISOControl(cp) || cp == 0x2028 || cp == 0x2029 || cp == 0x85;
+      sb.appendCodePoint(lineBreak ? ' ' : cp);
+    });
+    return sb.toString();
   }
 
   private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {

@@ -3,6 +3,7 @@ package dev.heed.runtime.io;
 import dev.heed.runtime.Weights;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -32,6 +33,10 @@ public final class RandomWeights implements Weights {
    *     shape has a negative dimension or too many elements
    */
   @Override public float[] get(String name, int[] shape, String init) {
+    if (!List.of("zeros", "ones", "uniform", "normal").contains(String.valueOf(init))) {
+      throw new IllegalArgumentException("tensor '" + name + "': unknown init '" + init
+          + "' (expected uniform, normal, zeros or ones)");
+    }
     long count = 1;
     for (int d : shape) {
       if (d < 0) throw new IllegalArgumentException("tensor '" + name + "': negative dimension in "

@@ -72,14 +72,14 @@ public final class Safetensors implements Weights {
     try {
       channel = FileChannel.open(file, StandardOpenOption.READ);
     } catch (IOException e) {
-      throw new WeightsException("weights " + file + ": cannot open: " + AtomicFiles.describe(e), e);
+      throw failure("weights " + file + ": cannot open: " + AtomicFiles.describe(e), e);
     }
     try {
       Safetensors result = readHeader(file, channel);
       channel = null; // now owned by result
       return result;
     } catch (IOException e) {
-      throw new WeightsException("weights " + file + ": cannot read: " + AtomicFiles.describe(e), e);
+      throw failure("weights " + file + ": cannot read: " + AtomicFiles.describe(e), e);
     } finally {
       if (channel != null) {
         try {
@@ -94,19 +94,19 @@ public final class Safetensors implements Weights {
   private static Safetensors readHeader(Path file, FileChannel channel) throws IOException {
     long size = channel.size();
     if (size < 8) {
-      throw new WeightsException("weights " + file + ": file is " + size
+      throw failure("weights " + file + ": file is " + size
           + " bytes, too short to hold a safetensors header");
     }
     ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
     readFully(channel, lengthBytes, 0);
     long headerLength = lengthBytes.getLong(0);
     if (headerLength < 0 || headerLength > MAX_HEADER_BYTES) {
-      throw new WeightsException("weights " + file + ": header length "
+      throw failure("weights " + file + ": header length "
           + Long.toUnsignedString(headerLength) + " exceeds the " + (MAX_HEADER_BYTES >> 20)
           + " MB limit (not a safetensors file?)");
     }
     if (headerLength > size - 8) {
-      throw new WeightsException("weights " + file + ": header length " + headerLength
+      throw failure("weights " + file + ": header length " + headerLength
           + " exceeds the file size (" + size + " bytes); the file is truncated or not safetensors");
     }
     ByteBuffer header = ByteBuffer.allocate((int) headerLength);
@@ -123,7 +123,7 @@ public final class Safetensors implements Weights {
       if (newline >= 0) detail = detail.substring(0, newline);
       var loc = e.getLocation();
       String where = loc == null ? "" : " at header byte " + loc.getByteOffset();
-      throw new WeightsException("weights " + file + ": header is not valid JSON" + where + ": "
+      throw failure("weights " + file + ": header is not valid JSON" + where + ": "
           + detail.strip(), e);
     }
     return new Safetensors(file, channel, dataStart, Collections.unmodifiableMap(entries),
@@ -233,8 +233,17 @@ public final class Safetensors implements Weights {
     return result;
   }
 
+  /** A WeightsException whose message is one line, whatever names the header holds. */
+  private static WeightsException failure(String message) {
+    return new WeightsException(Npy.oneLine(message));
+  }
+
+  private static WeightsException failure(String message, Throwable cause) {
+    return new WeightsException(Npy.oneLine(message), cause);
+  }
+
   private static WeightsException bad(Path file, String what) {
-    return new WeightsException("weights " + file + ": " + what);
+    return failure("weights " + file + ": " + what);
   }
 
   private static void readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
@@ -248,11 +257,11 @@ public final class Safetensors implements Weights {
   @Override public float[] get(String name, int[] shape, String init) {
     Entry e = entries.get(name);
     if (e == null) {
-      throw new WeightsException("weights " + file + ": no tensor '" + name + "' (the spec needs f32"
+      throw failure("weights " + file + ": no tensor '" + name + "' (the spec needs f32"
           + dims(shape) + ")" + suggestion(name));
     }
     if (!Arrays.equals(e.shape, shape)) {
-      throw new WeightsException("weights " + file + ": tensor '" + name + "' is " + dims(e.shape)
+      throw failure("weights " + file + ": tensor '" + name + "' is " + dims(e.shape)
           + " but the spec needs " + dims(shape));
     }
     return read(name, e);
@@ -283,21 +292,21 @@ public final class Safetensors implements Weights {
     try {
       channel.close();
     } catch (IOException e) {
-      throw new WeightsException("weights " + file + ": cannot close: " + AtomicFiles.describe(e), e);
+      throw failure("weights " + file + ": cannot close: " + AtomicFiles.describe(e), e);
     }
   }
 
   private Entry entry(String name) {
     Entry e = entries.get(name);
-    if (e == null) throw new WeightsException("weights " + file + ": no tensor '" + name + "'" + suggestion(name));
+    if (e == null) throw failure("weights " + file + ": no tensor '" + name + "'" + suggestion(name));
     return e;
   }
 
   private float[] read(String name, Entry e) {
-    if (closed) throw new WeightsException("weights " + file + ": already closed");
+    if (closed) throw failure("weights " + file + ": already closed");
     long count = (e.end - e.begin) / e.elementSize;
     if (count > Integer.MAX_VALUE - 8) {
-      throw new WeightsException("weights " + file + ": tensor '" + name + "' has " + count
+      throw failure("weights " + file + ": tensor '" + name + "' has " + count
           + " elements, more than a Java array holds");
     }
     float[] out = new float[(int) count];
@@ -313,7 +322,7 @@ public final class Safetensors implements Weights {
         done += n;
       }
     } catch (IOException ex) {
-      throw new WeightsException("weights " + file + ": cannot read tensor '" + name + "': "
+      throw failure("weights " + file + ": cannot read tensor '" + name + "': "
           + AtomicFiles.describe(ex), ex);
     }
     return out;

@@ -9,6 +9,7 @@ import dev.heed.runtime.Tensor;
 import dev.heed.runtime.TensorSpec;
 import dev.heed.runtime.Weights;
 import dev.heed.runtime.kernels.Gemm;
+import dev.heed.runtime.kernels.PackedLinear;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,27 +53,27 @@ public final class Additive implements HeedModel {
       new HeedModelFactory.ParamSpec("attn.v", new int[] {1, 16}, "uniform"));
 
   /**
-   * attn.w_q: f32[16, 20]
+   * attn.w_q: f32[16, 20], packed for linear()
    */
-  private final float[] attnWQ;
+  private final PackedLinear attnWQ;
 
   /**
-   * attn.w_k: f32[16, 24]
+   * attn.w_k: f32[16, 24], packed for linear()
    */
-  private final float[] attnWK;
+  private final PackedLinear attnWK;
 
   /**
-   * attn.v: f32[1, 16]
+   * attn.v: f32[1, 16], packed for linear()
    */
-  private final float[] attnV;
+  private final PackedLinear attnV;
 
   /**
    * Loads every parameter from {@code weights}, checking names and shapes.
    */
   public Additive(Weights weights) {
-    this.attnWQ = weights.get("attn.w_q", new int[] {16, 20}, "uniform");
-    this.attnWK = weights.get("attn.w_k", new int[] {16, 24}, "uniform");
-    this.attnV = weights.get("attn.v", new int[] {1, 16}, "uniform");
+    this.attnWQ = PackedLinear.of(weights.get("attn.w_q", new int[] {16, 20}, "uniform"), 16, 20);
+    this.attnWK = PackedLinear.of(weights.get("attn.w_k", new int[] {16, 24}, "uniform"), 16, 24);
+    this.attnV = PackedLinear.of(weights.get("attn.v", new int[] {1, 16}, "uniform"), 1, 16);
   }
 
   /**
@@ -179,8 +180,8 @@ public final class Additive implements HeedModel {
    * heed/prelude.heed:67: let qp = unsqueeze(linear(q_in, w_q), 2);                    // [batch, q_seq, 1, d_attn]
    * </pre>
    */
-  static void linear20to16NoBias(float[] x, float[] w, float[] out, int batch, int qSeq) {
-    Gemm.linear(x, w, null, out, batch * qSeq, 20, 16);
+  static void linear20to16NoBias(float[] x, PackedLinear w, float[] out, int batch, int qSeq) {
+    Gemm.linear(x, w, null, out, batch * qSeq);
   }
 
   /**
@@ -191,8 +192,8 @@ public final class Additive implements HeedModel {
    * heed/prelude.heed:68: let kp = unsqueeze(linear(k_in, w_k), 1);                    // [batch, 1, k_seq, d_attn]
    * </pre>
    */
-  static void linear24to16NoBias(float[] x, float[] w, float[] out, int batch, int kSeq) {
-    Gemm.linear(x, w, null, out, batch * kSeq, 24, 16);
+  static void linear24to16NoBias(float[] x, PackedLinear w, float[] out, int batch, int kSeq) {
+    Gemm.linear(x, w, null, out, batch * kSeq);
   }
 
   /**
@@ -239,8 +240,9 @@ public final class Additive implements HeedModel {
    * heed/prelude.heed:69: let scores = squeeze(linear(tanh(qp + kp), v), 3);           // [batch, q_seq, k_seq]
    * </pre>
    */
-  static void linear16to1NoBias(float[] x, float[] w, float[] out, int batch, int qSeq, int kSeq) {
-    Gemm.linear(x, w, null, out, batch * qSeq * kSeq, 16, 1);
+  static void linear16to1NoBias(float[] x, PackedLinear w, float[] out, int batch, int qSeq,
+      int kSeq) {
+    Gemm.linear(x, w, null, out, batch * qSeq * kSeq);
   }
 
   /**
@@ -301,7 +303,7 @@ public final class Additive implements HeedModel {
     int m = qSeq, k = kSeq, n = 24;
     int mat = 0;
     for (int i0 = 0; i0 < batch; i0++) {
-      Gemm.matmul(a, (i0) * m * k, b, (i0) * k * n, out, mat * m * n, m, k, n);
+      Gemm.matmul(a, i0 * m * k, b, i0 * k * n, out, mat * m * n, m, k, n);
       mat++;
     }
   }

@@ -5,10 +5,13 @@ import dev.heed.runtime.DType;
 import dev.heed.runtime.HeedModel;
 import dev.heed.runtime.HeedModelFactory;
 import dev.heed.runtime.InputCheck;
+import dev.heed.runtime.Parallel;
 import dev.heed.runtime.Tensor;
 import dev.heed.runtime.TensorSpec;
 import dev.heed.runtime.Weights;
+import dev.heed.runtime.kernels.Attention;
 import dev.heed.runtime.kernels.Gemm;
+import dev.heed.runtime.kernels.PackedLinear;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,27 +55,27 @@ public final class CrossAttention implements HeedModel {
       new HeedModelFactory.ParamSpec("v_proj.weight", new int[] {32, 32}, "uniform"));
 
   /**
-   * q_proj.weight: f32[32, 32]
+   * q_proj.weight: f32[32, 32], packed for linear()
    */
-  private final float[] qProjWeight;
+  private final PackedLinear qProjWeight;
 
   /**
-   * k_proj.weight: f32[32, 32]
+   * k_proj.weight: f32[32, 32], packed for linear()
    */
-  private final float[] kProjWeight;
+  private final PackedLinear kProjWeight;
 
   /**
-   * v_proj.weight: f32[32, 32]
+   * v_proj.weight: f32[32, 32], packed for linear()
    */
-  private final float[] vProjWeight;
+  private final PackedLinear vProjWeight;
 
   /**
    * Loads every parameter from {@code weights}, checking names and shapes.
    */
   public CrossAttention(Weights weights) {
-    this.qProjWeight = weights.get("q_proj.weight", new int[] {32, 32}, "uniform");
-    this.kProjWeight = weights.get("k_proj.weight", new int[] {32, 32}, "uniform");
-    this.vProjWeight = weights.get("v_proj.weight", new int[] {32, 32}, "uniform");
+    this.qProjWeight = PackedLinear.of(weights.get("q_proj.weight", new int[] {32, 32}, "uniform"), 32, 32);
+    this.kProjWeight = PackedLinear.of(weights.get("k_proj.weight", new int[] {32, 32}, "uniform"), 32, 32);
+    this.vProjWeight = PackedLinear.of(weights.get("v_proj.weight", new int[] {32, 32}, "uniform"), 32, 32);
   }
 
   /**
@@ -115,18 +118,8 @@ public final class CrossAttention implements HeedModel {
     // cross_attention.heed:17: output out = attention(q, k, v, mask = padding_mask(memory_pad));   // [batch, tgt_seq, d]
     float[] t0 = new float[batch * srcSeq];
     paddingMask(memoryPadData, t0, batch, srcSeq);
-    float[] t1 = new float[batch * srcSeq * 32];
-    transpose(k, t1, batch, srcSeq);
-    float[] t2 = new float[batch * tgtSeq * srcSeq];
-    matmul(q, t1, t2, batch, tgtSeq, srcSeq);
-    float[] t4 = new float[batch * tgtSeq * srcSeq];
-    mulConstant(t2, t4, batch, tgtSeq, srcSeq);
-    float[] t5 = new float[batch * tgtSeq * srcSeq];
-    addBroadcast(t4, t0, t5, batch, tgtSeq, srcSeq);
-    float[] t6 = new float[batch * tgtSeq * srcSeq];
-    softmax(t5, t6, batch, tgtSeq, srcSeq);
     float[] out2 = new float[batch * tgtSeq * 32];
-    matmul2(t6, v, out2, batch, tgtSeq, srcSeq);
+    attention(q, k, v, t0, out2, batch, tgtSeq, srcSeq);
 
     return new Outputs(Tensor.ofFloats(out2, batch, tgtSeq, 32));
   }
@@ -164,8 +157,8 @@ public final class CrossAttention implements HeedModel {
    * cross_attention.heed:16: let v = linear(memory, w_v);
    * </pre>
    */
-  static void linear32to32NoBias(float[] x, float[] w, float[] out, int batch, int tgtSeq) {
-    Gemm.linear(x, w, null, out, batch * tgtSeq, 32, 32);
+  static void linear32to32NoBias(float[] x, PackedLinear w, float[] out, int batch, int tgtSeq) {
+    Gemm.linear(x, w, null, out, batch * tgtSeq);
   }
 
   /**
@@ -184,117 +177,27 @@ public final class CrossAttention implements HeedModel {
   }
 
   /**
-   * out[batch, 32, src_seq] = transpose([batch, src_seq, 32]) {perm = [0, 2, 1]}.
+   * out[batch, tgt_seq, 32] = attention([batch, tgt_seq, 32], [batch, src_seq, 32], [batch, src_seq, 32], [batch, 1, src_seq]) {scale = 0.17677669529663687}.
    *
    * <p>From the spec:
    * <pre>
    * cross_attention.heed:17: output out = attention(q, k, v, mask = padding_mask(memory_pad));   // [batch, tgt_seq, d]
    * </pre>
    */
-  static void transpose(float[] x, float[] out, int batch, int srcSeq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 32; i1++) {
-        for (int i2 = 0; i2 < srcSeq; i2++) {
-          out[o++] = x[i0 * srcSeq * 32 + i2 * 32 + i1];
-        }
+  static void attention(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
+      int tgtSeq, int srcSeq) {
+    int sq = tgtSeq, sk = srcSeq, d = 32, dv = 32;
+    float scale = 0.17677669f;
+    int maskRowStride = 0, maskColStride = 1;
+    Parallel.forRange(batch, Attention.grain(sq, sk, d, dv), (from, to) -> {
+      for (int mat = from; mat < to; mat++) {
+        int rest = mat;
+        int i0 = rest;
+        int qOff = i0 * sq * d, kOff = i0 * sk * d, vOff = i0 * sk * dv;
+        int maskOff = i0 * srcSeq;
+        Attention.head(q, qOff, k, kOff, v, vOff, mask, maskOff, maskRowStride, maskColStride, out, mat * sq * dv, sq, sk, d, dv, scale);
       }
-    }
-  }
-
-  /**
-   * out[batch, tgt_seq, src_seq] = matmul([batch, tgt_seq, 32], [batch, 32, src_seq]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * cross_attention.heed:17: output out = attention(q, k, v, mask = padding_mask(memory_pad));   // [batch, tgt_seq, d]
-   * </pre>
-   */
-  static void matmul(float[] a, float[] b, float[] out, int batch, int tgtSeq, int srcSeq) {
-    int m = tgtSeq, k = 32, n = srcSeq;
-    int mat = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      Gemm.matmul(a, (i0) * m * k, b, (i0) * k * n, out, mat * m * n, m, k, n);
-      mat++;
-    }
-  }
-
-  /**
-   * out[batch, tgt_seq, src_seq] = mul([batch, tgt_seq, src_seq], 0.17677669f).
-   *
-   * <p>From the spec:
-   * <pre>
-   * cross_attention.heed:17: output out = attention(q, k, v, mask = padding_mask(memory_pad));   // [batch, tgt_seq, d]
-   * </pre>
-   */
-  static void mulConstant(float[] a, float[] out, int batch, int tgtSeq, int srcSeq) {
-    int n = batch * tgtSeq * srcSeq;
-    for (int i = 0; i < n; i++) {
-      out[i] = a[i] * 0.17677669f;
-    }
-  }
-
-  /**
-   * out[batch, tgt_seq, src_seq] = add([batch, tgt_seq, src_seq], [batch, 1, src_seq]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * cross_attention.heed:17: output out = attention(q, k, v, mask = padding_mask(memory_pad));   // [batch, tgt_seq, d]
-   * </pre>
-   */
-  static void addBroadcast(float[] a, float[] b, float[] out, int batch, int tgtSeq, int srcSeq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < tgtSeq; i1++) {
-        for (int i2 = 0; i2 < srcSeq; i2++) {
-          out[o++] = a[i0 * tgtSeq * srcSeq + i1 * srcSeq + i2] + b[i0 * srcSeq + i2];
-        }
-      }
-    }
-  }
-
-  /**
-   * out[batch, tgt_seq, src_seq] = softmax([batch, tgt_seq, src_seq]) {axis = 2}.
-   *
-   * <p>From the spec:
-   * <pre>
-   * cross_attention.heed:17: output out = attention(q, k, v, mask = padding_mask(memory_pad));   // [batch, tgt_seq, d]
-   * </pre>
-   */
-  static void softmax(float[] x, float[] out, int batch, int tgtSeq, int srcSeq) {
-    int outer = batch * tgtSeq, len = srcSeq, inner = 1;
-    for (int o = 0; o < outer; o++) {
-      for (int in = 0; in < inner; in++) {
-        int base = o * len * inner + in;
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < len; j++) max = Math.max(max, x[base + j * inner]);
-        float sum = 0f;
-        for (int j = 0; j < len; j++) {
-          float e = (float) Math.exp(x[base + j * inner] - max);
-          out[base + j * inner] = e;
-          sum += e;
-        }
-        float scale = 1f / sum;
-        for (int j = 0; j < len; j++) out[base + j * inner] *= scale;
-      }
-    }
-  }
-
-  /**
-   * out[batch, tgt_seq, 32] = matmul([batch, tgt_seq, src_seq], [batch, src_seq, 32]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * cross_attention.heed:17: output out = attention(q, k, v, mask = padding_mask(memory_pad));   // [batch, tgt_seq, d]
-   * </pre>
-   */
-  static void matmul2(float[] a, float[] b, float[] out, int batch, int tgtSeq, int srcSeq) {
-    int m = tgtSeq, k = srcSeq, n = 32;
-    int mat = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      Gemm.matmul(a, (i0) * m * k, b, (i0) * k * n, out, mat * m * n, m, k, n);
-      mat++;
-    }
+    });
   }
 
   /**

@@ -5,10 +5,13 @@ import dev.heed.runtime.DType;
 import dev.heed.runtime.HeedModel;
 import dev.heed.runtime.HeedModelFactory;
 import dev.heed.runtime.InputCheck;
+import dev.heed.runtime.Parallel;
 import dev.heed.runtime.Tensor;
 import dev.heed.runtime.TensorSpec;
 import dev.heed.runtime.Weights;
+import dev.heed.runtime.kernels.Attention;
 import dev.heed.runtime.kernels.Gemm;
+import dev.heed.runtime.kernels.PackedLinear;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,9 +58,9 @@ public final class MultiHead implements HeedModel {
       new HeedModelFactory.ParamSpec("out_proj.bias", new int[] {48}, "uniform"));
 
   /**
-   * q_proj.weight: f32[48, 48]
+   * q_proj.weight: f32[48, 48], packed for linear()
    */
-  private final float[] qProjWeight;
+  private final PackedLinear qProjWeight;
 
   /**
    * q_proj.bias: f32[48]
@@ -65,9 +68,9 @@ public final class MultiHead implements HeedModel {
   private final float[] qProjBias;
 
   /**
-   * k_proj.weight: f32[48, 48]
+   * k_proj.weight: f32[48, 48], packed for linear()
    */
-  private final float[] kProjWeight;
+  private final PackedLinear kProjWeight;
 
   /**
    * k_proj.bias: f32[48]
@@ -75,9 +78,9 @@ public final class MultiHead implements HeedModel {
   private final float[] kProjBias;
 
   /**
-   * v_proj.weight: f32[48, 48]
+   * v_proj.weight: f32[48, 48], packed for linear()
    */
-  private final float[] vProjWeight;
+  private final PackedLinear vProjWeight;
 
   /**
    * v_proj.bias: f32[48]
@@ -85,9 +88,9 @@ public final class MultiHead implements HeedModel {
   private final float[] vProjBias;
 
   /**
-   * out_proj.weight: f32[48, 48]
+   * out_proj.weight: f32[48, 48], packed for linear()
    */
-  private final float[] outProjWeight;
+  private final PackedLinear outProjWeight;
 
   /**
    * out_proj.bias: f32[48]
@@ -98,13 +101,13 @@ public final class MultiHead implements HeedModel {
    * Loads every parameter from {@code weights}, checking names and shapes.
    */
   public MultiHead(Weights weights) {
-    this.qProjWeight = weights.get("q_proj.weight", new int[] {48, 48}, "uniform");
+    this.qProjWeight = PackedLinear.of(weights.get("q_proj.weight", new int[] {48, 48}, "uniform"), 48, 48);
     this.qProjBias = weights.get("q_proj.bias", new int[] {48}, "uniform");
-    this.kProjWeight = weights.get("k_proj.weight", new int[] {48, 48}, "uniform");
+    this.kProjWeight = PackedLinear.of(weights.get("k_proj.weight", new int[] {48, 48}, "uniform"), 48, 48);
     this.kProjBias = weights.get("k_proj.bias", new int[] {48}, "uniform");
-    this.vProjWeight = weights.get("v_proj.weight", new int[] {48, 48}, "uniform");
+    this.vProjWeight = PackedLinear.of(weights.get("v_proj.weight", new int[] {48, 48}, "uniform"), 48, 48);
     this.vProjBias = weights.get("v_proj.bias", new int[] {48}, "uniform");
-    this.outProjWeight = weights.get("out_proj.weight", new int[] {48, 48}, "uniform");
+    this.outProjWeight = PackedLinear.of(weights.get("out_proj.weight", new int[] {48, 48}, "uniform"), 48, 48);
     this.outProjBias = weights.get("out_proj.bias", new int[] {48}, "uniform");
   }
 
@@ -148,22 +151,12 @@ public final class MultiHead implements HeedModel {
     // multi_head.heed:22: let o = attention(q, k, v, mask = padding_mask(pad));        // mask broadcasts over heads
     float[] t6 = new float[batch * seq];
     paddingMask(padData, t6, batch, seq);
-    float[] t7 = new float[batch * seq * 48];
-    transpose2(k, t7, batch, seq);
-    float[] t8 = new float[batch * seq * seq * 6];
-    matmul(q, t7, t8, batch, seq);
-    float[] t10 = new float[batch * seq * seq * 6];
-    mulConstant(t8, t10, batch, seq);
-    float[] t12 = new float[batch * seq * seq * 6];
-    addBroadcast(t10, t6, t12, batch, seq);
-    float[] t13 = new float[batch * seq * seq * 6];
-    softmax(t12, t13, batch, seq);
     float[] o = new float[batch * seq * 48];
-    matmul2(t13, v, o, batch, seq);
+    attention(q, k, v, t6, o, batch, seq);
 
     // multi_head.heed:23: output out = linear(merge_heads(o), w_o, b_o);
     float[] t14 = new float[batch * seq * 48];
-    transpose3(o, t14, batch, seq);
+    transpose2(o, t14, batch, seq);
     float[] out2 = new float[batch * seq * 48];
     linear48to48(t14, this.outProjWeight, this.outProjBias, out2, batch, seq);
 
@@ -204,8 +197,9 @@ public final class MultiHead implements HeedModel {
    * multi_head.heed:23: output out = linear(merge_heads(o), w_o, b_o);
    * </pre>
    */
-  static void linear48to48(float[] x, float[] w, float[] bias, float[] out, int batch, int seq) {
-    Gemm.linear(x, w, bias, out, batch * seq, 48, 48);
+  static void linear48to48(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
+      int seq) {
+    Gemm.linear(x, w, bias, out, batch * seq);
   }
 
   /**
@@ -247,125 +241,29 @@ public final class MultiHead implements HeedModel {
   }
 
   /**
-   * out[batch, 6, 8, seq] = transpose([batch, 6, seq, 8]) {perm = [0, 1, 3, 2]}.
+   * out[batch, 6, seq, 8] = attention([batch, 6, seq, 8], [batch, 6, seq, 8], [batch, 6, seq, 8], [batch, 1, 1, seq]) {scale = 0.35355339059327373}.
    *
    * <p>From the spec:
    * <pre>
    * multi_head.heed:22: let o = attention(q, k, v, mask = padding_mask(pad));        // mask broadcasts over heads
    * </pre>
    */
-  static void transpose2(float[] x, float[] out, int batch, int seq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 6; i1++) {
-        for (int i2 = 0; i2 < 8; i2++) {
-          for (int i3 = 0; i3 < seq; i3++) {
-            out[o++] = x[i0 * seq * 48 + i1 * seq * 8 + i3 * 8 + i2];
-          }
-        }
+  static void attention(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
+      int seq) {
+    int sq = seq, sk = seq, d = 8, dv = 8;
+    float scale = 0.35355338f;
+    int maskRowStride = 0, maskColStride = 1;
+    Parallel.forRange(batch * 6, Attention.grain(sq, sk, d, dv), (from, to) -> {
+      for (int mat = from; mat < to; mat++) {
+        int rest = mat;
+        int i1 = rest % 6;
+        rest /= 6;
+        int i0 = rest;
+        int qOff = (i0 * 6 + i1) * sq * d, kOff = (i0 * 6 + i1) * sk * d, vOff = (i0 * 6 + i1) * sk * dv;
+        int maskOff = i0 * seq;
+        Attention.head(q, qOff, k, kOff, v, vOff, mask, maskOff, maskRowStride, maskColStride, out, mat * sq * dv, sq, sk, d, dv, scale);
       }
-    }
-  }
-
-  /**
-   * out[batch, 6, seq, seq] = matmul([batch, 6, seq, 8], [batch, 6, 8, seq]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * multi_head.heed:22: let o = attention(q, k, v, mask = padding_mask(pad));        // mask broadcasts over heads
-   * </pre>
-   */
-  static void matmul(float[] a, float[] b, float[] out, int batch, int seq) {
-    int m = seq, k = 8, n = seq;
-    int mat = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 6; i1++) {
-        Gemm.matmul(a, (i0 * 6 + i1) * m * k, b, (i0 * 6 + i1) * k * n, out, mat * m * n, m, k, n);
-        mat++;
-      }
-    }
-  }
-
-  /**
-   * out[batch, 6, seq, seq] = mul([batch, 6, seq, seq], 0.35355338f).
-   *
-   * <p>From the spec:
-   * <pre>
-   * multi_head.heed:22: let o = attention(q, k, v, mask = padding_mask(pad));        // mask broadcasts over heads
-   * </pre>
-   */
-  static void mulConstant(float[] a, float[] out, int batch, int seq) {
-    int n = batch * seq * seq * 6;
-    for (int i = 0; i < n; i++) {
-      out[i] = a[i] * 0.35355338f;
-    }
-  }
-
-  /**
-   * out[batch, 6, seq, seq] = add([batch, 6, seq, seq], [batch, 1, 1, seq]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * multi_head.heed:22: let o = attention(q, k, v, mask = padding_mask(pad));        // mask broadcasts over heads
-   * </pre>
-   */
-  static void addBroadcast(float[] a, float[] b, float[] out, int batch, int seq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 6; i1++) {
-        for (int i2 = 0; i2 < seq; i2++) {
-          for (int i3 = 0; i3 < seq; i3++) {
-            out[o++] = a[i0 * seq * seq * 6 + i1 * seq * seq + i2 * seq + i3] + b[i0 * seq + i3];
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * out[batch, 6, seq, seq] = softmax([batch, 6, seq, seq]) {axis = 3}.
-   *
-   * <p>From the spec:
-   * <pre>
-   * multi_head.heed:22: let o = attention(q, k, v, mask = padding_mask(pad));        // mask broadcasts over heads
-   * </pre>
-   */
-  static void softmax(float[] x, float[] out, int batch, int seq) {
-    int outer = batch * seq * 6, len = seq, inner = 1;
-    for (int o = 0; o < outer; o++) {
-      for (int in = 0; in < inner; in++) {
-        int base = o * len * inner + in;
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < len; j++) max = Math.max(max, x[base + j * inner]);
-        float sum = 0f;
-        for (int j = 0; j < len; j++) {
-          float e = (float) Math.exp(x[base + j * inner] - max);
-          out[base + j * inner] = e;
-          sum += e;
-        }
-        float scale = 1f / sum;
-        for (int j = 0; j < len; j++) out[base + j * inner] *= scale;
-      }
-    }
-  }
-
-  /**
-   * out[batch, 6, seq, 8] = matmul([batch, 6, seq, seq], [batch, 6, seq, 8]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * multi_head.heed:22: let o = attention(q, k, v, mask = padding_mask(pad));        // mask broadcasts over heads
-   * </pre>
-   */
-  static void matmul2(float[] a, float[] b, float[] out, int batch, int seq) {
-    int m = seq, k = seq, n = 8;
-    int mat = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 6; i1++) {
-        Gemm.matmul(a, (i0 * 6 + i1) * m * k, b, (i0 * 6 + i1) * k * n, out, mat * m * n, m, k, n);
-        mat++;
-      }
-    }
+    });
   }
 
   /**
@@ -376,7 +274,7 @@ public final class MultiHead implements HeedModel {
    * multi_head.heed:23: output out = linear(merge_heads(o), w_o, b_o);
    * </pre>
    */
-  static void transpose3(float[] x, float[] out, int batch, int seq) {
+  static void transpose2(float[] x, float[] out, int batch, int seq) {
     int o = 0;
     for (int i0 = 0; i0 < batch; i0++) {
       for (int i1 = 0; i1 < seq; i1++) {

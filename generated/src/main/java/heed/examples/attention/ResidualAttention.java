@@ -5,10 +5,11 @@ import dev.heed.runtime.DType;
 import dev.heed.runtime.HeedModel;
 import dev.heed.runtime.HeedModelFactory;
 import dev.heed.runtime.InputCheck;
+import dev.heed.runtime.Parallel;
 import dev.heed.runtime.Tensor;
 import dev.heed.runtime.TensorSpec;
 import dev.heed.runtime.Weights;
-import dev.heed.runtime.kernels.Gemm;
+import dev.heed.runtime.kernels.Attention;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,16 +82,8 @@ public final class ResidualAttention implements HeedModel {
     float[] vData = v.floats();
 
     // residual_attention.heed:10: output out = attention(q, k, v) + q;
-    float[] t0 = new float[batch * seq * 16];
-    transpose(kData, t0, batch, seq);
-    float[] t1 = new float[batch * seq * seq];
-    matmul(qData, t0, t1, batch, seq);
-    float[] t3 = new float[batch * seq * seq];
-    mulConstant(t1, t3, batch, seq);
-    float[] t4 = new float[batch * seq * seq];
-    softmax(t3, t4, batch, seq);
     float[] t5 = new float[batch * seq * 16];
-    matmul2(t4, vData, t5, batch, seq);
+    attention(qData, kData, vData, t5, batch, seq);
     float[] out2 = new float[batch * seq * 16];
     add(t5, qData, out2, batch, seq);
 
@@ -121,98 +114,25 @@ public final class ResidualAttention implements HeedModel {
   }
 
   /**
-   * out[batch, 16, seq] = transpose([batch, seq, 16]) {perm = [0, 2, 1]}.
+   * out[batch, seq, 16] = attention([batch, seq, 16], [batch, seq, 16], [batch, seq, 16]) {scale = 0.25}.
    *
    * <p>From the spec:
    * <pre>
    * residual_attention.heed:10: output out = attention(q, k, v) + q;
    * </pre>
    */
-  static void transpose(float[] x, float[] out, int batch, int seq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 16; i1++) {
-        for (int i2 = 0; i2 < seq; i2++) {
-          out[o++] = x[i0 * seq * 16 + i2 * 16 + i1];
-        }
+  static void attention(float[] q, float[] k, float[] v, float[] out, int batch, int seq) {
+    int sq = seq, sk = seq, d = 16, dv = 16;
+    float scale = 0.25f;
+    int maskRowStride = 0, maskColStride = 0;
+    Parallel.forRange(batch, Attention.grain(sq, sk, d, dv), (from, to) -> {
+      for (int mat = from; mat < to; mat++) {
+        int rest = mat;
+        int i0 = rest;
+        int qOff = i0 * sq * d, kOff = i0 * sk * d, vOff = i0 * sk * dv;
+        Attention.head(q, qOff, k, kOff, v, vOff, null, 0, maskRowStride, maskColStride, out, mat * sq * dv, sq, sk, d, dv, scale);
       }
-    }
-  }
-
-  /**
-   * out[batch, seq, seq] = matmul([batch, seq, 16], [batch, 16, seq]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * residual_attention.heed:10: output out = attention(q, k, v) + q;
-   * </pre>
-   */
-  static void matmul(float[] a, float[] b, float[] out, int batch, int seq) {
-    int m = seq, k = 16, n = seq;
-    int mat = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      Gemm.matmul(a, (i0) * m * k, b, (i0) * k * n, out, mat * m * n, m, k, n);
-      mat++;
-    }
-  }
-
-  /**
-   * out[batch, seq, seq] = mul([batch, seq, seq], 0.25f).
-   *
-   * <p>From the spec:
-   * <pre>
-   * residual_attention.heed:10: output out = attention(q, k, v) + q;
-   * </pre>
-   */
-  static void mulConstant(float[] a, float[] out, int batch, int seq) {
-    int n = batch * seq * seq;
-    for (int i = 0; i < n; i++) {
-      out[i] = a[i] * 0.25f;
-    }
-  }
-
-  /**
-   * out[batch, seq, seq] = softmax([batch, seq, seq]) {axis = 2}.
-   *
-   * <p>From the spec:
-   * <pre>
-   * residual_attention.heed:10: output out = attention(q, k, v) + q;
-   * </pre>
-   */
-  static void softmax(float[] x, float[] out, int batch, int seq) {
-    int outer = batch * seq, len = seq, inner = 1;
-    for (int o = 0; o < outer; o++) {
-      for (int in = 0; in < inner; in++) {
-        int base = o * len * inner + in;
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < len; j++) max = Math.max(max, x[base + j * inner]);
-        float sum = 0f;
-        for (int j = 0; j < len; j++) {
-          float e = (float) Math.exp(x[base + j * inner] - max);
-          out[base + j * inner] = e;
-          sum += e;
-        }
-        float scale = 1f / sum;
-        for (int j = 0; j < len; j++) out[base + j * inner] *= scale;
-      }
-    }
-  }
-
-  /**
-   * out[batch, seq, 16] = matmul([batch, seq, seq], [batch, seq, 16]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * residual_attention.heed:10: output out = attention(q, k, v) + q;
-   * </pre>
-   */
-  static void matmul2(float[] a, float[] b, float[] out, int batch, int seq) {
-    int m = seq, k = seq, n = 16;
-    int mat = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      Gemm.matmul(a, (i0) * m * k, b, (i0) * k * n, out, mat * m * n, m, k, n);
-      mat++;
-    }
+    });
   }
 
   /**

@@ -164,7 +164,7 @@ public final class ScaledDotProduct implements HeedModel {
     int m = qSeq, k = 16, n = kSeq;
     int mat = 0;
     for (int i0 = 0; i0 < batch; i0++) {
-      Gemm.matmul(a, (i0) * m * k, b, (i0) * k * n, out, mat * m * n, m, k, n);
+      Gemm.matmul(a, i0 * m * k, b, i0 * k * n, out, mat * m * n, m, k, n);
       mat++;
     }
   }
@@ -257,7 +257,7 @@ public final class ScaledDotProduct implements HeedModel {
     int m = qSeq, k = kSeq, n = 24;
     int mat = 0;
     for (int i0 = 0; i0 < batch; i0++) {
-      Gemm.matmul(a, (i0) * m * k, b, (i0) * k * n, out, mat * m * n, m, k, n);
+      Gemm.matmul(a, i0 * m * k, b, i0 * k * n, out, mat * m * n, m, k, n);
       mat++;
     }
   }

@@ -5,10 +5,13 @@ import dev.heed.runtime.DType;
 import dev.heed.runtime.HeedModel;
 import dev.heed.runtime.HeedModelFactory;
 import dev.heed.runtime.InputCheck;
+import dev.heed.runtime.Parallel;
 import dev.heed.runtime.Tensor;
 import dev.heed.runtime.TensorSpec;
 import dev.heed.runtime.Weights;
+import dev.heed.runtime.kernels.Attention;
 import dev.heed.runtime.kernels.Gemm;
+import dev.heed.runtime.kernels.PackedLinear;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,27 +53,27 @@ public final class SelfAttention implements HeedModel {
       new HeedModelFactory.ParamSpec("w_v", new int[] {32, 32}, "uniform"));
 
   /**
-   * w_q: f32[32, 32]
+   * w_q: f32[32, 32], packed for linear()
    */
-  private final float[] wQ;
+  private final PackedLinear wQ;
 
   /**
-   * w_k: f32[32, 32]
+   * w_k: f32[32, 32], packed for linear()
    */
-  private final float[] wK;
+  private final PackedLinear wK;
 
   /**
-   * w_v: f32[32, 32]
+   * w_v: f32[32, 32], packed for linear()
    */
-  private final float[] wV;
+  private final PackedLinear wV;
 
   /**
    * Loads every parameter from {@code weights}, checking names and shapes.
    */
   public SelfAttention(Weights weights) {
-    this.wQ = weights.get("w_q", new int[] {32, 32}, "uniform");
-    this.wK = weights.get("w_k", new int[] {32, 32}, "uniform");
-    this.wV = weights.get("w_v", new int[] {32, 32}, "uniform");
+    this.wQ = PackedLinear.of(weights.get("w_q", new int[] {32, 32}, "uniform"), 32, 32);
+    this.wK = PackedLinear.of(weights.get("w_k", new int[] {32, 32}, "uniform"), 32, 32);
+    this.wV = PackedLinear.of(weights.get("w_v", new int[] {32, 32}, "uniform"), 32, 32);
   }
 
   /**
@@ -107,18 +110,8 @@ public final class SelfAttention implements HeedModel {
     // self_attention.heed:16: output out = attention(q, k, v, mask = padding_mask(pad));
     float[] t0 = new float[batch * seq];
     paddingMask(padData, t0, batch, seq);
-    float[] t1 = new float[batch * seq * 32];
-    transpose(k, t1, batch, seq);
-    float[] t2 = new float[batch * seq * seq];
-    matmul(q, t1, t2, batch, seq);
-    float[] t4 = new float[batch * seq * seq];
-    mulConstant(t2, t4, batch, seq);
-    float[] t5 = new float[batch * seq * seq];
-    addBroadcast(t4, t0, t5, batch, seq);
-    float[] t6 = new float[batch * seq * seq];
-    softmax(t5, t6, batch, seq);
     float[] out2 = new float[batch * seq * 32];
-    matmul2(t6, v, out2, batch, seq);
+    attention(q, k, v, t0, out2, batch, seq);
 
     return new Outputs(Tensor.ofFloats(out2, batch, seq, 32));
   }
@@ -156,8 +149,8 @@ public final class SelfAttention implements HeedModel {
    * self_attention.heed:15: let v = linear(x, w_v);
    * </pre>
    */
-  static void linear32to32NoBias(float[] x, float[] w, float[] out, int batch, int seq) {
-    Gemm.linear(x, w, null, out, batch * seq, 32, 32);
+  static void linear32to32NoBias(float[] x, PackedLinear w, float[] out, int batch, int seq) {
+    Gemm.linear(x, w, null, out, batch * seq);
   }
 
   /**
@@ -176,117 +169,27 @@ public final class SelfAttention implements HeedModel {
   }
 
   /**
-   * out[batch, 32, seq] = transpose([batch, seq, 32]) {perm = [0, 2, 1]}.
+   * out[batch, seq, 32] = attention([batch, seq, 32], [batch, seq, 32], [batch, seq, 32], [batch, 1, seq]) {scale = 0.17677669529663687}.
    *
    * <p>From the spec:
    * <pre>
    * self_attention.heed:16: output out = attention(q, k, v, mask = padding_mask(pad));
    * </pre>
    */
-  static void transpose(float[] x, float[] out, int batch, int seq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 32; i1++) {
-        for (int i2 = 0; i2 < seq; i2++) {
-          out[o++] = x[i0 * seq * 32 + i2 * 32 + i1];
-        }
+  static void attention(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
+      int seq) {
+    int sq = seq, sk = seq, d = 32, dv = 32;
+    float scale = 0.17677669f;
+    int maskRowStride = 0, maskColStride = 1;
+    Parallel.forRange(batch, Attention.grain(sq, sk, d, dv), (from, to) -> {
+      for (int mat = from; mat < to; mat++) {
+        int rest = mat;
+        int i0 = rest;
+        int qOff = i0 * sq * d, kOff = i0 * sk * d, vOff = i0 * sk * dv;
+        int maskOff = i0 * seq;
+        Attention.head(q, qOff, k, kOff, v, vOff, mask, maskOff, maskRowStride, maskColStride, out, mat * sq * dv, sq, sk, d, dv, scale);
       }
-    }
-  }
-
-  /**
-   * out[batch, seq, seq] = matmul([batch, seq, 32], [batch, 32, seq]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * self_attention.heed:16: output out = attention(q, k, v, mask = padding_mask(pad));
-   * </pre>
-   */
-  static void matmul(float[] a, float[] b, float[] out, int batch, int seq) {
-    int m = seq, k = 32, n = seq;
-    int mat = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      Gemm.matmul(a, (i0) * m * k, b, (i0) * k * n, out, mat * m * n, m, k, n);
-      mat++;
-    }
-  }
-
-  /**
-   * out[batch, seq, seq] = mul([batch, seq, seq], 0.17677669f).
-   *
-   * <p>From the spec:
-   * <pre>
-   * self_attention.heed:16: output out = attention(q, k, v, mask = padding_mask(pad));
-   * </pre>
-   */
-  static void mulConstant(float[] a, float[] out, int batch, int seq) {
-    int n = batch * seq * seq;
-    for (int i = 0; i < n; i++) {
-      out[i] = a[i] * 0.17677669f;
-    }
-  }
-
-  /**
-   * out[batch, seq, seq] = add([batch, seq, seq], [batch, 1, seq]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * self_attention.heed:16: output out = attention(q, k, v, mask = padding_mask(pad));
-   * </pre>
-   */
-  static void addBroadcast(float[] a, float[] b, float[] out, int batch, int seq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < seq; i1++) {
-        for (int i2 = 0; i2 < seq; i2++) {
-          out[o++] = a[i0 * seq * seq + i1 * seq + i2] + b[i0 * seq + i2];
-        }
-      }
-    }
-  }
-
-  /**
-   * out[batch, seq, seq] = softmax([batch, seq, seq]) {axis = 2}.
-   *
-   * <p>From the spec:
-   * <pre>
-   * self_attention.heed:16: output out = attention(q, k, v, mask = padding_mask(pad));
-   * </pre>
-   */
-  static void softmax(float[] x, float[] out, int batch, int seq) {
-    int outer = batch * seq, len = seq, inner = 1;
-    for (int o = 0; o < outer; o++) {
-      for (int in = 0; in < inner; in++) {
-        int base = o * len * inner + in;
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < len; j++) max = Math.max(max, x[base + j * inner]);
-        float sum = 0f;
-        for (int j = 0; j < len; j++) {
-          float e = (float) Math.exp(x[base + j * inner] - max);
-          out[base + j * inner] = e;
-          sum += e;
-        }
-        float scale = 1f / sum;
-        for (int j = 0; j < len; j++) out[base + j * inner] *= scale;
-      }
-    }
-  }
-
-  /**
-   * out[batch, seq, 32] = matmul([batch, seq, seq], [batch, seq, 32]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * self_attention.heed:16: output out = attention(q, k, v, mask = padding_mask(pad));
-   * </pre>
-   */
-  static void matmul2(float[] a, float[] b, float[] out, int batch, int seq) {
-    int m = seq, k = seq, n = 32;
-    int mat = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      Gemm.matmul(a, (i0) * m * k, b, (i0) * k * n, out, mat * m * n, m, k, n);
-      mat++;
-    }
+    });
   }
 
   /**

@@ -5,9 +5,12 @@ import dev.heed.runtime.DType;
 import dev.heed.runtime.HeedModel;
 import dev.heed.runtime.HeedModelFactory;
 import dev.heed.runtime.InputCheck;
+import dev.heed.runtime.Parallel;
 import dev.heed.runtime.Tensor;
 import dev.heed.runtime.TensorSpec;
 import dev.heed.runtime.Weights;
+import dev.heed.runtime.kernels.Activations;
+import dev.heed.runtime.kernels.Attention;
 import dev.heed.runtime.kernels.Gemm;
 import dev.heed.runtime.kernels.PackedLinear;
 import java.util.LinkedHashMap;
@@ -828,20 +831,10 @@ public final class MiniLM implements HeedModel {
     transpose(t9, encoderLayer0V, batch, seq);
 
     // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
-    float[] t11 = new float[batch * seq * 384];
-    transpose2(encoderLayer0K, t11, batch, seq);
-    float[] t12 = new float[batch * seq * seq * 12];
-    matmul(encoderLayer0Q, t11, t12, batch, seq);
-    float[] t14 = new float[batch * seq * seq * 12];
-    mulConstant(t12, t14, batch, seq);
-    float[] t16 = new float[batch * seq * seq * 12];
-    addBroadcast2(t14, mask, t16, batch, seq);
-    float[] t17 = new float[batch * seq * seq * 12];
-    softmax(t16, t17, batch, seq);
     float[] t18 = new float[batch * seq * 384];
-    matmul2(t17, encoderLayer0V, t18, batch, seq);
+    attention(encoderLayer0Q, encoderLayer0K, encoderLayer0V, mask, t18, batch, seq);
     float[] t19 = new float[batch * seq * 384];
-    transpose3(t18, t19, batch, seq);
+    transpose2(t18, t19, batch, seq);
 
     // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
     float[] t20 = new float[batch * seq * 384];
@@ -884,20 +877,10 @@ public final class MiniLM implements HeedModel {
     transpose(t29, encoderLayer1V, batch, seq);
 
     // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
-    float[] t31 = new float[batch * seq * 384];
-    transpose2(encoderLayer1K, t31, batch, seq);
-    float[] t32 = new float[batch * seq * seq * 12];
-    matmul(encoderLayer1Q, t31, t32, batch, seq);
-    float[] t34 = new float[batch * seq * seq * 12];
-    mulConstant(t32, t34, batch, seq);
-    float[] t36 = new float[batch * seq * seq * 12];
-    addBroadcast2(t34, mask, t36, batch, seq);
-    float[] t37 = new float[batch * seq * seq * 12];
-    softmax(t36, t37, batch, seq);
     float[] t38 = new float[batch * seq * 384];
-    matmul2(t37, encoderLayer1V, t38, batch, seq);
+    attention(encoderLayer1Q, encoderLayer1K, encoderLayer1V, mask, t38, batch, seq);
     float[] t39 = new float[batch * seq * 384];
-    transpose3(t38, t39, batch, seq);
+    transpose2(t38, t39, batch, seq);
 
     // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
     float[] t40 = new float[batch * seq * 384];
@@ -940,20 +923,10 @@ public final class MiniLM implements HeedModel {
     transpose(t49, encoderLayer2V, batch, seq);
 
     // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
-    float[] t51 = new float[batch * seq * 384];
-    transpose2(encoderLayer2K, t51, batch, seq);
-    float[] t52 = new float[batch * seq * seq * 12];
-    matmul(encoderLayer2Q, t51, t52, batch, seq);
-    float[] t54 = new float[batch * seq * seq * 12];
-    mulConstant(t52, t54, batch, seq);
-    float[] t56 = new float[batch * seq * seq * 12];
-    addBroadcast2(t54, mask, t56, batch, seq);
-    float[] t57 = new float[batch * seq * seq * 12];
-    softmax(t56, t57, batch, seq);
     float[] t58 = new float[batch * seq * 384];
-    matmul2(t57, encoderLayer2V, t58, batch, seq);
+    attention(encoderLayer2Q, encoderLayer2K, encoderLayer2V, mask, t58, batch, seq);
     float[] t59 = new float[batch * seq * 384];
-    transpose3(t58, t59, batch, seq);
+    transpose2(t58, t59, batch, seq);
 
     // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
     float[] t60 = new float[batch * seq * 384];
@@ -996,20 +969,10 @@ public final class MiniLM implements HeedModel {
     transpose(t69, encoderLayer3V, batch, seq);
 
     // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
-    float[] t71 = new float[batch * seq * 384];
-    transpose2(encoderLayer3K, t71, batch, seq);
-    float[] t72 = new float[batch * seq * seq * 12];
-    matmul(encoderLayer3Q, t71, t72, batch, seq);
-    float[] t74 = new float[batch * seq * seq * 12];
-    mulConstant(t72, t74, batch, seq);
-    float[] t76 = new float[batch * seq * seq * 12];
-    addBroadcast2(t74, mask, t76, batch, seq);
-    float[] t77 = new float[batch * seq * seq * 12];
-    softmax(t76, t77, batch, seq);
     float[] t78 = new float[batch * seq * 384];
-    matmul2(t77, encoderLayer3V, t78, batch, seq);
+    attention(encoderLayer3Q, encoderLayer3K, encoderLayer3V, mask, t78, batch, seq);
     float[] t79 = new float[batch * seq * 384];
-    transpose3(t78, t79, batch, seq);
+    transpose2(t78, t79, batch, seq);
 
     // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
     float[] t80 = new float[batch * seq * 384];
@@ -1052,20 +1015,10 @@ public final class MiniLM implements HeedModel {
     transpose(t89, encoderLayer4V, batch, seq);
 
     // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
-    float[] t91 = new float[batch * seq * 384];
-    transpose2(encoderLayer4K, t91, batch, seq);
-    float[] t92 = new float[batch * seq * seq * 12];
-    matmul(encoderLayer4Q, t91, t92, batch, seq);
-    float[] t94 = new float[batch * seq * seq * 12];
-    mulConstant(t92, t94, batch, seq);
-    float[] t96 = new float[batch * seq * seq * 12];
-    addBroadcast2(t94, mask, t96, batch, seq);
-    float[] t97 = new float[batch * seq * seq * 12];
-    softmax(t96, t97, batch, seq);
     float[] t98 = new float[batch * seq * 384];
-    matmul2(t97, encoderLayer4V, t98, batch, seq);
+    attention(encoderLayer4Q, encoderLayer4K, encoderLayer4V, mask, t98, batch, seq);
     float[] t99 = new float[batch * seq * 384];
-    transpose3(t98, t99, batch, seq);
+    transpose2(t98, t99, batch, seq);
 
     // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
     float[] t100 = new float[batch * seq * 384];
@@ -1108,20 +1061,10 @@ public final class MiniLM implements HeedModel {
     transpose(t109, encoderLayer5V, batch, seq);
 
     // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
-    float[] t111 = new float[batch * seq * 384];
-    transpose2(encoderLayer5K, t111, batch, seq);
-    float[] t112 = new float[batch * seq * seq * 12];
-    matmul(encoderLayer5Q, t111, t112, batch, seq);
-    float[] t114 = new float[batch * seq * seq * 12];
-    mulConstant(t112, t114, batch, seq);
-    float[] t116 = new float[batch * seq * seq * 12];
-    addBroadcast2(t114, mask, t116, batch, seq);
-    float[] t117 = new float[batch * seq * seq * 12];
-    softmax(t116, t117, batch, seq);
     float[] t118 = new float[batch * seq * 384];
-    matmul2(t117, encoderLayer5V, t118, batch, seq);
+    attention(encoderLayer5Q, encoderLayer5K, encoderLayer5V, mask, t118, batch, seq);
     float[] t119 = new float[batch * seq * 384];
-    transpose3(t118, t119, batch, seq);
+    transpose2(t118, t119, batch, seq);
 
     // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
     float[] t120 = new float[batch * seq * 384];
@@ -1365,125 +1308,29 @@ public final class MiniLM implements HeedModel {
   }
 
   /**
-   * out[batch, 12, 32, seq] = transpose([batch, 12, seq, 32]) {perm = [0, 1, 3, 2]}.
+   * out[batch, 12, seq, 32] = attention([batch, 12, seq, 32], [batch, 12, seq, 32], [batch, 12, seq, 32], [batch, 1, 1, seq]) {scale = 0.17677669529663687}.
    *
    * <p>From the spec:
    * <pre>
    * minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
    * </pre>
    */
-  static void transpose2(float[] x, float[] out, int batch, int seq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 12; i1++) {
-        for (int i2 = 0; i2 < 32; i2++) {
-          for (int i3 = 0; i3 < seq; i3++) {
-            out[o++] = x[i0 * seq * 384 + i1 * seq * 32 + i3 * 32 + i2];
-          }
-        }
+  static void attention(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
+      int seq) {
+    int sq = seq, sk = seq, d = 32, dv = 32;
+    float scale = 0.17677669f;
+    int maskRowStride = 0, maskColStride = 1;
+    Parallel.forRange(batch * 12, Attention.grain(sq, sk, d, dv), (from, to) -> {
+      for (int mat = from; mat < to; mat++) {
+        int rest = mat;
+        int i1 = rest % 12;
+        rest /= 12;
+        int i0 = rest;
+        int qOff = (i0 * 12 + i1) * sq * d, kOff = (i0 * 12 + i1) * sk * d, vOff = (i0 * 12 + i1) * sk * dv;
+        int maskOff = i0 * seq;
+        Attention.head(q, qOff, k, kOff, v, vOff, mask, maskOff, maskRowStride, maskColStride, out, mat * sq * dv, sq, sk, d, dv, scale);
       }
-    }
-  }
-
-  /**
-   * out[batch, 12, seq, seq] = matmul([batch, 12, seq, 32], [batch, 12, 32, seq]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
-   * </pre>
-   */
-  static void matmul(float[] a, float[] b, float[] out, int batch, int seq) {
-    int m = seq, k = 32, n = seq;
-    int mat = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 12; i1++) {
-        Gemm.matmul(a, (i0 * 12 + i1) * m * k, b, (i0 * 12 + i1) * k * n, out, mat * m * n, m, k, n);
-        mat++;
-      }
-    }
-  }
-
-  /**
-   * out[batch, 12, seq, seq] = mul([batch, 12, seq, seq], 0.17677669f).
-   *
-   * <p>From the spec:
-   * <pre>
-   * minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
-   * </pre>
-   */
-  static void mulConstant(float[] a, float[] out, int batch, int seq) {
-    int n = batch * seq * seq * 12;
-    for (int i = 0; i < n; i++) {
-      out[i] = a[i] * 0.17677669f;
-    }
-  }
-
-  /**
-   * out[batch, 12, seq, seq] = add([batch, 12, seq, seq], [batch, 1, 1, seq]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
-   * </pre>
-   */
-  static void addBroadcast2(float[] a, float[] b, float[] out, int batch, int seq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 12; i1++) {
-        for (int i2 = 0; i2 < seq; i2++) {
-          for (int i3 = 0; i3 < seq; i3++) {
-            out[o++] = a[i0 * seq * seq * 12 + i1 * seq * seq + i2 * seq + i3] + b[i0 * seq + i3];
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * out[batch, 12, seq, seq] = softmax([batch, 12, seq, seq]) {axis = 3}.
-   *
-   * <p>From the spec:
-   * <pre>
-   * minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
-   * </pre>
-   */
-  static void softmax(float[] x, float[] out, int batch, int seq) {
-    int outer = batch * seq * 12, len = seq, inner = 1;
-    for (int o = 0; o < outer; o++) {
-      for (int in = 0; in < inner; in++) {
-        int base = o * len * inner + in;
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < len; j++) max = Math.max(max, x[base + j * inner]);
-        float sum = 0f;
-        for (int j = 0; j < len; j++) {
-          float e = (float) Math.exp(x[base + j * inner] - max);
-          out[base + j * inner] = e;
-          sum += e;
-        }
-        float scale = 1f / sum;
-        for (int j = 0; j < len; j++) out[base + j * inner] *= scale;
-      }
-    }
-  }
-
-  /**
-   * out[batch, 12, seq, 32] = matmul([batch, 12, seq, seq], [batch, 12, seq, 32]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
-   * </pre>
-   */
-  static void matmul2(float[] a, float[] b, float[] out, int batch, int seq) {
-    int m = seq, k = seq, n = 32;
-    int mat = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 12; i1++) {
-        Gemm.matmul(a, (i0 * 12 + i1) * m * k, b, (i0 * 12 + i1) * k * n, out, mat * m * n, m, k, n);
-        mat++;
-      }
-    }
+    });
   }
 
   /**
@@ -1494,7 +1341,7 @@ public final class MiniLM implements HeedModel {
    * minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
    * </pre>
    */
-  static void transpose3(float[] x, float[] out, int batch, int seq) {
+  static void transpose2(float[] x, float[] out, int batch, int seq) {
     int o = 0;
     for (int i0 = 0; i0 < batch; i0++) {
       for (int i1 = 0; i1 < seq; i1++) {
@@ -1529,10 +1376,7 @@ public final class MiniLM implements HeedModel {
    * </pre>
    */
   static void gelu(float[] x, float[] out, int batch, int seq) {
-    int n = batch * seq * 1536;
-    for (int i = 0; i < n; i++) {
-      out[i] = dev.heed.runtime.kernels.Activations.gelu(x[i]);
-    }
+    Activations.gelu(x, out, batch * seq * 1536);
   }
 
   /**

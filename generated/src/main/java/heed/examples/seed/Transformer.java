@@ -5,10 +5,13 @@ import dev.heed.runtime.DType;
 import dev.heed.runtime.HeedModel;
 import dev.heed.runtime.HeedModelFactory;
 import dev.heed.runtime.InputCheck;
+import dev.heed.runtime.Parallel;
 import dev.heed.runtime.Tensor;
 import dev.heed.runtime.TensorSpec;
 import dev.heed.runtime.Weights;
+import dev.heed.runtime.kernels.Attention;
 import dev.heed.runtime.kernels.Gemm;
+import dev.heed.runtime.kernels.PackedLinear;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -141,9 +144,9 @@ public final class Transformer implements HeedModel {
   private final float[] embedWeight;
 
   /**
-   * encoder.layer.0.self_attn.q_proj.weight: f32[64, 64]
+   * encoder.layer.0.self_attn.q_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] encoderLayer0SelfAttnQProjWeight;
+  private final PackedLinear encoderLayer0SelfAttnQProjWeight;
 
   /**
    * encoder.layer.0.self_attn.q_proj.bias: f32[64]
@@ -151,9 +154,9 @@ public final class Transformer implements HeedModel {
   private final float[] encoderLayer0SelfAttnQProjBias;
 
   /**
-   * encoder.layer.0.self_attn.k_proj.weight: f32[64, 64]
+   * encoder.layer.0.self_attn.k_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] encoderLayer0SelfAttnKProjWeight;
+  private final PackedLinear encoderLayer0SelfAttnKProjWeight;
 
   /**
    * encoder.layer.0.self_attn.k_proj.bias: f32[64]
@@ -161,9 +164,9 @@ public final class Transformer implements HeedModel {
   private final float[] encoderLayer0SelfAttnKProjBias;
 
   /**
-   * encoder.layer.0.self_attn.v_proj.weight: f32[64, 64]
+   * encoder.layer.0.self_attn.v_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] encoderLayer0SelfAttnVProjWeight;
+  private final PackedLinear encoderLayer0SelfAttnVProjWeight;
 
   /**
    * encoder.layer.0.self_attn.v_proj.bias: f32[64]
@@ -171,9 +174,9 @@ public final class Transformer implements HeedModel {
   private final float[] encoderLayer0SelfAttnVProjBias;
 
   /**
-   * encoder.layer.0.self_attn.out_proj.weight: f32[64, 64]
+   * encoder.layer.0.self_attn.out_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] encoderLayer0SelfAttnOutProjWeight;
+  private final PackedLinear encoderLayer0SelfAttnOutProjWeight;
 
   /**
    * encoder.layer.0.self_attn.out_proj.bias: f32[64]
@@ -191,9 +194,9 @@ public final class Transformer implements HeedModel {
   private final float[] encoderLayer0Norm1Bias;
 
   /**
-   * encoder.layer.0.ffn.linear1.weight: f32[256, 64]
+   * encoder.layer.0.ffn.linear1.weight: f32[256, 64], packed for linear()
    */
-  private final float[] encoderLayer0FfnLinear1Weight;
+  private final PackedLinear encoderLayer0FfnLinear1Weight;
 
   /**
    * encoder.layer.0.ffn.linear1.bias: f32[256]
@@ -201,9 +204,9 @@ public final class Transformer implements HeedModel {
   private final float[] encoderLayer0FfnLinear1Bias;
 
   /**
-   * encoder.layer.0.ffn.linear2.weight: f32[64, 256]
+   * encoder.layer.0.ffn.linear2.weight: f32[64, 256], packed for linear()
    */
-  private final float[] encoderLayer0FfnLinear2Weight;
+  private final PackedLinear encoderLayer0FfnLinear2Weight;
 
   /**
    * encoder.layer.0.ffn.linear2.bias: f32[64]
@@ -221,9 +224,9 @@ public final class Transformer implements HeedModel {
   private final float[] encoderLayer0Norm2Bias;
 
   /**
-   * encoder.layer.1.self_attn.q_proj.weight: f32[64, 64]
+   * encoder.layer.1.self_attn.q_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] encoderLayer1SelfAttnQProjWeight;
+  private final PackedLinear encoderLayer1SelfAttnQProjWeight;
 
   /**
    * encoder.layer.1.self_attn.q_proj.bias: f32[64]
@@ -231,9 +234,9 @@ public final class Transformer implements HeedModel {
   private final float[] encoderLayer1SelfAttnQProjBias;
 
   /**
-   * encoder.layer.1.self_attn.k_proj.weight: f32[64, 64]
+   * encoder.layer.1.self_attn.k_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] encoderLayer1SelfAttnKProjWeight;
+  private final PackedLinear encoderLayer1SelfAttnKProjWeight;
 
   /**
    * encoder.layer.1.self_attn.k_proj.bias: f32[64]
@@ -241,9 +244,9 @@ public final class Transformer implements HeedModel {
   private final float[] encoderLayer1SelfAttnKProjBias;
 
   /**
-   * encoder.layer.1.self_attn.v_proj.weight: f32[64, 64]
+   * encoder.layer.1.self_attn.v_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] encoderLayer1SelfAttnVProjWeight;
+  private final PackedLinear encoderLayer1SelfAttnVProjWeight;
 
   /**
    * encoder.layer.1.self_attn.v_proj.bias: f32[64]
@@ -251,9 +254,9 @@ public final class Transformer implements HeedModel {
   private final float[] encoderLayer1SelfAttnVProjBias;
 
   /**
-   * encoder.layer.1.self_attn.out_proj.weight: f32[64, 64]
+   * encoder.layer.1.self_attn.out_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] encoderLayer1SelfAttnOutProjWeight;
+  private final PackedLinear encoderLayer1SelfAttnOutProjWeight;
 
   /**
    * encoder.layer.1.self_attn.out_proj.bias: f32[64]
@@ -271,9 +274,9 @@ public final class Transformer implements HeedModel {
   private final float[] encoderLayer1Norm1Bias;
 
   /**
-   * encoder.layer.1.ffn.linear1.weight: f32[256, 64]
+   * encoder.layer.1.ffn.linear1.weight: f32[256, 64], packed for linear()
    */
-  private final float[] encoderLayer1FfnLinear1Weight;
+  private final PackedLinear encoderLayer1FfnLinear1Weight;
 
   /**
    * encoder.layer.1.ffn.linear1.bias: f32[256]
@@ -281,9 +284,9 @@ public final class Transformer implements HeedModel {
   private final float[] encoderLayer1FfnLinear1Bias;
 
   /**
-   * encoder.layer.1.ffn.linear2.weight: f32[64, 256]
+   * encoder.layer.1.ffn.linear2.weight: f32[64, 256], packed for linear()
    */
-  private final float[] encoderLayer1FfnLinear2Weight;
+  private final PackedLinear encoderLayer1FfnLinear2Weight;
 
   /**
    * encoder.layer.1.ffn.linear2.bias: f32[64]
@@ -301,9 +304,9 @@ public final class Transformer implements HeedModel {
   private final float[] encoderLayer1Norm2Bias;
 
   /**
-   * decoder.layer.0.self_attn.q_proj.weight: f32[64, 64]
+   * decoder.layer.0.self_attn.q_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] decoderLayer0SelfAttnQProjWeight;
+  private final PackedLinear decoderLayer0SelfAttnQProjWeight;
 
   /**
    * decoder.layer.0.self_attn.q_proj.bias: f32[64]
@@ -311,9 +314,9 @@ public final class Transformer implements HeedModel {
   private final float[] decoderLayer0SelfAttnQProjBias;
 
   /**
-   * decoder.layer.0.self_attn.k_proj.weight: f32[64, 64]
+   * decoder.layer.0.self_attn.k_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] decoderLayer0SelfAttnKProjWeight;
+  private final PackedLinear decoderLayer0SelfAttnKProjWeight;
 
   /**
    * decoder.layer.0.self_attn.k_proj.bias: f32[64]
@@ -321,9 +324,9 @@ public final class Transformer implements HeedModel {
   private final float[] decoderLayer0SelfAttnKProjBias;
 
   /**
-   * decoder.layer.0.self_attn.v_proj.weight: f32[64, 64]
+   * decoder.layer.0.self_attn.v_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] decoderLayer0SelfAttnVProjWeight;
+  private final PackedLinear decoderLayer0SelfAttnVProjWeight;
 
   /**
    * decoder.layer.0.self_attn.v_proj.bias: f32[64]
@@ -331,9 +334,9 @@ public final class Transformer implements HeedModel {
   private final float[] decoderLayer0SelfAttnVProjBias;
 
   /**
-   * decoder.layer.0.self_attn.out_proj.weight: f32[64, 64]
+   * decoder.layer.0.self_attn.out_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] decoderLayer0SelfAttnOutProjWeight;
+  private final PackedLinear decoderLayer0SelfAttnOutProjWeight;
 
   /**
    * decoder.layer.0.self_attn.out_proj.bias: f32[64]
@@ -351,9 +354,9 @@ public final class Transformer implements HeedModel {
   private final float[] decoderLayer0Norm1Bias;
 
   /**
-   * decoder.layer.0.cross_attn.q_proj.weight: f32[64, 64]
+   * decoder.layer.0.cross_attn.q_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] decoderLayer0CrossAttnQProjWeight;
+  private final PackedLinear decoderLayer0CrossAttnQProjWeight;
 
   /**
    * decoder.layer.0.cross_attn.q_proj.bias: f32[64]
@@ -361,9 +364,9 @@ public final class Transformer implements HeedModel {
   private final float[] decoderLayer0CrossAttnQProjBias;
 
   /**
-   * decoder.layer.0.cross_attn.k_proj.weight: f32[64, 64]
+   * decoder.layer.0.cross_attn.k_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] decoderLayer0CrossAttnKProjWeight;
+  private final PackedLinear decoderLayer0CrossAttnKProjWeight;
 
   /**
    * decoder.layer.0.cross_attn.k_proj.bias: f32[64]
@@ -371,9 +374,9 @@ public final class Transformer implements HeedModel {
   private final float[] decoderLayer0CrossAttnKProjBias;
 
   /**
-   * decoder.layer.0.cross_attn.v_proj.weight: f32[64, 64]
+   * decoder.layer.0.cross_attn.v_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] decoderLayer0CrossAttnVProjWeight;
+  private final PackedLinear decoderLayer0CrossAttnVProjWeight;
 
   /**
    * decoder.layer.0.cross_attn.v_proj.bias: f32[64]
@@ -381,9 +384,9 @@ public final class Transformer implements HeedModel {
   private final float[] decoderLayer0CrossAttnVProjBias;
 
   /**
-   * decoder.layer.0.cross_attn.out_proj.weight: f32[64, 64]
+   * decoder.layer.0.cross_attn.out_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] decoderLayer0CrossAttnOutProjWeight;
+  private final PackedLinear decoderLayer0CrossAttnOutProjWeight;
 
   /**
    * decoder.layer.0.cross_attn.out_proj.bias: f32[64]
@@ -401,9 +404,9 @@ public final class Transformer implements HeedModel {
   private final float[] decoderLayer0Norm2Bias;
 
   /**
-   * decoder.layer.0.ffn.linear1.weight: f32[256, 64]
+   * decoder.layer.0.ffn.linear1.weight: f32[256, 64], packed for linear()
    */
-  private final float[] decoderLayer0FfnLinear1Weight;
+  private final PackedLinear decoderLayer0FfnLinear1Weight;
 
   /**
    * decoder.layer.0.ffn.linear1.bias: f32[256]
@@ -411,9 +414,9 @@ public final class Transformer implements HeedModel {
   private final float[] decoderLayer0FfnLinear1Bias;
 
   /**
-   * decoder.layer.0.ffn.linear2.weight: f32[64, 256]
+   * decoder.layer.0.ffn.linear2.weight: f32[64, 256], packed for linear()
    */
-  private final float[] decoderLayer0FfnLinear2Weight;
+  private final PackedLinear decoderLayer0FfnLinear2Weight;
 
   /**
    * decoder.layer.0.ffn.linear2.bias: f32[64]
@@ -431,9 +434,9 @@ public final class Transformer implements HeedModel {
   private final float[] decoderLayer0Norm3Bias;
 
   /**
-   * decoder.layer.1.self_attn.q_proj.weight: f32[64, 64]
+   * decoder.layer.1.self_attn.q_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] decoderLayer1SelfAttnQProjWeight;
+  private final PackedLinear decoderLayer1SelfAttnQProjWeight;
 
   /**
    * decoder.layer.1.self_attn.q_proj.bias: f32[64]
@@ -441,9 +444,9 @@ public final class Transformer implements HeedModel {
   private final float[] decoderLayer1SelfAttnQProjBias;
 
   /**
-   * decoder.layer.1.self_attn.k_proj.weight: f32[64, 64]
+   * decoder.layer.1.self_attn.k_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] decoderLayer1SelfAttnKProjWeight;
+  private final PackedLinear decoderLayer1SelfAttnKProjWeight;
 
   /**
    * decoder.layer.1.self_attn.k_proj.bias: f32[64]
@@ -451,9 +454,9 @@ public final class Transformer implements HeedModel {
   private final float[] decoderLayer1SelfAttnKProjBias;
 
   /**
-   * decoder.layer.1.self_attn.v_proj.weight: f32[64, 64]
+   * decoder.layer.1.self_attn.v_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] decoderLayer1SelfAttnVProjWeight;
+  private final PackedLinear decoderLayer1SelfAttnVProjWeight;
 
   /**
    * decoder.layer.1.self_attn.v_proj.bias: f32[64]
@@ -461,9 +464,9 @@ public final class Transformer implements HeedModel {
   private final float[] decoderLayer1SelfAttnVProjBias;
 
   /**
-   * decoder.layer.1.self_attn.out_proj.weight: f32[64, 64]
+   * decoder.layer.1.self_attn.out_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] decoderLayer1SelfAttnOutProjWeight;
+  private final PackedLinear decoderLayer1SelfAttnOutProjWeight;
 
   /**
    * decoder.layer.1.self_attn.out_proj.bias: f32[64]
@@ -481,9 +484,9 @@ public final class Transformer implements HeedModel {
   private final float[] decoderLayer1Norm1Bias;
 
   /**
-   * decoder.layer.1.cross_attn.q_proj.weight: f32[64, 64]
+   * decoder.layer.1.cross_attn.q_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] decoderLayer1CrossAttnQProjWeight;
+  private final PackedLinear decoderLayer1CrossAttnQProjWeight;
 
   /**
    * decoder.layer.1.cross_attn.q_proj.bias: f32[64]
@@ -491,9 +494,9 @@ public final class Transformer implements HeedModel {
   private final float[] decoderLayer1CrossAttnQProjBias;
 
   /**
-   * decoder.layer.1.cross_attn.k_proj.weight: f32[64, 64]
+   * decoder.layer.1.cross_attn.k_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] decoderLayer1CrossAttnKProjWeight;
+  private final PackedLinear decoderLayer1CrossAttnKProjWeight;
 
   /**
    * decoder.layer.1.cross_attn.k_proj.bias: f32[64]
@@ -501,9 +504,9 @@ public final class Transformer implements HeedModel {
   private final float[] decoderLayer1CrossAttnKProjBias;
 
   /**
-   * decoder.layer.1.cross_attn.v_proj.weight: f32[64, 64]
+   * decoder.layer.1.cross_attn.v_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] decoderLayer1CrossAttnVProjWeight;
+  private final PackedLinear decoderLayer1CrossAttnVProjWeight;
 
   /**
    * decoder.layer.1.cross_attn.v_proj.bias: f32[64]
@@ -511,9 +514,9 @@ public final class Transformer implements HeedModel {
   private final float[] decoderLayer1CrossAttnVProjBias;
 
   /**
-   * decoder.layer.1.cross_attn.out_proj.weight: f32[64, 64]
+   * decoder.layer.1.cross_attn.out_proj.weight: f32[64, 64], packed for linear()
    */
-  private final float[] decoderLayer1CrossAttnOutProjWeight;
+  private final PackedLinear decoderLayer1CrossAttnOutProjWeight;
 
   /**
    * decoder.layer.1.cross_attn.out_proj.bias: f32[64]
@@ -531,9 +534,9 @@ public final class Transformer implements HeedModel {
   private final float[] decoderLayer1Norm2Bias;
 
   /**
-   * decoder.layer.1.ffn.linear1.weight: f32[256, 64]
+   * decoder.layer.1.ffn.linear1.weight: f32[256, 64], packed for linear()
    */
-  private final float[] decoderLayer1FfnLinear1Weight;
+  private final PackedLinear decoderLayer1FfnLinear1Weight;
 
   /**
    * decoder.layer.1.ffn.linear1.bias: f32[256]
@@ -541,9 +544,9 @@ public final class Transformer implements HeedModel {
   private final float[] decoderLayer1FfnLinear1Bias;
 
   /**
-   * decoder.layer.1.ffn.linear2.weight: f32[64, 256]
+   * decoder.layer.1.ffn.linear2.weight: f32[64, 256], packed for linear()
    */
-  private final float[] decoderLayer1FfnLinear2Weight;
+  private final PackedLinear decoderLayer1FfnLinear2Weight;
 
   /**
    * decoder.layer.1.ffn.linear2.bias: f32[64]
@@ -561,9 +564,9 @@ public final class Transformer implements HeedModel {
   private final float[] decoderLayer1Norm3Bias;
 
   /**
-   * fc.weight: f32[1000, 64]
+   * fc.weight: f32[1000, 64], packed for linear()
    */
-  private final float[] fcWeight;
+  private final PackedLinear fcWeight;
 
   /**
    * fc.bias: f32[1000]
@@ -575,91 +578,91 @@ public final class Transformer implements HeedModel {
    */
   public Transformer(Weights weights) {
     this.embedWeight = weights.get("embed.weight", new int[] {1000, 64}, "normal");
-    this.encoderLayer0SelfAttnQProjWeight = weights.get("encoder.layer.0.self_attn.q_proj.weight", new int[] {64, 64}, "uniform");
+    this.encoderLayer0SelfAttnQProjWeight = PackedLinear.of(weights.get("encoder.layer.0.self_attn.q_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.encoderLayer0SelfAttnQProjBias = weights.get("encoder.layer.0.self_attn.q_proj.bias", new int[] {64}, "zeros");
-    this.encoderLayer0SelfAttnKProjWeight = weights.get("encoder.layer.0.self_attn.k_proj.weight", new int[] {64, 64}, "uniform");
+    this.encoderLayer0SelfAttnKProjWeight = PackedLinear.of(weights.get("encoder.layer.0.self_attn.k_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.encoderLayer0SelfAttnKProjBias = weights.get("encoder.layer.0.self_attn.k_proj.bias", new int[] {64}, "zeros");
-    this.encoderLayer0SelfAttnVProjWeight = weights.get("encoder.layer.0.self_attn.v_proj.weight", new int[] {64, 64}, "uniform");
+    this.encoderLayer0SelfAttnVProjWeight = PackedLinear.of(weights.get("encoder.layer.0.self_attn.v_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.encoderLayer0SelfAttnVProjBias = weights.get("encoder.layer.0.self_attn.v_proj.bias", new int[] {64}, "zeros");
-    this.encoderLayer0SelfAttnOutProjWeight = weights.get("encoder.layer.0.self_attn.out_proj.weight", new int[] {64, 64}, "uniform");
+    this.encoderLayer0SelfAttnOutProjWeight = PackedLinear.of(weights.get("encoder.layer.0.self_attn.out_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.encoderLayer0SelfAttnOutProjBias = weights.get("encoder.layer.0.self_attn.out_proj.bias", new int[] {64}, "zeros");
     this.encoderLayer0Norm1Weight = weights.get("encoder.layer.0.norm1.weight", new int[] {64}, "ones");
     this.encoderLayer0Norm1Bias = weights.get("encoder.layer.0.norm1.bias", new int[] {64}, "zeros");
-    this.encoderLayer0FfnLinear1Weight = weights.get("encoder.layer.0.ffn.linear1.weight", new int[] {256, 64}, "uniform");
+    this.encoderLayer0FfnLinear1Weight = PackedLinear.of(weights.get("encoder.layer.0.ffn.linear1.weight", new int[] {256, 64}, "uniform"), 256, 64);
     this.encoderLayer0FfnLinear1Bias = weights.get("encoder.layer.0.ffn.linear1.bias", new int[] {256}, "zeros");
-    this.encoderLayer0FfnLinear2Weight = weights.get("encoder.layer.0.ffn.linear2.weight", new int[] {64, 256}, "uniform");
+    this.encoderLayer0FfnLinear2Weight = PackedLinear.of(weights.get("encoder.layer.0.ffn.linear2.weight", new int[] {64, 256}, "uniform"), 64, 256);
     this.encoderLayer0FfnLinear2Bias = weights.get("encoder.layer.0.ffn.linear2.bias", new int[] {64}, "zeros");
     this.encoderLayer0Norm2Weight = weights.get("encoder.layer.0.norm2.weight", new int[] {64}, "ones");
     this.encoderLayer0Norm2Bias = weights.get("encoder.layer.0.norm2.bias", new int[] {64}, "zeros");
-    this.encoderLayer1SelfAttnQProjWeight = weights.get("encoder.layer.1.self_attn.q_proj.weight", new int[] {64, 64}, "uniform");
+    this.encoderLayer1SelfAttnQProjWeight = PackedLinear.of(weights.get("encoder.layer.1.self_attn.q_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.encoderLayer1SelfAttnQProjBias = weights.get("encoder.layer.1.self_attn.q_proj.bias", new int[] {64}, "zeros");
-    this.encoderLayer1SelfAttnKProjWeight = weights.get("encoder.layer.1.self_attn.k_proj.weight", new int[] {64, 64}, "uniform");
+    this.encoderLayer1SelfAttnKProjWeight = PackedLinear.of(weights.get("encoder.layer.1.self_attn.k_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.encoderLayer1SelfAttnKProjBias = weights.get("encoder.layer.1.self_attn.k_proj.bias", new int[] {64}, "zeros");
-    this.encoderLayer1SelfAttnVProjWeight = weights.get("encoder.layer.1.self_attn.v_proj.weight", new int[] {64, 64}, "uniform");
+    this.encoderLayer1SelfAttnVProjWeight = PackedLinear.of(weights.get("encoder.layer.1.self_attn.v_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.encoderLayer1SelfAttnVProjBias = weights.get("encoder.layer.1.self_attn.v_proj.bias", new int[] {64}, "zeros");
-    this.encoderLayer1SelfAttnOutProjWeight = weights.get("encoder.layer.1.self_attn.out_proj.weight", new int[] {64, 64}, "uniform");
+    this.encoderLayer1SelfAttnOutProjWeight = PackedLinear.of(weights.get("encoder.layer.1.self_attn.out_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.encoderLayer1SelfAttnOutProjBias = weights.get("encoder.layer.1.self_attn.out_proj.bias", new int[] {64}, "zeros");
     this.encoderLayer1Norm1Weight = weights.get("encoder.layer.1.norm1.weight", new int[] {64}, "ones");
     this.encoderLayer1Norm1Bias = weights.get("encoder.layer.1.norm1.bias", new int[] {64}, "zeros");
-    this.encoderLayer1FfnLinear1Weight = weights.get("encoder.layer.1.ffn.linear1.weight", new int[] {256, 64}, "uniform");
+    this.encoderLayer1FfnLinear1Weight = PackedLinear.of(weights.get("encoder.layer.1.ffn.linear1.weight", new int[] {256, 64}, "uniform"), 256, 64);
     this.encoderLayer1FfnLinear1Bias = weights.get("encoder.layer.1.ffn.linear1.bias", new int[] {256}, "zeros");
-    this.encoderLayer1FfnLinear2Weight = weights.get("encoder.layer.1.ffn.linear2.weight", new int[] {64, 256}, "uniform");
+    this.encoderLayer1FfnLinear2Weight = PackedLinear.of(weights.get("encoder.layer.1.ffn.linear2.weight", new int[] {64, 256}, "uniform"), 64, 256);
     this.encoderLayer1FfnLinear2Bias = weights.get("encoder.layer.1.ffn.linear2.bias", new int[] {64}, "zeros");
     this.encoderLayer1Norm2Weight = weights.get("encoder.layer.1.norm2.weight", new int[] {64}, "ones");
     this.encoderLayer1Norm2Bias = weights.get("encoder.layer.1.norm2.bias", new int[] {64}, "zeros");
-    this.decoderLayer0SelfAttnQProjWeight = weights.get("decoder.layer.0.self_attn.q_proj.weight", new int[] {64, 64}, "uniform");
+    this.decoderLayer0SelfAttnQProjWeight = PackedLinear.of(weights.get("decoder.layer.0.self_attn.q_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer0SelfAttnQProjBias = weights.get("decoder.layer.0.self_attn.q_proj.bias", new int[] {64}, "zeros");
-    this.decoderLayer0SelfAttnKProjWeight = weights.get("decoder.layer.0.self_attn.k_proj.weight", new int[] {64, 64}, "uniform");
+    this.decoderLayer0SelfAttnKProjWeight = PackedLinear.of(weights.get("decoder.layer.0.self_attn.k_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer0SelfAttnKProjBias = weights.get("decoder.layer.0.self_attn.k_proj.bias", new int[] {64}, "zeros");
-    this.decoderLayer0SelfAttnVProjWeight = weights.get("decoder.layer.0.self_attn.v_proj.weight", new int[] {64, 64}, "uniform");
+    this.decoderLayer0SelfAttnVProjWeight = PackedLinear.of(weights.get("decoder.layer.0.self_attn.v_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer0SelfAttnVProjBias = weights.get("decoder.layer.0.self_attn.v_proj.bias", new int[] {64}, "zeros");
-    this.decoderLayer0SelfAttnOutProjWeight = weights.get("decoder.layer.0.self_attn.out_proj.weight", new int[] {64, 64}, "uniform");
+    this.decoderLayer0SelfAttnOutProjWeight = PackedLinear.of(weights.get("decoder.layer.0.self_attn.out_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer0SelfAttnOutProjBias = weights.get("decoder.layer.0.self_attn.out_proj.bias", new int[] {64}, "zeros");
     this.decoderLayer0Norm1Weight = weights.get("decoder.layer.0.norm1.weight", new int[] {64}, "ones");
     this.decoderLayer0Norm1Bias = weights.get("decoder.layer.0.norm1.bias", new int[] {64}, "zeros");
-    this.decoderLayer0CrossAttnQProjWeight = weights.get("decoder.layer.0.cross_attn.q_proj.weight", new int[] {64, 64}, "uniform");
+    this.decoderLayer0CrossAttnQProjWeight = PackedLinear.of(weights.get("decoder.layer.0.cross_attn.q_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer0CrossAttnQProjBias = weights.get("decoder.layer.0.cross_attn.q_proj.bias", new int[] {64}, "zeros");
-    this.decoderLayer0CrossAttnKProjWeight = weights.get("decoder.layer.0.cross_attn.k_proj.weight", new int[] {64, 64}, "uniform");
+    this.decoderLayer0CrossAttnKProjWeight = PackedLinear.of(weights.get("decoder.layer.0.cross_attn.k_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer0CrossAttnKProjBias = weights.get("decoder.layer.0.cross_attn.k_proj.bias", new int[] {64}, "zeros");
-    this.decoderLayer0CrossAttnVProjWeight = weights.get("decoder.layer.0.cross_attn.v_proj.weight", new int[] {64, 64}, "uniform");
+    this.decoderLayer0CrossAttnVProjWeight = PackedLinear.of(weights.get("decoder.layer.0.cross_attn.v_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer0CrossAttnVProjBias = weights.get("decoder.layer.0.cross_attn.v_proj.bias", new int[] {64}, "zeros");
-    this.decoderLayer0CrossAttnOutProjWeight = weights.get("decoder.layer.0.cross_attn.out_proj.weight", new int[] {64, 64}, "uniform");
+    this.decoderLayer0CrossAttnOutProjWeight = PackedLinear.of(weights.get("decoder.layer.0.cross_attn.out_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer0CrossAttnOutProjBias = weights.get("decoder.layer.0.cross_attn.out_proj.bias", new int[] {64}, "zeros");
     this.decoderLayer0Norm2Weight = weights.get("decoder.layer.0.norm2.weight", new int[] {64}, "ones");
     this.decoderLayer0Norm2Bias = weights.get("decoder.layer.0.norm2.bias", new int[] {64}, "zeros");
-    this.decoderLayer0FfnLinear1Weight = weights.get("decoder.layer.0.ffn.linear1.weight", new int[] {256, 64}, "uniform");
+    this.decoderLayer0FfnLinear1Weight = PackedLinear.of(weights.get("decoder.layer.0.ffn.linear1.weight", new int[] {256, 64}, "uniform"), 256, 64);
     this.decoderLayer0FfnLinear1Bias = weights.get("decoder.layer.0.ffn.linear1.bias", new int[] {256}, "zeros");
-    this.decoderLayer0FfnLinear2Weight = weights.get("decoder.layer.0.ffn.linear2.weight", new int[] {64, 256}, "uniform");
+    this.decoderLayer0FfnLinear2Weight = PackedLinear.of(weights.get("decoder.layer.0.ffn.linear2.weight", new int[] {64, 256}, "uniform"), 64, 256);
     this.decoderLayer0FfnLinear2Bias = weights.get("decoder.layer.0.ffn.linear2.bias", new int[] {64}, "zeros");
     this.decoderLayer0Norm3Weight = weights.get("decoder.layer.0.norm3.weight", new int[] {64}, "ones");
     this.decoderLayer0Norm3Bias = weights.get("decoder.layer.0.norm3.bias", new int[] {64}, "zeros");
-    this.decoderLayer1SelfAttnQProjWeight = weights.get("decoder.layer.1.self_attn.q_proj.weight", new int[] {64, 64}, "uniform");
+    this.decoderLayer1SelfAttnQProjWeight = PackedLinear.of(weights.get("decoder.layer.1.self_attn.q_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer1SelfAttnQProjBias = weights.get("decoder.layer.1.self_attn.q_proj.bias", new int[] {64}, "zeros");
-    this.decoderLayer1SelfAttnKProjWeight = weights.get("decoder.layer.1.self_attn.k_proj.weight", new int[] {64, 64}, "uniform");
+    this.decoderLayer1SelfAttnKProjWeight = PackedLinear.of(weights.get("decoder.layer.1.self_attn.k_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer1SelfAttnKProjBias = weights.get("decoder.layer.1.self_attn.k_proj.bias", new int[] {64}, "zeros");
-    this.decoderLayer1SelfAttnVProjWeight = weights.get("decoder.layer.1.self_attn.v_proj.weight", new int[] {64, 64}, "uniform");
+    this.decoderLayer1SelfAttnVProjWeight = PackedLinear.of(weights.get("decoder.layer.1.self_attn.v_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer1SelfAttnVProjBias = weights.get("decoder.layer.1.self_attn.v_proj.bias", new int[] {64}, "zeros");
-    this.decoderLayer1SelfAttnOutProjWeight = weights.get("decoder.layer.1.self_attn.out_proj.weight", new int[] {64, 64}, "uniform");
+    this.decoderLayer1SelfAttnOutProjWeight = PackedLinear.of(weights.get("decoder.layer.1.self_attn.out_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer1SelfAttnOutProjBias = weights.get("decoder.layer.1.self_attn.out_proj.bias", new int[] {64}, "zeros");
     this.decoderLayer1Norm1Weight = weights.get("decoder.layer.1.norm1.weight", new int[] {64}, "ones");
     this.decoderLayer1Norm1Bias = weights.get("decoder.layer.1.norm1.bias", new int[] {64}, "zeros");
-    this.decoderLayer1CrossAttnQProjWeight = weights.get("decoder.layer.1.cross_attn.q_proj.weight", new int[] {64, 64}, "uniform");
+    this.decoderLayer1CrossAttnQProjWeight = PackedLinear.of(weights.get("decoder.layer.1.cross_attn.q_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer1CrossAttnQProjBias = weights.get("decoder.layer.1.cross_attn.q_proj.bias", new int[] {64}, "zeros");
-    this.decoderLayer1CrossAttnKProjWeight = weights.get("decoder.layer.1.cross_attn.k_proj.weight", new int[] {64, 64}, "uniform");
+    this.decoderLayer1CrossAttnKProjWeight = PackedLinear.of(weights.get("decoder.layer.1.cross_attn.k_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer1CrossAttnKProjBias = weights.get("decoder.layer.1.cross_attn.k_proj.bias", new int[] {64}, "zeros");
-    this.decoderLayer1CrossAttnVProjWeight = weights.get("decoder.layer.1.cross_attn.v_proj.weight", new int[] {64, 64}, "uniform");
+    this.decoderLayer1CrossAttnVProjWeight = PackedLinear.of(weights.get("decoder.layer.1.cross_attn.v_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer1CrossAttnVProjBias = weights.get("decoder.layer.1.cross_attn.v_proj.bias", new int[] {64}, "zeros");
-    this.decoderLayer1CrossAttnOutProjWeight = weights.get("decoder.layer.1.cross_attn.out_proj.weight", new int[] {64, 64}, "uniform");
+    this.decoderLayer1CrossAttnOutProjWeight = PackedLinear.of(weights.get("decoder.layer.1.cross_attn.out_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer1CrossAttnOutProjBias = weights.get("decoder.layer.1.cross_attn.out_proj.bias", new int[] {64}, "zeros");
     this.decoderLayer1Norm2Weight = weights.get("decoder.layer.1.norm2.weight", new int[] {64}, "ones");
     this.decoderLayer1Norm2Bias = weights.get("decoder.layer.1.norm2.bias", new int[] {64}, "zeros");
-    this.decoderLayer1FfnLinear1Weight = weights.get("decoder.layer.1.ffn.linear1.weight", new int[] {256, 64}, "uniform");
+    this.decoderLayer1FfnLinear1Weight = PackedLinear.of(weights.get("decoder.layer.1.ffn.linear1.weight", new int[] {256, 64}, "uniform"), 256, 64);
     this.decoderLayer1FfnLinear1Bias = weights.get("decoder.layer.1.ffn.linear1.bias", new int[] {256}, "zeros");
-    this.decoderLayer1FfnLinear2Weight = weights.get("decoder.layer.1.ffn.linear2.weight", new int[] {64, 256}, "uniform");
+    this.decoderLayer1FfnLinear2Weight = PackedLinear.of(weights.get("decoder.layer.1.ffn.linear2.weight", new int[] {64, 256}, "uniform"), 64, 256);
     this.decoderLayer1FfnLinear2Bias = weights.get("decoder.layer.1.ffn.linear2.bias", new int[] {64}, "zeros");
     this.decoderLayer1Norm3Weight = weights.get("decoder.layer.1.norm3.weight", new int[] {64}, "ones");
     this.decoderLayer1Norm3Bias = weights.get("decoder.layer.1.norm3.bias", new int[] {64}, "zeros");
-    this.fcWeight = weights.get("fc.weight", new int[] {1000, 64}, "uniform");
+    this.fcWeight = PackedLinear.of(weights.get("fc.weight", new int[] {1000, 64}, "uniform"), 1000, 64);
     this.fcBias = weights.get("fc.bias", new int[] {1000}, "zeros");
   }
 
@@ -729,22 +732,12 @@ public final class Transformer implements HeedModel {
     transpose(t8, encoderLayer0SelfAttnV, batch, srcSeq);
 
     // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-    float[] t10 = new float[batch * srcSeq * 64];
-    transpose2(encoderLayer0SelfAttnK, t10, batch, srcSeq);
-    float[] t11 = new float[batch * srcSeq * srcSeq * 4];
-    matmul(encoderLayer0SelfAttnQ, t10, t11, batch, srcSeq);
-    float[] t13 = new float[batch * srcSeq * srcSeq * 4];
-    mulConstant2(t11, t13, batch, srcSeq);
-    float[] t15 = new float[batch * srcSeq * srcSeq * 4];
-    addBroadcast2(t13, srcMask, t15, batch, srcSeq);
-    float[] t16 = new float[batch * srcSeq * srcSeq * 4];
-    softmax(t15, t16, batch, srcSeq);
     float[] encoderLayer0SelfAttnO = new float[batch * srcSeq * 64];
-    matmul2(t16, encoderLayer0SelfAttnV, encoderLayer0SelfAttnO, batch, srcSeq);
+    attention(encoderLayer0SelfAttnQ, encoderLayer0SelfAttnK, encoderLayer0SelfAttnV, srcMask, encoderLayer0SelfAttnO, batch, srcSeq);
 
     // heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
     float[] t17 = new float[batch * srcSeq * 64];
-    transpose3(encoderLayer0SelfAttnO, t17, batch, srcSeq);
+    transpose2(encoderLayer0SelfAttnO, t17, batch, srcSeq);
 
     // heed/prelude.heed:9: return linear(x, weight, bias);
     float[] encoderLayer0A = new float[batch * srcSeq * 64];
@@ -803,22 +796,12 @@ public final class Transformer implements HeedModel {
     transpose(t26, encoderLayer1SelfAttnV, batch, srcSeq);
 
     // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-    float[] t28 = new float[batch * srcSeq * 64];
-    transpose2(encoderLayer1SelfAttnK, t28, batch, srcSeq);
-    float[] t29 = new float[batch * srcSeq * srcSeq * 4];
-    matmul(encoderLayer1SelfAttnQ, t28, t29, batch, srcSeq);
-    float[] t31 = new float[batch * srcSeq * srcSeq * 4];
-    mulConstant2(t29, t31, batch, srcSeq);
-    float[] t33 = new float[batch * srcSeq * srcSeq * 4];
-    addBroadcast2(t31, srcMask, t33, batch, srcSeq);
-    float[] t34 = new float[batch * srcSeq * srcSeq * 4];
-    softmax(t33, t34, batch, srcSeq);
     float[] encoderLayer1SelfAttnO = new float[batch * srcSeq * 64];
-    matmul2(t34, encoderLayer1SelfAttnV, encoderLayer1SelfAttnO, batch, srcSeq);
+    attention(encoderLayer1SelfAttnQ, encoderLayer1SelfAttnK, encoderLayer1SelfAttnV, srcMask, encoderLayer1SelfAttnO, batch, srcSeq);
 
     // heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
     float[] t35 = new float[batch * srcSeq * 64];
-    transpose3(encoderLayer1SelfAttnO, t35, batch, srcSeq);
+    transpose2(encoderLayer1SelfAttnO, t35, batch, srcSeq);
 
     // heed/prelude.heed:9: return linear(x, weight, bias);
     float[] encoderLayer1A = new float[batch * srcSeq * 64];
@@ -887,22 +870,12 @@ public final class Transformer implements HeedModel {
     transpose(t48, decoderLayer0SelfAttnV, batch, tgtSeq);
 
     // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-    float[] t50 = new float[batch * tgtSeq * 64];
-    transpose2(decoderLayer0SelfAttnK, t50, batch, tgtSeq);
-    float[] t51 = new float[batch * tgtSeq * tgtSeq * 4];
-    matmul(decoderLayer0SelfAttnQ, t50, t51, batch, tgtSeq);
-    float[] t53 = new float[batch * tgtSeq * tgtSeq * 4];
-    mulConstant2(t51, t53, batch, tgtSeq);
-    float[] t54 = new float[batch * tgtSeq * tgtSeq * 4];
-    addBroadcast3(t53, tgtMask, t54, batch, tgtSeq);
-    float[] t55 = new float[batch * tgtSeq * tgtSeq * 4];
-    softmax(t54, t55, batch, tgtSeq);
     float[] decoderLayer0SelfAttnO = new float[batch * tgtSeq * 64];
-    matmul2(t55, decoderLayer0SelfAttnV, decoderLayer0SelfAttnO, batch, tgtSeq);
+    attention2(decoderLayer0SelfAttnQ, decoderLayer0SelfAttnK, decoderLayer0SelfAttnV, tgtMask, decoderLayer0SelfAttnO, batch, tgtSeq);
 
     // heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
     float[] t56 = new float[batch * tgtSeq * 64];
-    transpose3(decoderLayer0SelfAttnO, t56, batch, tgtSeq);
+    transpose2(decoderLayer0SelfAttnO, t56, batch, tgtSeq);
 
     // heed/prelude.heed:9: return linear(x, weight, bias);
     float[] decoderLayer0A = new float[batch * tgtSeq * 64];
@@ -941,22 +914,12 @@ public final class Transformer implements HeedModel {
     transpose(t63, decoderLayer0CrossAttnV, batch, srcSeq);
 
     // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-    float[] t65 = new float[batch * srcSeq * 64];
-    transpose2(decoderLayer0CrossAttnK, t65, batch, srcSeq);
-    float[] t66 = new float[batch * tgtSeq * srcSeq * 4];
-    matmul3(decoderLayer0CrossAttnQ, t65, t66, batch, tgtSeq, srcSeq);
-    float[] t68 = new float[batch * tgtSeq * srcSeq * 4];
-    mulConstant3(t66, t68, batch, tgtSeq, srcSeq);
-    float[] t70 = new float[batch * tgtSeq * srcSeq * 4];
-    addBroadcast4(t68, srcMask, t70, batch, tgtSeq, srcSeq);
-    float[] t71 = new float[batch * tgtSeq * srcSeq * 4];
-    softmax2(t70, t71, batch, tgtSeq, srcSeq);
     float[] decoderLayer0CrossAttnO = new float[batch * tgtSeq * 64];
-    matmul4(t71, decoderLayer0CrossAttnV, decoderLayer0CrossAttnO, batch, tgtSeq, srcSeq);
+    attention3(decoderLayer0CrossAttnQ, decoderLayer0CrossAttnK, decoderLayer0CrossAttnV, srcMask, decoderLayer0CrossAttnO, batch, tgtSeq, srcSeq);
 
     // heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
     float[] t72 = new float[batch * tgtSeq * 64];
-    transpose3(decoderLayer0CrossAttnO, t72, batch, tgtSeq);
+    transpose2(decoderLayer0CrossAttnO, t72, batch, tgtSeq);
 
     // heed/prelude.heed:9: return linear(x, weight, bias);
     float[] decoderLayer0C = new float[batch * tgtSeq * 64];
@@ -1015,22 +978,12 @@ public final class Transformer implements HeedModel {
     transpose(t81, decoderLayer1SelfAttnV, batch, tgtSeq);
 
     // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-    float[] t83 = new float[batch * tgtSeq * 64];
-    transpose2(decoderLayer1SelfAttnK, t83, batch, tgtSeq);
-    float[] t84 = new float[batch * tgtSeq * tgtSeq * 4];
-    matmul(decoderLayer1SelfAttnQ, t83, t84, batch, tgtSeq);
-    float[] t86 = new float[batch * tgtSeq * tgtSeq * 4];
-    mulConstant2(t84, t86, batch, tgtSeq);
-    float[] t87 = new float[batch * tgtSeq * tgtSeq * 4];
-    addBroadcast3(t86, tgtMask, t87, batch, tgtSeq);
-    float[] t88 = new float[batch * tgtSeq * tgtSeq * 4];
-    softmax(t87, t88, batch, tgtSeq);
     float[] decoderLayer1SelfAttnO = new float[batch * tgtSeq * 64];
-    matmul2(t88, decoderLayer1SelfAttnV, decoderLayer1SelfAttnO, batch, tgtSeq);
+    attention2(decoderLayer1SelfAttnQ, decoderLayer1SelfAttnK, decoderLayer1SelfAttnV, tgtMask, decoderLayer1SelfAttnO, batch, tgtSeq);
 
     // heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
     float[] t89 = new float[batch * tgtSeq * 64];
-    transpose3(decoderLayer1SelfAttnO, t89, batch, tgtSeq);
+    transpose2(decoderLayer1SelfAttnO, t89, batch, tgtSeq);
 
     // heed/prelude.heed:9: return linear(x, weight, bias);
     float[] decoderLayer1A = new float[batch * tgtSeq * 64];
@@ -1069,22 +1022,12 @@ public final class Transformer implements HeedModel {
     transpose(t96, decoderLayer1CrossAttnV, batch, srcSeq);
 
     // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-    float[] t98 = new float[batch * srcSeq * 64];
-    transpose2(decoderLayer1CrossAttnK, t98, batch, srcSeq);
-    float[] t99 = new float[batch * tgtSeq * srcSeq * 4];
-    matmul3(decoderLayer1CrossAttnQ, t98, t99, batch, tgtSeq, srcSeq);
-    float[] t101 = new float[batch * tgtSeq * srcSeq * 4];
-    mulConstant3(t99, t101, batch, tgtSeq, srcSeq);
-    float[] t103 = new float[batch * tgtSeq * srcSeq * 4];
-    addBroadcast4(t101, srcMask, t103, batch, tgtSeq, srcSeq);
-    float[] t104 = new float[batch * tgtSeq * srcSeq * 4];
-    softmax2(t103, t104, batch, tgtSeq, srcSeq);
     float[] decoderLayer1CrossAttnO = new float[batch * tgtSeq * 64];
-    matmul4(t104, decoderLayer1CrossAttnV, decoderLayer1CrossAttnO, batch, tgtSeq, srcSeq);
+    attention3(decoderLayer1CrossAttnQ, decoderLayer1CrossAttnK, decoderLayer1CrossAttnV, srcMask, decoderLayer1CrossAttnO, batch, tgtSeq, srcSeq);
 
     // heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
     float[] t105 = new float[batch * tgtSeq * 64];
-    transpose3(decoderLayer1CrossAttnO, t105, batch, tgtSeq);
+    transpose2(decoderLayer1CrossAttnO, t105, batch, tgtSeq);
 
     // heed/prelude.heed:9: return linear(x, weight, bias);
     float[] decoderLayer1C = new float[batch * tgtSeq * 64];
@@ -1265,8 +1208,9 @@ public final class Transformer implements HeedModel {
    * heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
-  static void linear64to64(float[] x, float[] w, float[] bias, float[] out, int batch, int srcSeq) {
-    Gemm.linear(x, w, bias, out, batch * srcSeq, 64, 64);
+  static void linear64to64(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
+      int srcSeq) {
+    Gemm.linear(x, w, bias, out, batch * srcSeq);
   }
 
   /**
@@ -1293,125 +1237,29 @@ public final class Transformer implements HeedModel {
   }
 
   /**
-   * out[batch, 4, 16, src_seq] = transpose([batch, 4, src_seq, 16]) {perm = [0, 1, 3, 2]}.
+   * out[batch, 4, src_seq, 16] = attention([batch, 4, src_seq, 16], [batch, 4, src_seq, 16], [batch, 4, src_seq, 16], [batch, 1, 1, src_seq]) {scale = 0.25}.
    *
    * <p>From the spec:
    * <pre>
    * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */
-  static void transpose2(float[] x, float[] out, int batch, int srcSeq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 4; i1++) {
-        for (int i2 = 0; i2 < 16; i2++) {
-          for (int i3 = 0; i3 < srcSeq; i3++) {
-            out[o++] = x[i0 * srcSeq * 64 + i1 * srcSeq * 16 + i3 * 16 + i2];
-          }
-        }
+  static void attention(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
+      int srcSeq) {
+    int sq = srcSeq, sk = srcSeq, d = 16, dv = 16;
+    float scale = 0.25f;
+    int maskRowStride = 0, maskColStride = 1;
+    Parallel.forRange(batch * 4, Attention.grain(sq, sk, d, dv), (from, to) -> {
+      for (int mat = from; mat < to; mat++) {
+        int rest = mat;
+        int i1 = rest % 4;
+        rest /= 4;
+        int i0 = rest;
+        int qOff = (i0 * 4 + i1) * sq * d, kOff = (i0 * 4 + i1) * sk * d, vOff = (i0 * 4 + i1) * sk * dv;
+        int maskOff = i0 * srcSeq;
+        Attention.head(q, qOff, k, kOff, v, vOff, mask, maskOff, maskRowStride, maskColStride, out, mat * sq * dv, sq, sk, d, dv, scale);
       }
-    }
-  }
-
-  /**
-   * out[batch, 4, src_seq, src_seq] = matmul([batch, 4, src_seq, 16], [batch, 4, 16, src_seq]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-   * </pre>
-   */
-  static void matmul(float[] a, float[] b, float[] out, int batch, int srcSeq) {
-    int m = srcSeq, k = 16, n = srcSeq;
-    int mat = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 4; i1++) {
-        Gemm.matmul(a, (i0 * 4 + i1) * m * k, b, (i0 * 4 + i1) * k * n, out, mat * m * n, m, k, n);
-        mat++;
-      }
-    }
-  }
-
-  /**
-   * out[batch, 4, src_seq, src_seq] = mul([batch, 4, src_seq, src_seq], 0.25f).
-   *
-   * <p>From the spec:
-   * <pre>
-   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-   * </pre>
-   */
-  static void mulConstant2(float[] a, float[] out, int batch, int srcSeq) {
-    int n = batch * srcSeq * srcSeq * 4;
-    for (int i = 0; i < n; i++) {
-      out[i] = a[i] * 0.25f;
-    }
-  }
-
-  /**
-   * out[batch, 4, src_seq, src_seq] = add([batch, 4, src_seq, src_seq], [batch, 1, 1, src_seq]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-   * </pre>
-   */
-  static void addBroadcast2(float[] a, float[] b, float[] out, int batch, int srcSeq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 4; i1++) {
-        for (int i2 = 0; i2 < srcSeq; i2++) {
-          for (int i3 = 0; i3 < srcSeq; i3++) {
-            out[o++] = a[i0 * srcSeq * srcSeq * 4 + i1 * srcSeq * srcSeq + i2 * srcSeq + i3] + b[i0 * srcSeq + i3];
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * out[batch, 4, src_seq, src_seq] = softmax([batch, 4, src_seq, src_seq]) {axis = 3}.
-   *
-   * <p>From the spec:
-   * <pre>
-   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-   * </pre>
-   */
-  static void softmax(float[] x, float[] out, int batch, int srcSeq) {
-    int outer = batch * srcSeq * 4, len = srcSeq, inner = 1;
-    for (int o = 0; o < outer; o++) {
-      for (int in = 0; in < inner; in++) {
-        int base = o * len * inner + in;
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < len; j++) max = Math.max(max, x[base + j * inner]);
-        float sum = 0f;
-        for (int j = 0; j < len; j++) {
-          float e = (float) Math.exp(x[base + j * inner] - max);
-          out[base + j * inner] = e;
-          sum += e;
-        }
-        float scale = 1f / sum;
-        for (int j = 0; j < len; j++) out[base + j * inner] *= scale;
-      }
-    }
-  }
-
-  /**
-   * out[batch, 4, src_seq, 16] = matmul([batch, 4, src_seq, src_seq], [batch, 4, src_seq, 16]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-   * </pre>
-   */
-  static void matmul2(float[] a, float[] b, float[] out, int batch, int srcSeq) {
-    int m = srcSeq, k = srcSeq, n = 16;
-    int mat = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 4; i1++) {
-        Gemm.matmul(a, (i0 * 4 + i1) * m * k, b, (i0 * 4 + i1) * k * n, out, mat * m * n, m, k, n);
-        mat++;
-      }
-    }
+    });
   }
 
   /**
@@ -1422,7 +1270,7 @@ public final class Transformer implements HeedModel {
    * heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
    * </pre>
    */
-  static void transpose3(float[] x, float[] out, int batch, int srcSeq) {
+  static void transpose2(float[] x, float[] out, int batch, int srcSeq) {
     int o = 0;
     for (int i0 = 0; i0 < batch; i0++) {
       for (int i1 = 0; i1 < srcSeq; i1++) {
@@ -1488,9 +1336,9 @@ public final class Transformer implements HeedModel {
    * heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
-  static void linear64to256(float[] x, float[] w, float[] bias, float[] out, int batch,
+  static void linear64to256(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
       int srcSeq) {
-    Gemm.linear(x, w, bias, out, batch * srcSeq, 64, 256);
+    Gemm.linear(x, w, bias, out, batch * srcSeq);
   }
 
   /**
@@ -1516,131 +1364,61 @@ public final class Transformer implements HeedModel {
    * heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
-  static void linear256to64(float[] x, float[] w, float[] bias, float[] out, int batch,
+  static void linear256to64(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
       int srcSeq) {
-    Gemm.linear(x, w, bias, out, batch * srcSeq, 256, 64);
+    Gemm.linear(x, w, bias, out, batch * srcSeq);
   }
 
   /**
-   * out[batch, 4, tgt_seq, tgt_seq] = add([batch, 4, tgt_seq, tgt_seq], [tgt_seq, tgt_seq]).
+   * out[batch, 4, tgt_seq, 16] = attention([batch, 4, tgt_seq, 16], [batch, 4, tgt_seq, 16], [batch, 4, tgt_seq, 16], [tgt_seq, tgt_seq]) {scale = 0.25}.
    *
    * <p>From the spec:
    * <pre>
    * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */
-  static void addBroadcast3(float[] a, float[] b, float[] out, int batch, int tgtSeq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 4; i1++) {
-        for (int i2 = 0; i2 < tgtSeq; i2++) {
-          for (int i3 = 0; i3 < tgtSeq; i3++) {
-            out[o++] = a[i0 * tgtSeq * tgtSeq * 4 + i1 * tgtSeq * tgtSeq + i2 * tgtSeq + i3] + b[i2 * tgtSeq + i3];
-          }
-        }
+  static void attention2(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
+      int tgtSeq) {
+    int sq = tgtSeq, sk = tgtSeq, d = 16, dv = 16;
+    float scale = 0.25f;
+    int maskRowStride = tgtSeq, maskColStride = 1;
+    Parallel.forRange(batch * 4, Attention.grain(sq, sk, d, dv), (from, to) -> {
+      for (int mat = from; mat < to; mat++) {
+        int rest = mat;
+        int i1 = rest % 4;
+        rest /= 4;
+        int i0 = rest;
+        int qOff = (i0 * 4 + i1) * sq * d, kOff = (i0 * 4 + i1) * sk * d, vOff = (i0 * 4 + i1) * sk * dv;
+        int maskOff = 0;
+        Attention.head(q, qOff, k, kOff, v, vOff, mask, maskOff, maskRowStride, maskColStride, out, mat * sq * dv, sq, sk, d, dv, scale);
       }
-    }
+    });
   }
 
   /**
-   * out[batch, 4, tgt_seq, src_seq] = matmul([batch, 4, tgt_seq, 16], [batch, 4, 16, src_seq]).
+   * out[batch, 4, tgt_seq, 16] = attention([batch, 4, tgt_seq, 16], [batch, 4, src_seq, 16], [batch, 4, src_seq, 16], [batch, 1, 1, src_seq]) {scale = 0.25}.
    *
    * <p>From the spec:
    * <pre>
    * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */
-  static void matmul3(float[] a, float[] b, float[] out, int batch, int tgtSeq, int srcSeq) {
-    int m = tgtSeq, k = 16, n = srcSeq;
-    int mat = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 4; i1++) {
-        Gemm.matmul(a, (i0 * 4 + i1) * m * k, b, (i0 * 4 + i1) * k * n, out, mat * m * n, m, k, n);
-        mat++;
+  static void attention3(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
+      int tgtSeq, int srcSeq) {
+    int sq = tgtSeq, sk = srcSeq, d = 16, dv = 16;
+    float scale = 0.25f;
+    int maskRowStride = 0, maskColStride = 1;
+    Parallel.forRange(batch * 4, Attention.grain(sq, sk, d, dv), (from, to) -> {
+      for (int mat = from; mat < to; mat++) {
+        int rest = mat;
+        int i1 = rest % 4;
+        rest /= 4;
+        int i0 = rest;
+        int qOff = (i0 * 4 + i1) * sq * d, kOff = (i0 * 4 + i1) * sk * d, vOff = (i0 * 4 + i1) * sk * dv;
+        int maskOff = i0 * srcSeq;
+        Attention.head(q, qOff, k, kOff, v, vOff, mask, maskOff, maskRowStride, maskColStride, out, mat * sq * dv, sq, sk, d, dv, scale);
       }
-    }
-  }
-
-  /**
-   * out[batch, 4, tgt_seq, src_seq] = mul([batch, 4, tgt_seq, src_seq], 0.25f).
-   *
-   * <p>From the spec:
-   * <pre>
-   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-   * </pre>
-   */
-  static void mulConstant3(float[] a, float[] out, int batch, int tgtSeq, int srcSeq) {
-    int n = batch * tgtSeq * srcSeq * 4;
-    for (int i = 0; i < n; i++) {
-      out[i] = a[i] * 0.25f;
-    }
-  }
-
-  /**
-   * out[batch, 4, tgt_seq, src_seq] = add([batch, 4, tgt_seq, src_seq], [batch, 1, 1, src_seq]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-   * </pre>
-   */
-  static void addBroadcast4(float[] a, float[] b, float[] out, int batch, int tgtSeq, int srcSeq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 4; i1++) {
-        for (int i2 = 0; i2 < tgtSeq; i2++) {
-          for (int i3 = 0; i3 < srcSeq; i3++) {
-            out[o++] = a[i0 * tgtSeq * srcSeq * 4 + i1 * tgtSeq * srcSeq + i2 * srcSeq + i3] + b[i0 * srcSeq + i3];
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * out[batch, 4, tgt_seq, src_seq] = softmax([batch, 4, tgt_seq, src_seq]) {axis = 3}.
-   *
-   * <p>From the spec:
-   * <pre>
-   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-   * </pre>
-   */
-  static void softmax2(float[] x, float[] out, int batch, int tgtSeq, int srcSeq) {
-    int outer = batch * tgtSeq * 4, len = srcSeq, inner = 1;
-    for (int o = 0; o < outer; o++) {
-      for (int in = 0; in < inner; in++) {
-        int base = o * len * inner + in;
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < len; j++) max = Math.max(max, x[base + j * inner]);
-        float sum = 0f;
-        for (int j = 0; j < len; j++) {
-          float e = (float) Math.exp(x[base + j * inner] - max);
-          out[base + j * inner] = e;
-          sum += e;
-        }
-        float scale = 1f / sum;
-        for (int j = 0; j < len; j++) out[base + j * inner] *= scale;
-      }
-    }
-  }
-
-  /**
-   * out[batch, 4, tgt_seq, 16] = matmul([batch, 4, tgt_seq, src_seq], [batch, 4, src_seq, 16]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-   * </pre>
-   */
-  static void matmul4(float[] a, float[] b, float[] out, int batch, int tgtSeq, int srcSeq) {
-    int m = tgtSeq, k = srcSeq, n = 16;
-    int mat = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 4; i1++) {
-        Gemm.matmul(a, (i0 * 4 + i1) * m * k, b, (i0 * 4 + i1) * k * n, out, mat * m * n, m, k, n);
-        mat++;
-      }
-    }
+    });
   }
 
   /**
@@ -1651,9 +1429,9 @@ public final class Transformer implements HeedModel {
    * heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
-  static void linear64to1000(float[] x, float[] w, float[] bias, float[] out, int batch,
+  static void linear64to1000(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
       int tgtSeq) {
-    Gemm.linear(x, w, bias, out, batch * tgtSeq, 64, 1000);
+    Gemm.linear(x, w, bias, out, batch * tgtSeq);
   }
 
   /**

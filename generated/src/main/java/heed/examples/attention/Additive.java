@@ -100,6 +100,11 @@ public final class Additive implements HeedModel {
     InputCheck.dim(keysPad, "keys_pad", 0, batch, "batch", "query");
     InputCheck.dim(keysPad, "keys_pad", 1, kSeq, "k_seq", "keys");
     long[] keysPadData = keysPad.longs();
+    InputCheck.fits("f32[batch, q_seq, 16]", batch, qSeq, 16);
+    InputCheck.fits("f32[batch, k_seq, 16]", batch, kSeq, 16);
+    InputCheck.fits("f32[batch, q_seq, k_seq, 16]", batch, qSeq, kSeq, 16);
+    InputCheck.fits("f32[batch, q_seq, k_seq, 1]", batch, qSeq, kSeq, 1);
+    InputCheck.fits("f32[batch, q_seq, 24]", batch, qSeq, 24);
 
     // additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
     float[] t0 = new float[batch * kSeq];

@@ -86,6 +86,8 @@ public final class ScaledDotProduct implements HeedModel {
     InputCheck.dim(keyPad, "key_pad", 0, batch, "batch", "q");
     InputCheck.dim(keyPad, "key_pad", 1, kSeq, "k_seq", "k");
     long[] keyPadData = keyPad.longs();
+    InputCheck.fits("f32[batch, q_seq, k_seq]", batch, qSeq, kSeq);
+    InputCheck.fits("f32[batch, q_seq, 24]", batch, qSeq, 24);
 
     // scaled_dot_product.heed:11: let scores = q @ transpose(k) / sqrt(d_k);                   // [batch, q_seq, k_seq]
     float[] t0 = new float[batch * kSeq * 16];

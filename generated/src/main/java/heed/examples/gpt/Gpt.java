@@ -317,6 +317,12 @@ public final class Gpt implements HeedModel {
     int batch = InputCheck.bind(ids, "ids", 0, "batch");
     int seq = InputCheck.bind(ids, "ids", 1, "seq");
     long[] idsData = ids.longs();
+    InputCheck.fits("f32[batch, seq, 64]", batch, seq, 64);
+    InputCheck.fits("i64[seq]", seq);
+    InputCheck.fits("f32[seq, 64]", seq, 64);
+    InputCheck.fits("f32[seq, seq]", seq, seq);
+    InputCheck.fits("f32[batch, seq, 256]", batch, seq, 256);
+    InputCheck.fits("f32[batch, seq, 512]", batch, seq, 512);
 
     // gpt.heed:25: let x = embedding(ids, wte) + LearnedPositions(ids, max_len, d_model) as "wpe";
     float[] t0 = new float[batch * seq * 64];

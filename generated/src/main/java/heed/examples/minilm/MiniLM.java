@@ -787,6 +787,10 @@ public final class MiniLM implements HeedModel {
     InputCheck.dim(tokenTypeIds, "token_type_ids", 0, batch, "batch", "input_ids");
     InputCheck.dim(tokenTypeIds, "token_type_ids", 1, seq, "seq", "input_ids");
     long[] tokenTypeIdsData = tokenTypeIds.longs();
+    InputCheck.fits("f32[batch, seq, 384]", batch, seq, 384);
+    InputCheck.fits("i64[seq]", seq);
+    InputCheck.fits("f32[seq, 384]", seq, 384);
+    InputCheck.fits("f32[batch, seq, 1536]", batch, seq, 1536);
 
     // minilm.heed:67: let x = embedding(input_ids, word_table) + embedding(token_type_ids, type_table)
     float[] t0 = new float[batch * seq * 384];

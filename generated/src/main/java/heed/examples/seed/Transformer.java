@@ -688,6 +688,14 @@ public final class Transformer implements HeedModel {
     InputCheck.dim(tgt, "tgt", 0, batch, "batch", "src");
     int tgtSeq = InputCheck.bind(tgt, "tgt", 1, "tgt_seq");
     long[] tgtData = tgt.longs();
+    InputCheck.fits("f32[tgt_seq, tgt_seq]", tgtSeq, tgtSeq);
+    InputCheck.fits("f32[batch, src_seq, 64]", batch, srcSeq, 64);
+    InputCheck.fits("f32[src_seq, 64]", srcSeq, 64);
+    InputCheck.fits("f32[batch, src_seq, 256]", batch, srcSeq, 256);
+    InputCheck.fits("f32[batch, tgt_seq, 64]", batch, tgtSeq, 64);
+    InputCheck.fits("f32[tgt_seq, 64]", tgtSeq, 64);
+    InputCheck.fits("f32[batch, tgt_seq, 256]", batch, tgtSeq, 256);
+    InputCheck.fits("f32[batch, tgt_seq, 1000]", batch, tgtSeq, 1000);
 
     // transformer.heed:43: let src_mask = padding_mask(src_pad);                        // [batch, 1, src_seq]
     float[] srcMask = new float[batch * srcSeq];

@@ -42,4 +42,30 @@ public final class InputCheck {
     }
     return n;
   }
+
+  /** The most elements a Java array can hold on common JVMs. */
+  public static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
+  /**
+   * Checks that a buffer of shape {@code factors} (sizes bound from the inputs, and known
+   * sizes) fits in a Java array, before anything is allocated.
+   *
+   * @param what the buffer's type as the spec would write it, e.g. {@code f32[batch, 6, seq, seq]}
+   */
+  public static void fits(String what, long... factors) {
+    long n = 1;
+    boolean overflow = false;
+    for (long f : factors) {
+      try {
+        n = Math.multiplyExact(n, f);
+      } catch (ArithmeticException e) {
+        overflow = true;
+        break;
+      }
+    }
+    if (overflow || n > MAX_ELEMENTS) {
+      throw new IllegalArgumentException("these input sizes need a buffer " + what + " of "
+          + (overflow ? "more than 2^63" : Long.toString(n)) + " elements, more than a Java array holds (" + MAX_ELEMENTS + ")");
+    }
+  }
 }

@@ -159,6 +159,15 @@ public final class JvmEmitter {
       vars.put(in.name(), v);
     }
     fwd.addJavadoc("@return $L\n", String.join(", ", outSigs.stream().map(Sig::toString).toList()));
+    // Sizes bound at run time multiply out in int arithmetic below: check them first.
+    java.util.Set<String> checked = new java.util.LinkedHashSet<>();
+    for (Node in : g.inputs()) checked.add(JvmKernels.size(in.type().shape()));
+    for (Node n : g.nodes()) {
+      if (n.op() == Op.INPUT || n.op() == Op.PARAM || n.op() == Op.CONSTANT || n.op() == Op.RESHAPE || n.type().isStatic()) continue;
+      if (!checked.add(JvmKernels.size(n.type().shape()))) continue;
+      List<String> factors = n.type().shape().stream().map(JvmKernels::dim).toList();
+      body.addStatement("$T.fits($S, $L)", INPUT_CHECK, n.type().toString(), String.join(", ", factors));
+    }
     String lastQuoted = null;
     for (Node n : g.nodes()) {
       switch (n.op()) {

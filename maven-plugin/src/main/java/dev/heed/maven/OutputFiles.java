@@ -1,21 +1,17 @@
 package dev.heed.maven;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.concurrent.atomic.AtomicLong;
 
 /** Small file helpers: SHA-256, atomic writes, writes that leave equal files alone. */
 final class OutputFiles {
-  private static final AtomicLong COUNTER = new AtomicLong();
 
   private OutputFiles() {}
 
@@ -38,23 +34,7 @@ final class OutputFiles {
    * then one move), creating parent folders.
    */
   static void write(Path target, byte[] content) throws IOException {
-    Path absolute = target.toAbsolutePath();
-    Path dir = absolute.getParent();
-    Files.createDirectories(dir);
-    Path temp = dir.resolve("." + absolute.getFileName() + "." + ProcessHandle.current().pid()
-        + "." + COUNTER.incrementAndGet() + ".tmp");
-    boolean moved = false;
-    try {
-      Files.write(temp, content);
-      try {
-        Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temp, absolute, StandardCopyOption.REPLACE_EXISTING);
-      }
-      moved = true;
-    } finally {
-      if (!moved) Files.deleteIfExists(temp);
-    }
+    dev.heed.runtime.io.AtomicFiles.write(target, content);
   }
 
   /**

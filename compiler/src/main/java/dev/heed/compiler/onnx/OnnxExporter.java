@@ -17,15 +17,12 @@ import dev.heed.compiler.onnx.proto.TensorShapeProto;
 import dev.heed.compiler.onnx.proto.TypeProto;
 import dev.heed.compiler.onnx.proto.ValueInfoProto;
 import dev.heed.runtime.DType;
+import dev.heed.runtime.io.AtomicFiles;
 import dev.heed.runtime.Weights;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -108,22 +105,7 @@ public final class OnnxExporter {
 
   /** Writes {@code model} to {@code file} atomically: a temporary file beside it, then one move. */
   public static void write(ModelProto model, Path file) throws IOException {
-    Path target = file.toAbsolutePath();
-    Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-    boolean moved = false;
-    try {
-      try (OutputStream os = Files.newOutputStream(temp)) {
-        model.writeTo(os);
-      }
-      try {
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-      moved = true;
-    } finally {
-      if (!moved) Files.deleteIfExists(temp);
-    }
+    AtomicFiles.writeStream(file, model::writeTo);
   }
 
   // ---- the model ---------------------------------------------------------------------------

@@ -13,17 +13,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * Writes a file atomically: the content goes to a temporary file in the same folder, which
  * then replaces the target in one move, so readers never see a half-written file.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
   private static final AtomicLong COUNTER = new AtomicLong();
 
   /** Writes the content of one file to an open channel. */
-  interface ChannelWriter {
+  public interface ChannelWriter {
     void write(FileChannel channel) throws IOException;
   }
 
   private AtomicFiles() {}
 
-  static void write(Path target, ChannelWriter writer) throws IOException {
+  /** Writes {@code target} with {@code writer}; on any failure the target is untouched and no temporary file stays. */
+  public static void write(Path target, ChannelWriter writer) throws IOException {
     Path absolute = target.toAbsolutePath();
     Path dir = absolute.getParent();
     Path temp = dir.resolve("." + absolute.getFileName() + "." + ProcessHandle.current().pid()
@@ -44,6 +45,26 @@ final class AtomicFiles {
     } finally {
       if (!moved) Files.deleteIfExists(temp);
     }
+  }
+
+  /** Writes {@code content} to {@code target} atomically, creating its folder if needed. */
+  public static void write(Path target, byte[] content) throws IOException {
+    Files.createDirectories(target.toAbsolutePath().getParent());
+    write(target, channel -> writeFully(channel, java.nio.ByteBuffer.wrap(content)));
+  }
+
+  /** Writes what {@code writer} sends to a stream into {@code target} atomically. */
+  public static void writeStream(Path target, StreamWriter writer) throws IOException {
+    write(target, channel -> {
+      java.io.OutputStream os = java.nio.channels.Channels.newOutputStream(channel);
+      writer.write(os);
+      os.flush();
+    });
+  }
+
+  /** Writes the content of one file to a stream. */
+  public interface StreamWriter {
+    void write(java.io.OutputStream out) throws IOException;
   }
 
   /** Writes all of {@code buffer} to {@code channel}. */

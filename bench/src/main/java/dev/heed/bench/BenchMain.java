@@ -55,7 +55,7 @@ public final class BenchMain {
     }
 
     for (int t = 2; t >= 1; t--) {
-      for (RunResult r : run(options(quick, t).include(TransformerBench.class.getName()))) {
+      for (RunResult r : run(modelOptions(quick, t).include(TransformerBench.class.getName()))) {
         String shape = r.getParams().getParam("shape");
         int batch = Integer.parseInt(shape.split("x")[0]);
         double ms = micros(r) / 1e3;
@@ -67,7 +67,7 @@ public final class BenchMain {
     List<String> ratios = new ArrayList<>();
     for (int t = 1; t <= 2; t++) {
       Map<String, Double> heedMs = new LinkedHashMap<>(), ortMs = new HashMap<>();
-      for (RunResult r : run(options(quick, t).include(MiniLmBench.class.getName()))) {
+      for (RunResult r : run(modelOptions(quick, t).include(MiniLmBench.class.getName()))) {
         String shape = r.getParams().getParam("shape");
         String engine = r.getParams().getParam("engine");
         double ms = micros(r) / 1e3;
@@ -95,6 +95,21 @@ public final class BenchMain {
   }
 
   private static ChainedOptionsBuilder options(boolean quick, int threads) {
+    return options(quick, threads, quick ? 2 : 4);
+  }
+
+  /**
+   * Options for a whole model's forward pass, which warms up far longer than a kernel: its first
+   * call runs the generated forward and the Vector API kernels interpreted (over a second for
+   * the seed transformer at 8x128), and C2 then compiles them for seconds more, on cores that
+   * heed's threads are using too. Measured after 2 warm-up seconds, the 2-thread runs were still
+   * compiling and read 1.7–3× slower than 1 thread; warmed up, they are faster.
+   */
+  private static ChainedOptionsBuilder modelOptions(boolean quick, int threads) {
+    return options(quick, threads, quick ? 6 : 10);
+  }
+
+  private static ChainedOptionsBuilder options(boolean quick, int threads, int warmupSeconds) {
     // JMH reads fields through sun.misc.Unsafe, which JDK 24+ warns about in every fork.
     String[] jvm = Runtime.version().feature() >= 23
         ? new String[] {ADD_VECTOR, "--sun-misc-unsafe-memory-access=allow"} : new String[] {ADD_VECTOR};
@@ -102,7 +117,7 @@ public final class BenchMain {
         .forks(1)
         .jvmArgsPrepend(jvm)
         .jvmArgsAppend("-Dheed.threads=" + threads)
-        .warmupIterations(quick ? 2 : 4)
+        .warmupIterations(warmupSeconds)
         .warmupTime(TimeValue.seconds(1))
         .measurementIterations(quick ? 3 : 6)
         .measurementTime(TimeValue.seconds(quick ? 1 : 2))

@@ -1,12 +1,9 @@
 package dev.heed.runtime;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Data-parallel loops over an index range, on one shared pool of daemon threads. The pool
@@ -76,59 +73,66 @@ public final class Parallel {
       return;
     }
     int chunks = (int) Math.min((n + (long) grain - 1) / grain, (long) THREADS * CHUNKS_PER_THREAD);
-    int tasks = Math.min(THREADS, chunks);
-    Loop loop = new Loop(n, chunks, body);
-    List<Future<?>> futures = new ArrayList<>(tasks - 1);
-    for (int i = 1; i < tasks; i++) futures.add(Pool.EXECUTOR.submit(loop::work));
+    int helpers = Math.min(THREADS, chunks) - 1;
+    Loop loop = new Loop(n, chunks, body, Thread.currentThread());
+    for (int i = 0; i < helpers; i++) Pool.EXECUTOR.execute(loop::work);
     INSIDE.set(Boolean.TRUE);
     try {
       loop.work();
     } finally {
       INSIDE.set(Boolean.FALSE);
     }
-    boolean interrupted = false;
-    for (Future<?> f : futures) {
-      while (true) {
-        try {
-          f.get();
-          break;
-        } catch (InterruptedException e) {
-          interrupted = true;
-        } catch (ExecutionException e) {
-          loop.fail(e.getCause()); // work() catches everything, so this is unexpected
-          break;
-        }
-      }
-    }
-    if (interrupted) Thread.currentThread().interrupt();
+    loop.awaitClaimedChunks();
     loop.rethrow();
   }
 
-  /** One parallel loop: hands out chunks until they run out or one fails. */
+  /**
+   * One parallel loop: hands out chunks until they run out or one fails. The caller takes
+   * chunks too and then waits only for the chunks other threads have claimed, never for a
+   * helper that has not started yet: on a busy machine a pool thread can wait milliseconds
+   * for a core, and a late helper finds no chunk left and returns at once.
+   */
   private static final class Loop {
+    /** Spins before the caller parks: most chunks end within microseconds of each other. */
+    private static final int SPINS = 1 << 12;
+
     final int n;
     final int chunks;
     final RangeBody body;
+    final Thread caller;
     final AtomicInteger next = new AtomicInteger();
+    final AtomicInteger finished = new AtomicInteger();
     private Throwable failure;
     private volatile boolean failed;
 
-    Loop(int n, int chunks, RangeBody body) {
+    Loop(int n, int chunks, RangeBody body, Thread caller) {
       this.n = n;
       this.chunks = chunks;
       this.body = body;
+      this.caller = caller;
     }
 
     void work() {
-      for (int c = next.getAndIncrement(); c < chunks && !failed; c = next.getAndIncrement()) {
-        int from = (int) ((long) n * c / chunks);
-        int to = (int) ((long) n * (c + 1) / chunks);
+      for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
         try {
-          body.run(from, to);
+          if (!failed) body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
         } catch (Throwable t) {
           fail(t);
+        } finally {
+          if (finished.incrementAndGet() == chunks && Thread.currentThread() != caller) LockSupport.unpark(caller);
         }
       }
+    }
+
+    /** Called by the caller once {@link #work} returned there: every chunk is claimed, so each one ends. */
+    void awaitClaimedChunks() {
+      for (int i = 0; i < SPINS && finished.get() < chunks; i++) Thread.onSpinWait();
+      boolean interrupted = false;
+      while (finished.get() < chunks) {
+        LockSupport.park(this);
+        if (Thread.interrupted()) interrupted = true; // chunks still use the caller's arrays: keep waiting
+      }
+      if (interrupted) Thread.currentThread().interrupt();
     }
 
     synchronized void fail(Throwable t) {

@@ -3,10 +3,16 @@ package dev.heed.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.time.Duration;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
@@ -22,6 +28,39 @@ class ParallelTest {
         });
         for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "index " + i + " of " + n + ", grain " + grain);
       }
+    }
+  }
+
+  /**
+   * A loop must not wait for a pool thread that never got to it: here the only pool thread
+   * (on two threads) is stuck in another loop, and the caller does every chunk itself.
+   */
+  @Test void neverWaitsForAHelperThatHasNotStarted() throws Exception {
+    assumeTrue(Parallel.threads() > 1);
+    CountDownLatch helperBusy = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Thread other = new Thread(() -> Parallel.forRange(2, (from, to) -> {
+      try {
+        if (Thread.currentThread().getName().startsWith("heed-worker")) {
+          helperBusy.countDown();
+          release.await();
+        } else {
+          helperBusy.await(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }));
+    other.start();
+    try {
+      assertTrue(helperBusy.await(10, TimeUnit.SECONDS), "a pool thread took a chunk");
+      AtomicInteger done = new AtomicInteger();
+      assertTimeoutPreemptively(Duration.ofSeconds(10),
+          () -> Parallel.forRange(1000, (from, to) -> done.addAndGet(to - from)));
+      assertEquals(1000, done.get());
+    } finally {
+      release.countDown();
+      other.join();
     }
   }
 

@@ -102,6 +102,21 @@ public final class GenerateMojo extends AbstractMojo {
   @Parameter(property = "heed.dumpIrDirectory")
   private File dumpIrDirectory;
 
+  /**
+   * A checkpoint (.safetensors, or an ONNX model whose weights heed binds by name) to check
+   * against every spec's parameters: names and shapes. A misfit fails the build, listed.
+   */
+  @Parameter(property = "heed.weights")
+  private File weights;
+
+  /**
+   * With {@code weights}: also put it (converted to safetensors if it is ONNX) into the
+   * generated resources as {@code heed/weights.safetensors}, so the project's jar runs the
+   * model without a weights file. Needs exactly one spec.
+   */
+  @Parameter(property = "heed.embedWeights", defaultValue = "false")
+  private boolean embedWeights;
+
   /** Skip the goal: generate nothing and add no source roots. */
   @Parameter(property = "heed.skip", defaultValue = "false")
   private boolean skip;
@@ -161,6 +176,19 @@ public final class GenerateMojo extends AbstractMojo {
       Resource resource = new Resource();
       resource.setDirectory(res.toString());
       project.addResource(resource);
+    }
+
+    if (weights != null && report.failures().isEmpty()) {
+      try {
+        WeightsOption.apply(weights.toPath().toAbsolutePath(), embedWeights,
+            specs.stream().map(Generator.Spec::file).toList(), res, getLog()::info);
+      } catch (dev.heed.runtime.WeightsException e) {
+        throw new MojoFailureException("heed: " + e.getMessage());
+      } catch (IOException e) {
+        throw new MojoExecutionException("heed: " + e, e);
+      }
+    } else if (embedWeights && weights == null) {
+      throw new MojoFailureException("heed: embedWeights needs <weights>FILE</weights>");
     }
 
     int compiled = report.compiled().size() - report.failures().size();

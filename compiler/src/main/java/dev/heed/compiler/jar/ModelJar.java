@@ -1,30 +1,20 @@
 package dev.heed.compiler.jar;
 
+import dev.heed.runtime.io.AtomicFiles;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
@@ -175,94 +165,19 @@ public final class ModelJar {
 
   private static void writeAtomically(Path jar, SortedMap<String, Source> entries) throws IOException {
     Path target = jar.toAbsolutePath().normalize();
-    Path dir = target.getParent();
     if (Files.isDirectory(target)) throw new IOException(target + " is a folder");
-    Files.createDirectories(dir);
-    Path temp = createTemp(dir, target.getFileName().toString());
-    boolean moved = false;
-    try {
-      try (OutputStream file = Files.newOutputStream(temp, StandardOpenOption.WRITE);
-          ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(file, 1 << 16))) {
-        zip.setLevel(9);
-        // The manifest comes first, where JarInputStream looks for it.
-        put(zip, "META-INF/", null);
-        put(zip, "META-INF/MANIFEST.MF", new Bytes(manifest()));
-        for (Map.Entry<String, Source> e : entries.entrySet()) put(zip, e.getKey(), e.getValue());
-      }
-      try {
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-      moved = true;
-    } finally {
-      try {
-        if (!moved) Files.deleteIfExists(temp);
-      } finally {
-        IN_FLIGHT.remove(temp);
-      }
-    }
-  }
-
-  /**
-   * Temporary jars being written by this process. A shutdown hook deletes them, so a
-   * compile stopped by SIGTERM or Ctrl-C leaves nothing; one killed outright (SIGKILL) leaves
-   * its hidden {@code .OUT.jar.PID.HEX.tmp}, which the next write to the same folder removes.
-   */
-  private static final Set<Path> IN_FLIGHT = ConcurrentHashMap.newKeySet();
-
-  static {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      for (Path p : IN_FLIGHT) {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-          // best effort while the JVM goes down
-        }
-      }
-    }, "heed-jar-cleanup"));
-  }
-
-  /** {@code .NAME.PID.HEX.tmp}: the temporary file's name for target {@code NAME}. */
-  private static Pattern tempPattern(String name) {
-    return Pattern.compile("\\." + Pattern.quote(name) + "\\.(\\d+)\\.[0-9a-f]+\\.tmp");
-  }
-
-  /** Removes temporary jars for {@code name} left by processes that no longer run. */
-  private static void removeStaleTemps(Path dir, String name) {
-    Pattern pattern = tempPattern(name);
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-      for (Path f : files) {
-        Matcher m = pattern.matcher(f.getFileName().toString());
-        if (!m.matches()) continue;
-        long pid;
-        try {
-          pid = Long.parseLong(m.group(1));
-        } catch (NumberFormatException e) {
-          continue;
-        }
-        if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).isEmpty()) Files.deleteIfExists(f);
-      }
-    } catch (IOException e) {
-      // Only housekeeping: the new jar is written all the same.
-    }
-  }
-
-  private static Path createTemp(Path dir, String name) throws IOException {
-    removeStaleTemps(dir, name);
-    for (int attempt = 0; ; attempt++) {
-      Path temp = dir.resolve("." + name + "." + ProcessHandle.current().pid() + "."
-          + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1) + ".tmp");
-      try {
-        // Not Files.createTempFile: that makes the file private (0600), and the jar keeps its mode.
-        IN_FLIGHT.add(temp);
-        Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
-        return temp;
-      } catch (FileAlreadyExistsException e) {
-        IN_FLIGHT.remove(temp);
-        if (attempt > 100) throw e;
-      }
-    }
+    Files.createDirectories(target.getParent());
+    // A hidden .OUT.jar.PID.N.tmp beside the jar, moved into place when complete (see AtomicFiles).
+    AtomicFiles.writeStream(target, out -> {
+      ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(out, 1 << 16));
+      zip.setLevel(9);
+      // The manifest comes first, where JarInputStream looks for it.
+      put(zip, "META-INF/", null);
+      put(zip, "META-INF/MANIFEST.MF", new Bytes(manifest()));
+      for (Map.Entry<String, Source> e : entries.entrySet()) put(zip, e.getKey(), e.getValue());
+      zip.finish();
+      zip.flush();
+    });
   }
 
   private static void put(ZipOutputStream zip, String name, Source source) throws IOException {

@@ -7,14 +7,37 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.DirectoryStream;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Writes a file atomically: the content goes to a temporary file in the same folder, which
- * then replaces the target in one move, so readers never see a half-written file.
+ * Writes a file atomically: the content goes to a hidden temporary file in the same folder,
+ * {@code .NAME.PID.N.tmp}, which then replaces the target in one move, so readers never see a
+ * half-written file and a failed write leaves the target as it was. A process stopped by
+ * SIGTERM or Ctrl-C deletes its temporary files (shutdown hook); one killed outright leaves
+ * its file, which the next write to the same target removes once that process is gone.
  */
 public final class AtomicFiles {
   private static final AtomicLong COUNTER = new AtomicLong();
+
+  /** Temporary files being written by this process, deleted if the JVM shuts down first. */
+  private static final Set<Path> IN_FLIGHT = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      for (Path p : IN_FLIGHT) {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+          // best effort while the JVM goes down
+        }
+      }
+    }, "heed-atomic-files-cleanup"));
+  }
 
   /** Writes the content of one file to an open channel. */
   public interface ChannelWriter {
@@ -27,8 +50,10 @@ public final class AtomicFiles {
   public static void write(Path target, ChannelWriter writer) throws IOException {
     Path absolute = target.toAbsolutePath();
     Path dir = absolute.getParent();
-    Path temp = dir.resolve("." + absolute.getFileName() + "." + ProcessHandle.current().pid()
-        + "." + COUNTER.incrementAndGet() + ".tmp");
+    String name = absolute.getFileName().toString();
+    removeStaleTemps(dir, name);
+    Path temp = dir.resolve("." + name + "." + ProcessHandle.current().pid() + "." + COUNTER.incrementAndGet() + ".tmp");
+    IN_FLIGHT.add(temp);
     boolean moved = false;
     try {
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
@@ -43,7 +68,31 @@ public final class AtomicFiles {
       }
       moved = true;
     } finally {
-      if (!moved) Files.deleteIfExists(temp);
+      try {
+        if (!moved) Files.deleteIfExists(temp);
+      } finally {
+        IN_FLIGHT.remove(temp);
+      }
+    }
+  }
+
+  /** Removes temporary files for target {@code name} left in {@code dir} by processes that no longer run. */
+  private static void removeStaleTemps(Path dir, String name) {
+    Pattern pattern = Pattern.compile("\\." + Pattern.quote(name) + "\\.(\\d+)\\.[0-9a-f]+\\.tmp");
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+      for (Path f : files) {
+        Matcher m = pattern.matcher(f.getFileName().toString());
+        if (!m.matches()) continue;
+        long pid;
+        try {
+          pid = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+          continue;
+        }
+        if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).isEmpty()) Files.deleteIfExists(f);
+      }
+    } catch (IOException e) {
+      // Only housekeeping: the new file is written all the same.
     }
   }
 

@@ -682,9 +682,4 @@ public final class Lowering {
       onError.run();
     }
   }
-
-  /** The enclosing layer prefix, for tests and messages. */
-  Optional<Frame> currentFrame() {
-    return frames.isEmpty() ? Optional.empty() : Optional.of(frames.get(frames.size() - 1));
-  }
 }

@@ -123,7 +123,7 @@ class OnnxExportTest {
       HeedCompiler.Result r = Examples.compile(spec);
       HeedModelFactory f = factories.stream().filter(x -> x.name().equals(r.ir().name())).findFirst()
           .orElseThrow(() -> new AssertionError("no compiled model " + r.ir().name() + " in generated/; run bin/regenerate"));
-      ModelProto model = OnnxExporter.export(r.ir(), new RandomWeights(WEIGHT_SEED));
+      ModelProto model = OnnxExporter.export(r.portableIr(), new RandomWeights(WEIGHT_SEED));
       HeedModel heed = f.create(new RandomWeights(WEIGHT_SEED));
       try (OrtSession s = session(model)) {
         List<String> report = new ArrayList<>();
@@ -159,7 +159,7 @@ class OnnxExportTest {
       HeedCompiler.Result r = Examples.compile("examples/minilm/minilm.heed");
       ModelProto model;
       try (Weights w = WeightFiles.open(upstream, WeightFiles.parameters(r.ir()))) {
-        model = OnnxExporter.export(r.ir(), w);
+        model = OnnxExporter.export(r.portableIr(), w);
       }
       int batch = 3, seq = 24;
       int[] lengths = {24, 17, 5};
@@ -259,7 +259,7 @@ class OnnxExportTest {
   void everyOpSpecThroughThePassesExportsToWhatTheInterpreterComputes() throws OrtException {
     HeedCompiler.Result r = HeedCompiler.compile(new SourceFile("every_op.heed", EVERY_OP_SPEC),
         HeedCompiler.Options.defaults().withPackage("t.every"), s -> { });
-    assertExportMatchesInterpreter("every_op.heed", r.ir());
+    assertExportMatchesInterpreter("every_op.heed", r.portableIr());
   }
 
   /** {max |a - b|, max |a|}, after checking shapes and that b is finite. */
@@ -278,7 +278,7 @@ class OnnxExportTest {
   @Test
   void theExportIsAValidOpset17ModelWithTheSpecsInputsAndOutputs() throws OrtException {
     HeedCompiler.Result r = Examples.compile("examples/seed/transformer.heed");
-    ModelProto model = OnnxExporter.export(r.ir(), new RandomWeights(1));
+    ModelProto model = OnnxExporter.export(r.portableIr(), new RandomWeights(1));
     assertEquals(8, model.getIrVersion());
     assertEquals(1, model.getOpsetImportCount());
     assertEquals("", model.getOpsetImport(0).getDomain());
@@ -309,7 +309,7 @@ class OnnxExportTest {
     HeedModelFactory f = HeedModels.all(getClass().getClassLoader()).stream()
         .filter(x -> x.name().equals(r.ir().name())).findFirst().orElseThrow();
     Map<String, Tensor> inputs = SampleInputs.make(r.ir(), sizes(SIZES[0]), 3);
-    try (OrtSession s = session(OnnxExporter.export(r.ir(), new RandomWeights(WEIGHT_SEED + 1)))) {
+    try (OrtSession s = session(OnnxExporter.export(r.portableIr(), new RandomWeights(WEIGHT_SEED + 1)))) {
       Map<String, Tensor> got = runOrt(s, inputs);
       Map<String, Tensor> want = f.create(new RandomWeights(WEIGHT_SEED)).run(inputs);
       for (String name : want.keySet()) {

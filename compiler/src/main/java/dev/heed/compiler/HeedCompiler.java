@@ -58,7 +58,15 @@ public final class HeedCompiler {
    * @param javaSources generated sources, by fully qualified class name, in a stable order
    * @param serviceEntries lines of META-INF/services/dev.heed.runtime.HeedModelFactory
    */
-  public record Result(Spec ast, Graph loweredIr, Graph ir, Map<String, String> javaSources, String serviceEntries) {}
+  public record Result(Spec ast, Graph loweredIr, Graph ir, Map<String, String> javaSources, String serviceEntries) {
+    /**
+     * The IR after the portable passes only ({@link PassManager#portable()}): every op is
+     * one that other tools have (ONNX export reads this), no CPU-kernel fusions.
+     */
+    public Graph portableIr() {
+      return PassManager.portable().run(loweredIr);
+    }
+  }
 
   private HeedCompiler() {}
 

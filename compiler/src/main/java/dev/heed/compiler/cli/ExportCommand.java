@@ -72,7 +72,7 @@ final class ExportCommand implements Callable<Integer> {
     ModelProto model;
     Weights w;
     if (weights != null && weights.file != null) {
-      w = WeightFiles.open(weights.file, WeightFiles.parameters(result.ir()));
+      w = WeightFiles.open(weights.file, WeightFiles.parameters(result.portableIr()));
     } else {
       long seed = weights != null && weights.seed != null ? weights.seed : 0;
       if (weights == null && !result.ir().params().isEmpty()) {
@@ -82,7 +82,7 @@ final class ExportCommand implements Callable<Integer> {
       w = new RandomWeights(seed);
     }
     try (w) {
-      model = OnnxExporter.export(result.ir(), w);
+      model = OnnxExporter.export(result.portableIr(), w);
     }
     try {
       OnnxExporter.write(model, output);

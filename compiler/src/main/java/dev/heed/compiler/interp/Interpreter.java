@@ -3,6 +3,8 @@ package dev.heed.compiler.interp;
 import dev.heed.compiler.ir.Dim;
 import dev.heed.compiler.ir.Graph;
 import dev.heed.compiler.ir.Node;
+import dev.heed.compiler.ir.ElementwiseExpr;
+import dev.heed.compiler.ir.Epilogue;
 import dev.heed.compiler.ir.Op;
 import dev.heed.compiler.ir.TensorType;
 import dev.heed.runtime.DType;
@@ -145,6 +147,13 @@ public final class Interpreter {
       case MATMUL -> matmul(in.get(0), in.get(1));
       case LINEAR -> linear(in.get(0), in.get(1), in.size() > 2 ? in.get(2) : null);
       case ATTENTION -> attention(in.get(0), in.get(1), in.get(2), in.size() > 3 ? in.get(3) : null, n.floatAttr("scale"));
+      case MHA -> mha(in.get(0), in.get(1), in.get(2), in.size() > 3 ? in.get(3) : null, (int) n.intAttr("heads"),
+          n.floatAttr("scale"));
+      case FUSED_LINEAR -> fusedLinear(in, Epilogue.parse(n.strAttr("epilogue")));
+      case ADD_LAYER_NORM -> layerNorm(binary(Op.ADD, in.get(0), in.get(1)), in.get(2), in.get(3), n.floatAttr("eps"));
+      case ADD_RMS_NORM -> rmsNorm(binary(Op.ADD, in.get(0), in.get(1)), in.get(2), n.floatAttr("eps"));
+      case ELEMENTWISE -> elementwise(in, ElementwiseExpr.parse(n.strAttr("expr")));
+      case SLICE -> slice(in.get(0), n.intAttr("axis"), (int) n.intAttr("start"), (int) n.intAttr("end"));
       case TRANSPOSE -> transpose(in.get(0), n.intsAttr("perm"));
       case RESHAPE -> reshape(in.get(0), resolve(n.dimsAttr("shape"), dims));
       case CONCAT -> concat(in, n.intAttr("axis"));
@@ -232,6 +241,75 @@ public final class Interpreter {
     s = binary(Op.MUL, s, Tensor.ofFloats(new float[] {(float) scale}));
     if (mask != null) s = binary(Op.ADD, s, mask);
     return matmul(softmax(s, -1), v);
+  }
+
+  /**
+   * Multi-head attention on packed rows, defined as the chain {@code mha} replaces:
+   * split_heads (reshape to [b, s, h, d], transpose [0, 2, 1, 3]) of q, k and v, attention,
+   * merge_heads (transpose back, reshape to [b, sq, h·dv]).
+   */
+  static Tensor mha(Tensor q, Tensor k, Tensor v, Tensor mask, int heads, double scale) {
+    List<Long> perm = List.of(0L, 2L, 1L, 3L);
+    Tensor o = attention(transpose(splitHeads(q, heads), perm), transpose(splitHeads(k, heads), perm),
+        transpose(splitHeads(v, heads), perm), mask, scale);
+    Tensor t = transpose(o, perm);
+    return reshape(t, new int[] {t.dim(0), t.dim(1), t.dim(2) * t.dim(3)});
+  }
+
+  private static Tensor splitHeads(Tensor x, int heads) {
+    return reshape(x, new int[] {x.dim(0), x.dim(1), heads, x.dim(2) / heads});
+  }
+
+  /** linear, then the epilogue's steps as the ops they stand for. */
+  static Tensor fusedLinear(List<Tensor> in, Epilogue e) {
+    Tensor y = linear(in.get(0), in.get(1), e.bias() ? in.get(2) : null);
+    if (e.activation() != null) y = unary(e.activation(), y);
+    if (e.residual()) y = binary(Op.ADD, y, in.get(in.size() - 1));
+    return y;
+  }
+
+  /** The expression evaluated per element, operands broadcast to the result's shape. */
+  static Tensor elementwise(List<Tensor> in, ElementwiseExpr expr) {
+    int[] shape = in.get(0).shape();
+    for (Tensor t : in) shape = broadcastShapes(shape, t.shape());
+    int rank = shape.length;
+    int[][] strides = new int[in.size()][];
+    float[][] data = new float[in.size()][];
+    for (int i = 0; i < in.size(); i++) {
+      strides[i] = broadcastStrides(in.get(i).shape(), rank);
+      data[i] = in.get(i).floats();
+    }
+    ElementwiseExpr.Semantics semantics = new ElementwiseExpr.Semantics() {
+      @Override public float unary(Op op, float x) { return Scalars.unary(op, x); }
+
+      @Override public float binary(Op op, float a, float b) { return Scalars.binary(op, a, b); }
+    };
+    float[] out = new float[volume(shape)];
+    float[] args = new float[in.size()];
+    int[] idx = new int[rank];
+    for (int i = 0; i < out.length; i++) {
+      unravel(i, shape, idx);
+      for (int a = 0; a < args.length; a++) args[a] = data[a][dot(idx, strides[a])];
+      out[i] = expr.eval(args, semantics);
+    }
+    return Tensor.ofFloats(out, shape);
+  }
+
+  /** The elements with start ≤ index &lt; end along axis. */
+  static Tensor slice(Tensor x, long axisAttr, int start, int end) {
+    int ax = axis(x, axisAttr);
+    int[] shape = x.shape();
+    int outer = 1, inner = 1;
+    for (int i = 0; i < ax; i++) outer *= shape[i];
+    for (int i = ax + 1; i < shape.length; i++) inner *= shape[i];
+    int n = shape[ax], len = end - start;
+    float[] src = x.floats(), out = new float[outer * len * inner];
+    for (int o = 0; o < outer; o++) {
+      System.arraycopy(src, (o * n + start) * inner, out, o * len * inner, len * inner);
+    }
+    int[] outShape = shape.clone();
+    outShape[ax] = len;
+    return Tensor.ofFloats(out, outShape);
   }
 
   /** x[..., k] · w[n, k]ᵀ + bias[n] → [..., n] (PyTorch's Linear layout). */

@@ -51,8 +51,19 @@ public final class AttrRules {
       case TRANSPOSE -> m.put("perm", Kind.INTS);
       case RESHAPE -> m.put("shape", Kind.DIMS);
       case CONCAT, SOFTMAX, POSITIONS, CAUSAL_MASK -> m.put("axis", Kind.INT);
-      case LAYER_NORM, RMS_NORM -> m.put("eps", Kind.NUMBER);
+      case LAYER_NORM, RMS_NORM, ADD_LAYER_NORM, ADD_RMS_NORM -> m.put("eps", Kind.NUMBER);
       case ATTENTION -> m.put("scale", Kind.NUMBER);
+      case MHA -> {
+        m.put("heads", Kind.INT);
+        m.put("scale", Kind.NUMBER);
+      }
+      case SLICE -> {
+        m.put("axis", Kind.INT);
+        m.put("start", Kind.INT);
+        m.put("end", Kind.INT);
+      }
+      case FUSED_LINEAR -> m.put("epilogue", Kind.STR);
+      case ELEMENTWISE -> m.put("expr", Kind.STR);
       case SINUSOIDAL -> {
         m.put("axis", Kind.INT);
         m.put("dim", Kind.INT);

@@ -54,6 +54,8 @@ public enum Op {
   RESHAPE("reshape", Kind.LAYOUT),
   /** (a, b, ...) {axis}: joined along a known-size axis. */
   CONCAT("concat", Kind.LAYOUT),
+  /** (x) {axis, start, end}: the elements with index start ≤ i &lt; end along a known-size axis. */
+  SLICE("slice", Kind.LAYOUT),
 
   // ---- reductions and normalisation ------------------------------------------------
   /** (x) {axis}: e^x / Σ e^x along axis, computed with the row maximum subtracted. */
@@ -83,7 +85,33 @@ public enum Op {
    * Exactly the chain transpose → matmul → mul(scale) → add(mask) → softmax → matmul that
    * {@code fuse-attention} replaces, so that kernels can skip the scores tensor.
    */
-  ATTENTION("attention", Kind.FUSED);
+  ATTENTION("attention", Kind.FUSED),
+  /**
+   * (q[b, sq, h·d], k[b, sk, h·d], v[b, sk, h·dv], mask?) {heads, scale} → [b, sq, h·dv]:
+   * multi-head attention on packed rows, head i reading columns i·d … (i+1)·d − 1. Exactly
+   * {@code merge_heads(attention(split_heads(q), split_heads(k), split_heads(v), mask))}, where
+   * split_heads is reshape to [b, s, h, d] then transpose [0, 2, 1, 3]; the mask broadcasts to
+   * [b, h, sq, sk] without growing it. Kernels read heads in place: no transposes.
+   */
+  MHA("mha", Kind.FUSED),
+  /**
+   * (x[..., k], w[n, k], operands of the epilogue…) {epilogue} → [..., n]: {@code linear(x, w)}
+   * followed by the epilogue's steps in order, e.g. {@code "bias,gelu"} or
+   * {@code "bias,residual"}: {@code bias} adds the next operand (f32[n]), an activation
+   * (relu, gelu, gelu_tanh, tanh, sigmoid) applies itself, {@code residual} adds the next
+   * operand (same shape as the result). Steps come in that order, each at most once.
+   */
+  FUSED_LINEAR("fused_linear", Kind.FUSED),
+  /** (a, b, gamma[d], beta[d]) {eps}: layer_norm(a + b), a and b of the same shape. */
+  ADD_LAYER_NORM("add_layer_norm", Kind.FUSED),
+  /** (a, b, gamma[d]) {eps}: rms_norm(a + b), a and b of the same shape. */
+  ADD_RMS_NORM("add_rms_norm", Kind.FUSED),
+  /**
+   * (x0, x1, …) {expr}: a chain of elementwise ops computed in one loop, e.g.
+   * {@code expr = "(($0 + $1) + $2)"}; operands broadcast numpy-style to the result's shape.
+   * See {@link ElementwiseExpr} for the expression language.
+   */
+  ELEMENTWISE("elementwise", Kind.FUSED);
 
   /** The value added to masked attention scores: large enough that e^score is 0 in f32. */
   public static final float MASKED = -1e9f;

@@ -44,6 +44,19 @@ public final class ShapeRules {
         yield in.get(0);
       }
       case ATTENTION -> attention(in);
+      case MHA -> mha(in, intAttr(attrs, "heads", op));
+      case FUSED_LINEAR -> fusedLinear(in, Epilogue.parse(strAttr(attrs, "epilogue", op)));
+      case SLICE -> slice(in, intAttr(attrs, "axis", op), intAttr(attrs, "start", op), intAttr(attrs, "end", op));
+      case ADD_LAYER_NORM, ADD_RMS_NORM -> {
+        arity(op, in, 2, op == Op.ADD_LAYER_NORM ? 4 : 3);
+        if (!in.get(0).equals(in.get(1))) {
+          throw new ShapeError(op.irName() + ": the summands " + in.get(0) + " and " + in.get(1) + " must have the same type");
+        }
+        List<TensorType> rest = new ArrayList<>(in.subList(1, in.size()));
+        rest.set(0, in.get(0));
+        yield norm(op, rest, rest.size());
+      }
+      case ELEMENTWISE -> elementwise(in, strAttr(attrs, "expr", op));
       case LAYER_NORM -> norm(op, in, 3);
       case RMS_NORM -> norm(op, in, 2);
       case EMBEDDING -> embedding(in);
@@ -157,6 +170,73 @@ public final class ShapeRules {
       }
     }
     return matmul(List.of(scores, v));
+  }
+
+  /**
+   * Packed-row multi-head attention, typed as the chain it stands for: see {@link Op#MHA}.
+   */
+  private static TensorType mha(List<TensorType> in, long heads) {
+    arity(Op.MHA, in, 3, 4);
+    if (heads <= 0) throw new ShapeError("mha: heads must be positive, got " + heads);
+    List<TensorType> split = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      TensorType t = in.get(i);
+      String what = i == 0 ? "query" : i == 1 ? "key" : "value";
+      f32(Op.MHA, t, what);
+      if (t.rank() != 3 || !t.last().isKnown() || t.last().size() % heads != 0) {
+        throw new ShapeError("mha: " + what + " must be f32[batch, seq, heads·d] with a known last dimension divisible by "
+            + heads + " heads, got " + t);
+      }
+      split.add(t.withShape(List.of(t.dim(0), Dim.of(heads), t.dim(1), Dim.of(t.last().size() / heads))));
+    }
+    if (in.size() == 4) split.add(in.get(3));
+    TensorType o = attention(split);
+    return o.withShape(List.of(o.dim(0), o.dim(2), Dim.of(heads * o.last().size())));
+  }
+
+  /** linear(x, w) then the epilogue's steps: see {@link Op#FUSED_LINEAR}. */
+  private static TensorType fusedLinear(List<TensorType> in, Epilogue e) {
+    int want = 2 + (e.bias() ? 1 : 0) + (e.residual() ? 1 : 0);
+    arity(Op.FUSED_LINEAR, in, want, want);
+    TensorType out = linear(e.bias() ? in.subList(0, 3) : in.subList(0, 2));
+    if (e.residual()) {
+      TensorType r = in.get(want - 1);
+      if (!r.equals(out)) throw new ShapeError("fused_linear: residual " + r + " must have the result's type " + out);
+    }
+    return out;
+  }
+
+  private static TensorType slice(List<TensorType> in, long axis, long start, long end) {
+    arity(Op.SLICE, in, 1, 1);
+    TensorType x = in.get(0);
+    int ax = axis(Op.SLICE, x, axis);
+    Dim d = x.dim(ax);
+    if (!d.isKnown()) throw new ShapeError("slice: axis " + ax + " of " + x + " must have a known size, not " + d);
+    if (start < 0 || end <= start || end > d.size()) {
+      throw new ShapeError("slice: [" + start + ", " + end + ") is not a non-empty range within axis " + ax + " of " + x);
+    }
+    List<Dim> out = new ArrayList<>(x.shape());
+    out.set(ax, Dim.of(end - start));
+    return x.withShape(out);
+  }
+
+  private static TensorType elementwise(List<TensorType> in, String exprText) {
+    ElementwiseExpr e;
+    try {
+      e = ElementwiseExpr.parse(exprText);
+    } catch (IllegalArgumentException ex) {
+      throw new ShapeError("elementwise: " + ex.getMessage());
+    }
+    if (in.isEmpty() || e.arity() != in.size()) {
+      throw new ShapeError("elementwise: expr reads " + e.arity() + " operands but the node has " + in.size());
+    }
+    TensorType out = in.get(0);
+    f32(Op.ELEMENTWISE, out, "operand 0");
+    for (int i = 1; i < in.size(); i++) {
+      f32(Op.ELEMENTWISE, in.get(i), "operand " + i);
+      out = TensorType.f32().withShape(broadcast(Op.ELEMENTWISE, out, in.get(i)));
+    }
+    return out;
   }
 
   private static TensorType linear(List<TensorType> in) {
@@ -303,6 +383,11 @@ public final class ShapeRules {
   private static long intAttr(Map<String, Attr> attrs, String key, Op op) {
     if (!(attr(attrs, key, op) instanceof Attr.Int i)) throw new ShapeError(op.irName() + ": attribute '" + key + "' must be an integer");
     return i.value();
+  }
+
+  private static String strAttr(Map<String, Attr> attrs, String key, Op op) {
+    if (!(attr(attrs, key, op) instanceof Attr.Str str)) throw new ShapeError(op.irName() + ": attribute '" + key + "' must be a string");
+    return str.value();
   }
 
   private static List<Long> ints(Map<String, Attr> attrs, String key) {

@@ -254,6 +254,9 @@ public final class OnnxExporter {
       case SINUSOIDAL -> sinusoidal(n);
       case PADDING_MASK -> paddingMask(n, in.get(0));
       case CAUSAL_MASK -> causalMask(n);
+      case MHA, FUSED_LINEAR, ADD_LAYER_NORM, ADD_RMS_NORM, ELEMENTWISE, SLICE -> throw new IllegalArgumentException(
+          "%" + n.name() + " is a " + n.op().irName() + ", an op made by heed's kernel fusions: export the IR after the "
+              + "portable passes (HeedCompiler.Result.portableIr()), not the kernel IR");
     };
   }
 

@@ -54,6 +54,16 @@ public final class PassManager {
         new DeadCodeElimination());
   }
 
+  /**
+   * The passes whose output other tools can read (ONNX export): infer-shapes, constant-fold,
+   * cse, fuse-attention, dce. The kernel fusions that follow in {@link #standard()} make ops
+   * only heed's emitters know.
+   */
+  public static PassManager portable() {
+    return new PassManager(List.of(new InferShapes(), new ConstantFolding(), new CommonSubexpressionElimination(),
+        new FuseAttention(), new DeadCodeElimination()));
+  }
+
   /** Every pass heed knows, by name (for tools that pick passes by name). */
   public static Pass byName(String name) {
     for (Pass p : standardPasses()) if (p.name().equals(name)) return p;

@@ -1,5 +1,6 @@
 package dev.heed.bench;
 
+import dev.heed.runtime.Parallel;
 import dev.heed.runtime.kernels.Simd;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,7 +22,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * seed transformer's forward pass and MiniLM, each on 1 and 2 threads. {@code --quick}: fewer and
  * shorter iterations, for a smoke run. Started by {@code bench/run}.
  *
- * <p>Then all-MiniLM-L6-v2 against ONNX Runtime ({@link MiniLmBench}); the table ends with one
+ * <p>Then loading MiniLM's real weights into a ready model against ONNX Runtime's session creation
+ * ({@link LoadBench}), and all-MiniLM-L6-v2 against ONNX Runtime ({@link MiniLmBench}); the table ends with one
  * ratio line per shape and thread count, the last one
  * {@code minilm 8x128 threads=2: heed/ort throughput = X.XX} (above 1: heed is faster).
  */
@@ -65,6 +67,17 @@ public final class BenchMain {
 
     // MiniLM: heed against ONNX Runtime at each shape and thread count; the ratio lines close the table.
     List<String> ratios = new ArrayList<>();
+    Map<String, Double> loadMs = new LinkedHashMap<>();
+    for (RunResult r : run(loadOptions(quick).include(LoadBench.class.getName()))) {
+      String engine = r.getParams().getParam("engine");
+      double ms = r.getPrimaryResult().getScore();
+      loadMs.put(engine, ms);
+      rows.add(new Row("minilm load " + engine, Parallel.threads(), ms, "ms", "weights file → ready model"));
+    }
+    for (String engine : List.of("heed-safetensors", "heed-onnx")) {
+      ratios.add(String.format("minilm load: %s/ort session creation time = %.2f", engine,
+          loadMs.get(engine) / loadMs.get("ort")));
+    }
     for (int t = 1; t <= 2; t++) {
       Map<String, Double> heedMs = new LinkedHashMap<>(), ortMs = new HashMap<>();
       for (RunResult r : run(modelOptions(quick, t).include(MiniLmBench.class.getName()))) {
@@ -107,6 +120,19 @@ public final class BenchMain {
    */
   private static ChainedOptionsBuilder modelOptions(boolean quick, int threads) {
     return options(quick, threads, quick ? 6 : 10);
+  }
+
+  /** Single shots of loading a model: each iteration one load, after a few warm-up loads. */
+  private static ChainedOptionsBuilder loadOptions(boolean quick) {
+    String[] jvm = Runtime.version().feature() >= 23
+        ? new String[] {ADD_VECTOR, "--sun-misc-unsafe-memory-access=allow"} : new String[] {ADD_VECTOR};
+    return new OptionsBuilder()
+        .forks(1)
+        .jvmArgsPrepend(jvm)
+        .jvmArgsAppend("-Dheed.threads=" + Parallel.threads(), "-Xmx4g")
+        .warmupIterations(quick ? 3 : 5)
+        .measurementIterations(quick ? 5 : 10)
+        .verbosity(VerboseMode.SILENT);
   }
 
   private static ChainedOptionsBuilder options(boolean quick, int threads, int warmupSeconds) {

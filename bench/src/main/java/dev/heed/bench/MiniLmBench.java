@@ -36,7 +36,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class MiniLmBench {
   /** {@code batch x seq}. */
-  @Param({"1x128", "8x128"})
+  @Param({"1x128", "8x128", "32x128", "1x512"})
   public String shape;
 
   @Param({"heed", "ort"})

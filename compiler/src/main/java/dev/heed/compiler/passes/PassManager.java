@@ -45,12 +45,33 @@ public final class PassManager {
     this.passes = List.copyOf(passes);
   }
 
-  /** infer-shapes, constant-fold, cse, fuse-attention, dce. */
+  /**
+   * The pipeline that compiles models: infer-shapes, constant-fold, cse, fuse-attention, then
+   * the kernel fusions fuse-qkv, fuse-heads, fuse-epilogue, fuse-add-norm, fuse-elementwise,
+   * and dce. See {@link #standardPasses()}.
+   */
   public static PassManager standard() { return new PassManager(standardPasses()); }
 
-  /** A fresh list of the standard passes, in order: infer-shapes, constant-fold, cse, fuse-attention, dce. */
+  /**
+   * A fresh list of the standard passes, in order:
+   * <ol>
+   *   <li>{@code infer-shapes}, {@code constant-fold}, {@code cse}, {@code fuse-attention}: the
+   *       {@link #portable()} passes;
+   *   <li>{@code fuse-qkv} ({@link FuseQkv}): projections of one input into one GEMM, sliced;
+   *   <li>{@code fuse-heads} ({@link FuseHeads}): split_heads → attention → merge_heads into
+   *       {@code mha};
+   *   <li>{@code fuse-epilogue} ({@link FuseEpilogue}): activation and residual add into the GEMM;
+   *   <li>{@code fuse-add-norm} ({@link FuseAddNorm}): add → norm into {@code add_layer_norm} /
+   *       {@code add_rms_norm};
+   *   <li>{@code fuse-elementwise} ({@link FuseElementwise}): elementwise trees into one loop;
+   *   <li>{@code dce}.
+   * </ol>
+   * The kernel fusions make ops only heed's emitters know; {@link KernelPlan} says which nodes
+   * of the result are kernels.
+   */
   public static List<Pass> standardPasses() {
     return List.of(new InferShapes(), new ConstantFolding(), new CommonSubexpressionElimination(), new FuseAttention(),
+        new FuseQkv(), new FuseHeads(), new FuseEpilogue(), new FuseAddNorm(), new FuseElementwise(),
         new DeadCodeElimination());
   }
 
@@ -64,7 +85,7 @@ public final class PassManager {
         new FuseAttention(), new DeadCodeElimination()));
   }
 
-  /** Every pass heed knows, by name (for tools that pick passes by name). */
+  /** Every pass heed knows (those of {@link #standardPasses()}), by name, for tools that pick passes by name. */
   public static Pass byName(String name) {
     for (Pass p : standardPasses()) if (p.name().equals(name)) return p;
     throw new IllegalArgumentException("unknown pass '" + name + "'; the passes are "

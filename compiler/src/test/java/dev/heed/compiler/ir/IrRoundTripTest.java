@@ -42,12 +42,16 @@ class IrRoundTripTest {
     assertEquals(text, IrPrinter.print(back), "print(parse(print(g))) must equal print(g)");
   }
 
+  /** every_op.ir holds the ops other tools know (it is exported to ONNX), fused_ops.ir the rest. */
   @Test
   void everyOpGraphUsesEveryOpAndRoundTrips() {
-    Graph g = TestGraphs.everyOp();
+    Graph g = TestGraphs.everyOp(), f = TestGraphs.fusedOps();
     Set<Op> used = g.nodes().stream().map(Node::op).collect(Collectors.toCollection(() -> EnumSet.noneOf(Op.class)));
+    f.nodes().forEach(n -> used.add(n.op()));
     assertEquals(EnumSet.allOf(Op.class), used);
     assertRoundTrips(g);
+    assertRoundTrips(f);
+    assertEquals(java.util.List.of(), Verifier.verify(f));
   }
 
   /** A graph built in Java with every op and odd attribute values: non-finite floats, escapes, empty lists, quoted names. */

@@ -45,7 +45,7 @@ class OnnxExporterTest {
   @TempDir Path dir;
 
   static Graph compile(String spec) throws IOException {
-    return HeedCompiler.compile(REPO.resolve(spec), HeedCompiler.Options.defaults(), s -> { }).ir();
+    return HeedCompiler.compile(REPO.resolve(spec), HeedCompiler.Options.defaults(), s -> { }).portableIr();
   }
 
   @Test
@@ -161,7 +161,7 @@ class OnnxExporterTest {
           output y = linear(x, w, b);
         }
         """;
-    Graph g = HeedCompiler.compile(new SourceFile("odd.heed", spec), HeedCompiler.Options.defaults(), s -> { }).ir();
+    Graph g = HeedCompiler.compile(new SourceFile("odd.heed", spec), HeedCompiler.Options.defaults(), s -> { }).portableIr();
     ModelProto m = OnnxExporter.export(g, new RandomWeights(1));
     assertWellFormed(m);
     TensorProto w = m.getGraph().getInitializerList().stream().filter(t -> t.getName().equals("w")).findFirst().orElseThrow();
@@ -179,7 +179,7 @@ class OnnxExporterTest {
           output y = linear(relu(linear(x, w)), w);
         }
         """;
-    Graph g = HeedCompiler.compile(new SourceFile("twice.heed", spec), HeedCompiler.Options.defaults(), s -> { }).ir();
+    Graph g = HeedCompiler.compile(new SourceFile("twice.heed", spec), HeedCompiler.Options.defaults(), s -> { }).portableIr();
     ModelProto m = OnnxExporter.export(g, new RandomWeights(4));
     assertWellFormed(m);
     assertEquals(List.of("onnx::MatMul_fc.weight"), m.getGraph().getInitializerList().stream().map(TensorProto::getName).toList());

@@ -3,7 +3,6 @@ package dev.heed.compiler.passes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.heed.compiler.HeedCompiler;
 import dev.heed.compiler.interp.Interpreter;
 import dev.heed.compiler.interp.TestWeights;
 import dev.heed.compiler.ir.Graph;
@@ -26,7 +25,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-/** fuse-attention beyond the golden cases: why-not statistics, and fused ≈ unfused on every example. */
+/** fuse-attention beyond the golden cases: why-not statistics, and fused ≈ unfused on every example (portable passes). */
 class FuseAttentionTest {
   private static final String SHARED_SCORES = """
       graph G {
@@ -82,10 +81,10 @@ class FuseAttentionTest {
   @TestFactory
   Stream<DynamicTest> fusedMatchesUnfusedOnEveryExample() throws IOException {
     return specs().stream().map(spec -> DynamicTest.dynamicTest(spec.getFileName().toString(), () -> {
-      HeedCompiler.Result r = HeedCompiler.compile(spec, HeedCompiler.Options.defaults(), s -> { });
-      Graph fused = r.ir();
-      List<Pass> withoutFusion = PassManager.standardPasses().stream().filter(p -> !(p instanceof FuseAttention)).toList();
-      Graph unfused = new PassManager(withoutFusion).run(r.loweredIr());
+      Graph lowered = ExampleSpecs.lower(spec);
+      Graph fused = PassManager.portable().run(lowered);
+      List<Pass> withoutFusion = PassManager.portable().passes().stream().filter(p -> !(p instanceof FuseAttention)).toList();
+      Graph unfused = new PassManager(withoutFusion).run(lowered);
       long softmaxes = unfused.nodes().stream().filter(n -> n.op() == Op.SOFTMAX).count();
       long attentions = fused.nodes().stream().filter(n -> n.op() == Op.ATTENTION).count();
       assertEquals(softmaxes, attentions + fused.nodes().stream().filter(n -> n.op() == Op.SOFTMAX).count());

@@ -35,10 +35,19 @@ class PassManagerTest {
 
   private static Graph src() { return IrParser.parse(SRC, "src.ir"); }
 
+  private static final List<String> STANDARD = List.of("infer-shapes", "constant-fold", "cse", "fuse-attention", "fuse-qkv", "fuse-heads", "fuse-epilogue", "fuse-add-norm",
+        "fuse-elementwise", "dce");
+
   @Test
   void standardPipelineIsInferFoldCseFuseDce() {
+    assertEquals(STANDARD, PassManager.standard().passes().stream().map(Pass::name).toList());
+    assertEquals(STANDARD, PassManager.standardPasses().stream().map(Pass::name).toList());
+  }
+
+  @Test
+  void portablePipelineStopsAtAttention() {
     assertEquals(List.of("infer-shapes", "constant-fold", "cse", "fuse-attention", "dce"),
-        PassManager.standard().passes().stream().map(Pass::name).toList());
+        PassManager.portable().passes().stream().map(Pass::name).toList());
   }
 
   @Test
@@ -63,10 +72,10 @@ class PassManagerTest {
           output z = %z
         }
         """, IrPrinter.print(r.graph()));
-    assertEquals(List.of("infer-shapes", "constant-fold", "cse", "fuse-attention", "dce"), r.runs().stream().map(PassManager.PassRun::pass).toList());
+    assertEquals(STANDARD, r.runs().stream().map(PassManager.PassRun::pass).toList());
     assertEquals("types inferred: 4, types checked: 0", r.runs().get(0).stats().toString());
     assertEquals(1, r.runs().get(1).stats().get("identities simplified"));
-    assertEquals(2, r.runs().get(4).stats().get("nodes removed"));
+    assertEquals(2, r.runs().get(9).stats().get("nodes removed"));
   }
 
   @Test
@@ -81,8 +90,8 @@ class PassManagerTest {
   void printIrAfterAll() {
     List<String> log = new ArrayList<>();
     PassManager.standard().printIrAfter("all", log::add).run(src());
-    assertEquals(5, log.size());
-    assertTrue(log.get(4).startsWith("// ----- IR after dce -----\n"));
+    assertEquals(10, log.size());
+    assertTrue(log.get(9).startsWith("// ----- IR after dce -----\n"));
     // The printed IR parses back.
     IrParser.parse(log.get(3), "log");
   }
@@ -92,7 +101,8 @@ class PassManagerTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> PassManager.standard().printIrAfter("cse2", s -> {}));
     assertTrue(e.getMessage().contains("'cse2'"), e.getMessage());
-    assertTrue(e.getMessage().contains("infer-shapes, constant-fold, cse, fuse-attention, dce"), e.getMessage());
+    assertTrue(e.getMessage().contains("infer-shapes, constant-fold, cse, fuse-attention, fuse-qkv, fuse-heads, "
+        + "fuse-epilogue, fuse-add-norm, fuse-elementwise, dce"), e.getMessage());
   }
 
   @Test
@@ -100,11 +110,12 @@ class PassManagerTest {
     Path out = dir.resolve("ir");
     Graph result = PassManager.standard().dumpIrDir(out).run(src());
     try (Stream<Path> s = Files.list(out)) {
-      assertEquals(List.of("00_input.ir", "01_infer-shapes.ir", "02_constant-fold.ir", "03_cse.ir", "04_fuse-attention.ir", "05_dce.ir"),
-          s.map(p -> p.getFileName().toString()).sorted().toList());
+      assertEquals(List.of("00_input.ir", "01_infer-shapes.ir", "02_constant-fold.ir", "03_cse.ir", "04_fuse-attention.ir",
+          "05_fuse-qkv.ir", "06_fuse-heads.ir", "07_fuse-epilogue.ir", "08_fuse-add-norm.ir", "09_fuse-elementwise.ir",
+          "10_dce.ir"), s.map(p -> p.getFileName().toString()).sorted().toList());
     }
     assertEquals(IrPrinter.print(src()), Files.readString(out.resolve("00_input.ir")));
-    assertEquals(IrPrinter.print(result), Files.readString(out.resolve("05_dce.ir")));
+    assertEquals(IrPrinter.print(result), Files.readString(out.resolve("10_dce.ir")));
   }
 
   /** A pass that breaks the IR: gives the first non-source node a wrong type. */

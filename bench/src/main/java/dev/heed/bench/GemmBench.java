@@ -14,9 +14,14 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Square SGEMM, {@code n × n × n}: {@link Gemm#matmul} (packs B on every call, as for
+ * SGEMM {@code C[m, n] = A[m, k] · B[k, n]}: {@link Gemm#matmul} (packs B on every call, as for
  * activations) and {@link Gemm#linear} with a {@link PackedLinear} weight (packed once, as
  * generated models do). Threads: {@code -Dheed.threads}, set per fork by {@link BenchMain}.
+ *
+ * <p>By default the product is square, {@code n × n × n} ({@link BenchMain} reads {@code n}).
+ * Other shapes: {@code -p shape=MxKxN}, e.g. MiniLM's linear layers at 8×128 tokens
+ * ({@code 1024x384x384}, {@code 1024x384x1152}, {@code 1024x384x1536}, {@code 1024x1536x384}) or
+ * at one sequence ({@code 128x...}); then {@code n} is ignored. GFLOP/s = {@code 2·m·k·n / time}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -25,6 +30,13 @@ public class GemmBench {
   @Param({"1024"})
   public int n;
 
+  /** {@code square} ({@code n³}) or {@code MxKxN}. */
+  @Param({"square"})
+  public String shape;
+
+  private int rows;
+  private int depth;
+  private int cols;
   private float[] a;
   private float[] b;
   private float[] c;
@@ -32,11 +44,20 @@ public class GemmBench {
 
   @Setup
   public void setUp() {
+    if (shape.equals("square")) {
+      rows = depth = cols = n;
+    } else {
+      String[] mkn = shape.split("x");
+      rows = Integer.parseInt(mkn[0]);
+      depth = Integer.parseInt(mkn[1]);
+      cols = Integer.parseInt(mkn[2]);
+    }
     SplittableRandom r = new SplittableRandom(1);
-    a = random(r, n * n);
-    b = random(r, n * n);
-    c = new float[n * n];
-    w = PackedLinear.of(b, n, n);
+    a = random(r, rows * depth);
+    b = random(r, depth * cols);
+    c = new float[rows * cols];
+    // Gemm.linear multiplies by wᵀ: w is [cols, depth].
+    w = PackedLinear.of(b, cols, depth);
   }
 
   private static float[] random(SplittableRandom r, int size) {
@@ -47,13 +68,13 @@ public class GemmBench {
 
   @Benchmark
   public float[] matmul() {
-    Gemm.matmul(a, 0, b, 0, c, 0, n, n, n);
+    Gemm.matmul(a, 0, b, 0, c, 0, rows, depth, cols);
     return c;
   }
 
   @Benchmark
   public float[] linearPacked() {
-    Gemm.linear(a, w, null, c, n);
+    Gemm.linear(a, w, null, c, rows);
     return c;
   }
 }

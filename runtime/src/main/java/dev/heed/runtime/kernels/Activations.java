@@ -19,32 +19,51 @@ public final class Activations {
   }
 
   /**
-   * {@code out[i] = gelu(x[i])} for {@code i < n}, in parallel. With the Vector API
-   * ({@link Simd#enabled()}) erf is a float rational approximation (Abramowitz and Stegun
-   * 7.1.26, absolute error below 2e-7) instead of {@link #erf}; otherwise this is
-   * {@link #gelu(float)} element by element.
+   * {@code out[i] = gelu(x[i])} for {@code i < n}, in parallel: {@link #apply} with
+   * {@link Activation#GELU}. With the Vector API ({@link Simd#enabled()}) erf is a float
+   * rational approximation (Abramowitz and Stegun 7.1.26, absolute error below 2e-7) instead
+   * of {@link #erf}; otherwise this is {@link #gelu(float)} element by element.
    */
   public static void gelu(float[] x, float[] out, int n) {
+    apply(Activation.GELU, x, out, n);
+  }
+
+  /**
+   * {@code out[i] = act(x[i])} for {@code i < n}: vectorised when {@link Simd#enabled()} (see
+   * {@link Activation} for how close that is to {@link Activation#apply(float)}), else
+   * {@link Activation#apply(float)} element by element; in parallel chunks of
+   * 16 384 elements when n is larger. {@code out} may be {@code x} (in
+   * place); it must not otherwise overlap it. Allocates nothing when {@code n} is at most one
+   * chunk.
+   */
+  public static void apply(Activation act, float[] x, float[] out, int n) {
+    java.util.Objects.requireNonNull(act, "act");
     Gemm.check("x", x, 0, n);
     Gemm.check("out", out, 0, n);
-    Parallel.forRange(n, ELEMENTWISE_GRAIN, (from, to) -> {
-      if (Simd.enabled()) {
-        VectorActivations.gelu(x, out, from, to);
-      } else {
-        for (int i = from; i < to; i++) out[i] = gelu(x[i]);
-      }
-    });
+    if (n <= ELEMENTWISE_GRAIN) {
+      applyRange(act, x, out, 0, n);
+    } else {
+      Parallel.forRange(n, ELEMENTWISE_GRAIN, (from, to) -> applyRange(act, x, out, from, to));
+    }
+  }
+
+  private static void applyRange(Activation act, float[] x, float[] out, int from, int to) {
+    if (Simd.enabled()) {
+      VectorActivations.apply(act, x, from, out, from, to - from, null, 0);
+    } else {
+      for (int i = from; i < to; i++) out[i] = act.apply(x[i]);
+    }
   }
 
   /** GELU's tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
   public static float geluTanh(float x) {
     double d = x;
-    return (float) (0.5 * d * (1.0 + Math.tanh(Math.sqrt(2.0 / Math.PI) * (d + 0.044715 * d * d * d))));
+    return (float) (0.5 * d * (1.0 + StrictMath.tanh(Math.sqrt(2.0 / Math.PI) * (d + 0.044715 * d * d * d))));
   }
 
   /** The logistic function 1 / (1 + e^(-x)). */
   public static float sigmoid(float x) {
-    return (float) (1.0 / (1.0 + Math.exp(-(double) x)));
+    return (float) (1.0 / (1.0 + StrictMath.exp(-(double) x)));
   }
 
   // W. J. Cody, "Rational Chebyshev approximations for the error function",
@@ -120,6 +139,6 @@ public final class Activations {
     }
     double t = Math.floor(y * 16.0) / 16.0;
     double del = (y - t) * (y + t);
-    return Math.exp(-t * t) * Math.exp(-del) * r;
+    return StrictMath.exp(-t * t) * StrictMath.exp(-del) * r;
   }
 }

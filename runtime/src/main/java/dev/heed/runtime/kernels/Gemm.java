@@ -1,5 +1,7 @@
 package dev.heed.runtime.kernels;
 
+import java.util.Objects;
+
 /**
  * Dense matrix products on row-major {@code float[]} data: the Vector API kernels when
  * {@link Simd#enabled()}, plain Java loops otherwise. Large products run in parallel via
@@ -8,7 +10,13 @@ package dev.heed.runtime.kernels;
  * <p>For a linear layer whose weight is fixed, pack the weight once with
  * {@link PackedLinear#of} and call {@link #linear(float[], PackedLinear, float[], float[], int)}:
  * the unpacked {@link #linear(float[], float[], float[], float[], int, int, int)} repacks on
- * every call.
+ * every call. The {@link Activation} overloads fuse a linear layer's epilogue,
+ * {@code y = act(x·wᵀ + bias) + residual}, into the product: each output tile gets it right
+ * after its last multiply-add, while it is in cache, instead of in further passes over y.
+ *
+ * <p>With a packed weight, a call allocates nothing in steady state apart from
+ * {@link dev.heed.runtime.Parallel}'s small loop objects when it runs in parallel: the vector
+ * kernel's packing buffers are per thread and of a fixed size.
  */
 public final class Gemm {
   /** Below this many multiply-adds a product runs on the calling thread. */
@@ -38,12 +46,22 @@ public final class Gemm {
    * y is overwritten.
    */
   public static void linear(float[] x, float[] w, float[] bias, float[] y, int rows, int in, int out) {
+    linear(x, w, bias, Activation.NONE, null, y, rows, in, out);
+  }
+
+  /**
+   * {@code y[rows, out] = act(x[rows, in] · wᵀ + bias) + residual}: a linear layer with its
+   * epilogue fused, as {@link #linear(float[], PackedLinear, float[], Activation, float[], float[], int)}
+   * but with {@code w} row-major {@code [out, in]}, packed on every call.
+   */
+  public static void linear(float[] x, float[] w, float[] bias, Activation act, float[] residual, float[] y,
+      int rows, int in, int out) {
     check("w", w, 0, (long) out * in);
-    checkLinear(x, bias, y, rows, in, out);
+    checkLinear(x, bias, act, residual, y, rows, in, out);
     if (Simd.enabled()) {
-      VectorGemm.gemm(x, 0, rows, in, VectorGemm.packTransposed(w, out, in), out, bias, y, 0);
+      VectorGemm.gemm(x, 0, rows, in, VectorGemm.packTransposed(w, out, in), out, bias, act, residual, y, 0);
     } else {
-      ScalarGemm.linear(x, w, bias, y, rows, in, out);
+      ScalarGemm.linear(x, w, bias, act, residual, y, rows, in, out);
     }
   }
 
@@ -53,14 +71,40 @@ public final class Gemm {
    * once, ahead of time.
    */
   public static void linear(float[] x, PackedLinear w, float[] bias, float[] y, int rows) {
-    checkLinear(x, bias, y, rows, w.in(), w.out());
-    w.apply(x, bias, y, rows);
+    linear(x, w, bias, Activation.NONE, null, y, rows);
   }
 
-  private static void checkLinear(float[] x, float[] bias, float[] y, int rows, int in, int out) {
+  /**
+   * {@code y[rows, w.out()] = act(x[rows, w.in()] · wᵀ + bias) + residual}: a linear layer and
+   * its epilogue in one pass. The epilogue runs inside the product, on each output tile right
+   * after the tile's last multiply-add, while it is in L1; {@code act(v)} is
+   * {@link Activation#apply(float)} (to about 1e-6 on the vector path, see {@link Activation}).
+   *
+   * <p>{@code bias}: length {@code w.out()}, or null for none. {@code act}: not null
+   * ({@link Activation#NONE} for none). {@code residual}: {@code rows · w.out()} floats laid out
+   * as y, or null for none. y is overwritten; it must not be the same array as x or residual
+   * (checked: IllegalArgumentException) and must not otherwise share memory with them. x,
+   * bias and residual are only read, and may be the same array as one another.
+   *
+   * <p>A steady-state call allocates nothing proportional to the sizes on any thread: the
+   * vector kernel's buffers are per thread and of a fixed size.
+   */
+  public static void linear(float[] x, PackedLinear w, float[] bias, Activation act, float[] residual, float[] y,
+      int rows) {
+    checkLinear(x, bias, act, residual, y, rows, w.in(), w.out());
+    w.apply(x, bias, act, residual, y, rows);
+  }
+
+  private static void checkLinear(float[] x, float[] bias, Activation act, float[] residual, float[] y,
+      int rows, int in, int out) {
+    Objects.requireNonNull(act, "act (use Activation.NONE for none)");
+    if (rows < 0) throw new IllegalArgumentException("gemm: negative rows " + rows);
     check("x", x, 0, (long) rows * in);
     check("y", y, 0, (long) rows * out);
     if (bias != null) check("bias", bias, 0, out);
+    if (residual != null) check("residual", residual, 0, (long) rows * out);
+    if (y == x) throw new IllegalArgumentException("gemm: y must not be the same array as x");
+    if (y == residual) throw new IllegalArgumentException("gemm: y must not be the same array as residual");
   }
 
   static void check(String name, float[] array, int offset, long length) {

@@ -2,7 +2,7 @@ package dev.heed.runtime.kernels;
 
 /**
  * The weight of a linear layer, {@code w[out, in]}, laid out once for {@link Gemm#linear(float[],
- * PackedLinear, float[], float[], int)}: transposed into the column panels the Vector API kernel
+ * PackedLinear, float[], Activation, float[], float[], int)}: transposed into the column panels the Vector API kernel
  * reads, or kept as is when the scalar kernels run. Generated models build one per linear
  * weight in their constructor. Immutable and safe to share between threads.
  */
@@ -39,9 +39,9 @@ public final class PackedLinear {
     return in;
   }
 
-  /** {@code y = x · wᵀ + bias}; arguments already checked by {@link Gemm}. */
-  void apply(float[] x, float[] bias, float[] y, int rows) {
-    if (packed) VectorGemm.gemm(x, 0, rows, in, data, out, bias, y, 0);
-    else ScalarGemm.linear(x, data, bias, y, rows, in, out);
+  /** {@code y = act(x · wᵀ + bias) + residual}; arguments already checked by {@link Gemm}. */
+  void apply(float[] x, float[] bias, Activation act, float[] residual, float[] y, int rows) {
+    if (packed) VectorGemm.gemm(x, 0, rows, in, data, out, bias, act, residual, y, 0);
+    else ScalarGemm.linear(x, data, bias, act, residual, y, rows, in, out);
   }
 }

@@ -78,27 +78,31 @@ final class ScalarGemm {
   }
 
   /**
-   * {@code y[rows, out] = x[rows, in] · wᵀ + bias}, with {@code w} row-major {@code [out, in]}
-   * (the layout of PyTorch's {@code nn.Linear}) and {@code bias} of length {@code out} or null.
-   * y is overwritten.
+   * {@code y[rows, out] = act(x[rows, in] · wᵀ + bias) + residual}, with {@code w} row-major
+   * {@code [out, in]} (the layout of PyTorch's {@code nn.Linear}), {@code bias} of length
+   * {@code out} or null, {@code residual} laid out as y or null. y is overwritten. The epilogue
+   * is applied to each output as it is stored, with {@link Activation#apply(float)}.
    */
-  static void linear(float[] x, float[] w, float[] bias, float[] y, int rows, int in, int out) {
+  static void linear(float[] x, float[] w, float[] bias, Activation act, float[] residual, float[] y,
+      int rows, int in, int out) {
     if (rows == 0 || out == 0) return;
     long work = (long) rows * in * out;
     if (work < Gemm.PARALLEL_WORK || Parallel.threads() == 1) {
-      linearBlock(x, w, bias, y, in, out, 0, rows, 0, out);
+      linearBlock(x, w, bias, act, residual, y, in, out, 0, rows, 0, out);
     } else if (rows >= 2 * Parallel.threads()) {
       int minRows = (int) Math.max(1, Gemm.PARALLEL_WORK / ((long) in * out + 1));
-      Parallel.forRange(rows, minRows, (from, to) -> linearBlock(x, w, bias, y, in, out, from, to, 0, out));
+      Parallel.forRange(rows, minRows,
+          (from, to) -> linearBlock(x, w, bias, act, residual, y, in, out, from, to, 0, out));
     } else {
       int minOuts = (int) Math.max(1, Gemm.PARALLEL_WORK / ((long) rows * in + 1));
-      Parallel.forRange(out, minOuts, (from, to) -> linearBlock(x, w, bias, y, in, out, 0, rows, from, to));
+      Parallel.forRange(out, minOuts,
+          (from, to) -> linearBlock(x, w, bias, act, residual, y, in, out, 0, rows, from, to));
     }
   }
 
   /** Rows {@code [r0, r1)} and outputs {@code [o0, o1)} of y. */
-  private static void linearBlock(float[] x, float[] w, float[] bias, float[] y, int in, int out,
-      int r0, int r1, int o0, int o1) {
+  private static void linearBlock(float[] x, float[] w, float[] bias, Activation act, float[] residual, float[] y,
+      int in, int out, int r0, int r1, int o0, int o1) {
     int oBlock = Math.max(1, W_BLOCK_FLOATS / Math.max(1, in));
     for (int ob = o0; ob < o1; ob += oBlock) {
       int obEnd = Math.min(o1, ob + oBlock);
@@ -122,10 +126,10 @@ final class ScalarGemm {
             s3 += x[x3 + i] * wv;
           }
           float bo = bias == null ? 0f : bias[o];
-          y[r * out + o] = s0 + bo;
-          y[(r + 1) * out + o] = s1 + bo;
-          y[(r + 2) * out + o] = s2 + bo;
-          y[(r + 3) * out + o] = s3 + bo;
+          store(y, r * out + o, s0 + bo, act, residual);
+          store(y, (r + 1) * out + o, s1 + bo, act, residual);
+          store(y, (r + 2) * out + o, s2 + bo, act, residual);
+          store(y, (r + 3) * out + o, s3 + bo, act, residual);
         }
       }
       for (; r < r1; r++) {
@@ -140,10 +144,15 @@ final class ScalarGemm {
             s1 += x[xr + i + 1] * w[wo + i + 1];
           }
           if (i < in) s0 += x[xr + i] * w[wo + i];
-          y[r * out + o] = s0 + s1 + (bias == null ? 0f : bias[o]);
+          store(y, r * out + o, s0 + s1 + (bias == null ? 0f : bias[o]), act, residual);
         }
       }
     }
   }
 
+  /** The epilogue of one output: {@code y[i] = act(v) + residual[i]}. */
+  private static void store(float[] y, int i, float v, Activation act, float[] residual) {
+    float a = act == Activation.NONE ? v : act.apply(v);
+    y[i] = residual == null ? a : a + residual[i];
+  }
 }

@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+/** {@link Attention#head}, one (batch, head) in row-major layout: see also {@link AttentionStridedTest}. */
 class AttentionTest {
   private static float[] random(int n, long seed, double range) {
     SplittableRandom r = new SplittableRandom(seed);
@@ -36,11 +37,18 @@ class AttentionTest {
     return out;
   }
 
+  /** {@link Attention#head} on the vector or the scalar kernel. */
+  private static void head(boolean vector, float[] q, float[] k, float[] v, float[] mask, int maskOff, int rowStride,
+      int colStride, float[] out, int outOff, int sq, int sk, int d, int dv, float scale) {
+    Attention.attention(vector, q, 0, 0, 0, d, k, 0, 0, 0, d, v, 0, 0, 0, dv, mask, maskOff, 0, 0, rowStride, colStride,
+        out, outOff, 0, 0, dv, 1, 1, sq, sk, d, dv, scale);
+  }
+
   /** mask: "none", "full" ([sq, sk]), "keys" ([1, sk], rows broadcast) or "scalar" ([1, 1]). */
   @ParameterizedTest
   @CsvSource({
       "1, 1, 1, 1, none", "3, 5, 4, 2, full", "7, 64, 16, 16, keys", "5, 65, 32, 32, full", "9, 150, 33, 17, keys",
-      "16, 200, 64, 64, scalar", "2, 130, 8, 40, full"})
+      "16, 200, 64, 64, scalar", "2, 130, 8, 40, full", "8, 128, 32, 32, keys", "17, 600, 32, 48, full"})
   void scalarAndVectorKernelsMatchTheDefinition(int sq, int sk, int d, int dv, String maskKind) {
     float[] q = random(sq * d, 1, 2), k = random(sk * d, 2, 2), v = random(sk * dv, 3, 1);
     int rowStride = maskKind.equals("full") ? sk : 0;
@@ -51,12 +59,15 @@ class AttentionTest {
     double[] want = naive(q, k, v, mask, rowStride, colStride, sq, sk, d, dv, scale);
     for (boolean vector : new boolean[] {false, true}) {
       float[] out = new float[2 + sq * dv];
-      if (vector) VectorAttention.head(q, 0, k, 0, v, 0, mask, 1, rowStride, colStride, out, 2, sq, sk, d, dv, scale);
-      else Attention.scalarHead(q, 0, k, 0, v, 0, mask, 1, rowStride, colStride, out, 2, sq, sk, d, dv, scale);
+      head(vector, q, k, v, mask, 1, rowStride, colStride, out, 2, sq, sk, d, dv, scale);
       assertEquals(0f, out[0], "before the offset untouched");
       for (int i = 0; i < sq * dv; i++) {
         assertEquals(want[i], out[2 + i], 2e-5, (vector ? "vector" : "scalar") + " out[" + i / dv + "," + i % dv + "]");
       }
     }
+    // The public entry point, whichever kernel this JVM runs.
+    float[] out = new float[2 + sq * dv];
+    Attention.head(q, 0, k, 0, v, 0, mask, 1, rowStride, colStride, out, 2, sq, sk, d, dv, scale);
+    for (int i = 0; i < sq * dv; i++) assertEquals(want[i], out[2 + i], 2e-5, "head out[" + i / dv + "," + i % dv + "]");
   }
 }

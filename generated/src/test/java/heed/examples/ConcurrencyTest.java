@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -58,12 +59,14 @@ class ConcurrencyTest {
     ExecutorService pool = Executors.newFixedThreadPool(THREADS);
     CountDownLatch start = new CountDownLatch(1);
     List<Future<Integer>> results = new ArrayList<>();
+    // Set when the test ends, passed or failed: no thread keeps calling models after it.
+    AtomicBoolean stop = new AtomicBoolean();
     for (int t = 0; t < THREADS; t++) {
       int thread = t;
       Callable<Integer> work = () -> {
         start.await();
         int checked = 0;
-        for (int i = 0; i < CALLS; i++) {
+        for (int i = 0; i < CALLS && !stop.get(); i++) {
           // Each thread walks the calls in its own order, so different shapes overlap.
           Call c = calls.get((i * (2 * thread + 1) + thread * 7) % calls.size());
           Map<String, Tensor> got = c.model().run(c.inputs());
@@ -80,8 +83,13 @@ class ConcurrencyTest {
     }
     start.countDown();
     int total = 0;
-    for (Future<Integer> f : results) total += f.get(10, TimeUnit.MINUTES);
-    pool.shutdown();
+    try {
+      for (Future<Integer> f : results) total += f.get(10, TimeUnit.MINUTES);
+    } finally {
+      stop.set(true);
+      pool.shutdown();
+      pool.awaitTermination(1, TimeUnit.MINUTES);
+    }
     assertEquals(THREADS * CALLS, total);
     for (int i = 0; i < calls.size(); i++) {
       for (String name : inputCopies.get(i).keySet()) {

@@ -250,8 +250,12 @@ class OnnxExportTest {
   void everyIrOpExportsToWhatTheInterpreterComputes() throws Exception {
     Path file = Examples.repoRoot().resolve("compiler/src/test/resources/ir/every_op.ir");
     Graph g = IrParser.parse(Files.readString(file), file.toString());
-    assertEquals(EnumSet.allOf(Op.class), g.nodes().stream().map(Node::op)
-        .collect(Collectors.toCollection(() -> EnumSet.noneOf(Op.class))), "every_op.ir should use every op");
+    // Every op of the portable IR, which is what ONNX export reads: the ops that kernel fusions
+    // make (and the slices fuse-qkv makes) exist only in the IR the jvm emitter reads.
+    EnumSet<Op> portable = EnumSet.allOf(Op.class);
+    portable.removeAll(EnumSet.of(Op.MHA, Op.FUSED_LINEAR, Op.ADD_LAYER_NORM, Op.ADD_RMS_NORM, Op.ELEMENTWISE, Op.SLICE));
+    assertEquals(portable, g.nodes().stream().map(Node::op)
+        .collect(Collectors.toCollection(() -> EnumSet.noneOf(Op.class))), "every_op.ir should use every portable op");
     assertExportMatchesInterpreter("every_op.ir", g);
   }
 

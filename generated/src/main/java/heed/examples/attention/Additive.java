@@ -5,9 +5,12 @@ import dev.heed.runtime.DType;
 import dev.heed.runtime.HeedModel;
 import dev.heed.runtime.HeedModelFactory;
 import dev.heed.runtime.InputCheck;
+import dev.heed.runtime.Parallel;
 import dev.heed.runtime.Tensor;
 import dev.heed.runtime.TensorSpec;
 import dev.heed.runtime.Weights;
+import dev.heed.runtime.Workspace;
+import dev.heed.runtime.Workspaces;
 import dev.heed.runtime.kernels.Gemm;
 import dev.heed.runtime.kernels.PackedLinear;
 import java.util.LinkedHashMap;
@@ -28,6 +31,15 @@ import java.util.Map;
  *   <li>{@code context: f32[batch, q_seq, 24]}
  * </ul>
  * <p>3 parameter tensors, 720 floats.
+ *
+ * <p>Working memory per call (the buffer plan): 8 kernels write their results to 4 slots of a reused workspace, 4·(batch·k_seq + max(batch·q_seq·16, batch·q_seq·k_seq) + max(batch·k_seq·16, batch·q_seq·k_seq) + batch·q_seq·k_seq·16) bytes:
+ * <ul>
+ *   <li>{@code f0}: {@code float[batch·k_seq]}, 1 buffer
+ *   <li>{@code f1}: {@code float[max(batch·q_seq·16, batch·q_seq·k_seq)]}, 3 buffers
+ *   <li>{@code f2}: {@code float[max(batch·k_seq·16, batch·q_seq·k_seq)]}, 2 buffers
+ *   <li>{@code f3}: {@code float[batch·q_seq·k_seq·16]}, 1 buffer
+ * </ul>
+ * <p>At batch = 8, k_seq = 128, q_seq = 128 that is 9.00 MiB (a buffer per kernel would take 9.72 MiB, outputs included), plus 96.00 KiB of outputs, allocated per call.
  */
 public final class Additive implements HeedModel {
   /**
@@ -68,6 +80,11 @@ public final class Additive implements HeedModel {
   private final PackedLinear attnV;
 
   /**
+   * Working memory for forward(): one workspace per concurrent call, reused.
+   */
+  private final Workspaces workspaces = new Workspaces(4, 0);
+
+  /**
    * Loads every parameter from {@code weights}, checking names and shapes.
    */
   public Additive(Weights weights) {
@@ -77,7 +94,7 @@ public final class Additive implements HeedModel {
   }
 
   /**
-   * Runs the model. Buffers are allocated per call, so one instance may serve many threads.
+   * Runs the model. Intermediate tensors live in a workspace taken from this model's pool for the call and given back when it ends, so one instance may serve many threads, and a call in steady state allocates only its outputs.
    *
    * @param query f32[batch, q_seq, 20]
    * @param keys f32[batch, k_seq, 24]
@@ -106,37 +123,53 @@ public final class Additive implements HeedModel {
     InputCheck.fits("f32[batch, q_seq, k_seq, 1]", batch, qSeq, kSeq, 1);
     InputCheck.fits("f32[batch, q_seq, 24]", batch, qSeq, 24);
 
-    // additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
-    float[] t0 = new float[batch * kSeq];
-    paddingMask(keysPadData, t0, batch, kSeq);
+    // Working memory: 4 float slots, grown only when these sizes need more.
+    Workspace ws = this.workspaces.take();
+    try {
+      float[] f0 = ws.floats(0, batch * kSeq);
+      float[] f1 = ws.floats(1, Math.max(batch * qSeq * 16, batch * qSeq * kSeq));
+      float[] f2 = ws.floats(2, Math.max(batch * kSeq * 16, batch * qSeq * kSeq));
+      float[] f3 = ws.floats(3, batch * qSeq * kSeq * 16);
 
-    // heed/prelude.heed:67: let qp = unsqueeze(linear(q_in, w_q), 2);                    // [batch, q_seq, 1, d_attn]
-    float[] t1 = new float[batch * qSeq * 16];
-    linear20to16NoBias(queryData, this.attnWQ, t1, batch, qSeq);
+      // additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+      float[] t0 = f0;
+      paddingMask(keysPadData, t0, batch, kSeq);
 
-    // heed/prelude.heed:68: let kp = unsqueeze(linear(k_in, w_k), 1);                    // [batch, 1, k_seq, d_attn]
-    float[] t2 = new float[batch * kSeq * 16];
-    linear24to16NoBias(keysData, this.attnWK, t2, batch, kSeq);
+      // heed/prelude.heed:67: let qp = unsqueeze(linear(q_in, w_q), 2);                    // [batch, q_seq, 1, d_attn]
+      float[] t1 = f1;
+      linear20to16NoBias(queryData, this.attnWQ, t1, batch, qSeq);
 
-    // heed/prelude.heed:69: let scores = squeeze(linear(tanh(qp + kp), v), 3);           // [batch, q_seq, k_seq]
-    float[] t3 = new float[batch * qSeq * kSeq * 16];
-    addBroadcast(t1, t2, t3, batch, qSeq, kSeq);
-    float[] t4 = new float[batch * qSeq * kSeq * 16];
-    tanh(t3, t4, batch, qSeq, kSeq);
-    float[] t5 = new float[batch * qSeq * kSeq];
-    linear16to1NoBias(t4, this.attnV, t5, batch, qSeq, kSeq);
+      // heed/prelude.heed:68: let kp = unsqueeze(linear(k_in, w_k), 1);                    // [batch, 1, k_seq, d_attn]
+      float[] t2 = f2;
+      linear24to16NoBias(keysData, this.attnWK, t2, batch, kSeq);
 
-    // heed/prelude.heed:70: let weights = masked_softmax(scores, mask);
-    float[] t6 = new float[batch * qSeq * kSeq];
-    addBroadcast2(t5, t0, t6, batch, qSeq, kSeq);
-    float[] attnWeights = new float[batch * qSeq * kSeq];
-    softmax(t6, attnWeights, batch, qSeq, kSeq);
+      // heed/prelude.heed:69: let scores = squeeze(linear(tanh(qp + kp), v), 3);           // [batch, q_seq, k_seq]
+      float[] t4 = f3;
+      addTanh(t1, t2, t4, batch, qSeq, kSeq);
+      float[] t5 = f1;
+      linear16to1NoBias(t4, this.attnV, t5, batch, qSeq, kSeq);
 
-    // heed/prelude.heed:71: return weights @ values;                                     // [batch, q_seq, d_v]
-    float[] context = new float[batch * qSeq * 24];
-    matmul(attnWeights, keysData, context, batch, qSeq, kSeq);
+      // heed/prelude.heed:70: let weights = masked_softmax(scores, mask);
+      float[] t6 = f2;
+      addBroadcast(t5, t0, t6, batch, qSeq, kSeq);
+      float[] attnWeights = f1;
+      softmax(t6, attnWeights, batch, qSeq, kSeq);
 
-    return new Outputs(Tensor.ofFloats(context, batch, qSeq, 24));
+      // heed/prelude.heed:71: return weights @ values;                                     // [batch, q_seq, d_v]
+      float[] context = new float[batch * qSeq * 24];
+      matmul(attnWeights, keysData, context, batch, qSeq, kSeq);
+
+      return new Outputs(Tensor.ofFloats(context, batch, qSeq, 24));
+    } finally {
+      this.workspaces.give(ws);
+    }
+  }
+
+  /**
+   * Drops the working memory that idle workspaces hold; later calls allocate it again.
+   */
+  public void releaseWorkspaces() {
+    this.workspaces.clear();
   }
 
   @Override
@@ -202,39 +235,21 @@ public final class Additive implements HeedModel {
   }
 
   /**
-   * out[batch, q_seq, k_seq, 16] = add([batch, q_seq, 1, 16], [batch, 1, k_seq, 16]).
+   * out[batch, q_seq, k_seq, 16] = elementwise([batch, q_seq, 1, 16], [batch, 1, k_seq, 16]) {expr = tanh(($0 + $1))}.
+   *
+   * <p>Fused: {@code tanh(($0 + $1))} in one loop (add + tanh).
    *
    * <p>From the spec:
    * <pre>
    * heed/prelude.heed:69: let scores = squeeze(linear(tanh(qp + kp), v), 3);           // [batch, q_seq, k_seq]
    * </pre>
    */
-  static void addBroadcast(float[] a, float[] b, float[] out, int batch, int qSeq, int kSeq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < qSeq; i1++) {
-        for (int i2 = 0; i2 < kSeq; i2++) {
-          for (int i3 = 0; i3 < 16; i3++) {
-            out[o++] = a[i0 * qSeq * 16 + i1 * 16 + i3] + b[i0 * kSeq * 16 + i2 * 16 + i3];
-          }
-        }
+  static void addTanh(float[] x0, float[] x1, float[] out, int batch, int qSeq, int kSeq) {
+    Parallel.forRange(batch * qSeq * kSeq * 16, 16384, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        out[i] = (float) Math.tanh((x0[(i / (kSeq * 16)) * 16 + i % 16] + x1[(i / (qSeq * kSeq * 16)) * kSeq * 16 + i % (kSeq * 16)]));
       }
-    }
-  }
-
-  /**
-   * out[batch, q_seq, k_seq, 16] = tanh([batch, q_seq, k_seq, 16]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * heed/prelude.heed:69: let scores = squeeze(linear(tanh(qp + kp), v), 3);           // [batch, q_seq, k_seq]
-   * </pre>
-   */
-  static void tanh(float[] x, float[] out, int batch, int qSeq, int kSeq) {
-    int n = batch * qSeq * kSeq * 16;
-    for (int i = 0; i < n; i++) {
-      out[i] = (float) Math.tanh(x[i]);
-    }
+    });
   }
 
   /**
@@ -258,7 +273,7 @@ public final class Additive implements HeedModel {
    * heed/prelude.heed:70: let weights = masked_softmax(scores, mask);
    * </pre>
    */
-  static void addBroadcast2(float[] a, float[] b, float[] out, int batch, int qSeq, int kSeq) {
+  static void addBroadcast(float[] a, float[] b, float[] out, int batch, int qSeq, int kSeq) {
     int o = 0;
     for (int i0 = 0; i0 < batch; i0++) {
       for (int i1 = 0; i1 < qSeq; i1++) {

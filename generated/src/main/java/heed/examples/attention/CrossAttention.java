@@ -5,10 +5,11 @@ import dev.heed.runtime.DType;
 import dev.heed.runtime.HeedModel;
 import dev.heed.runtime.HeedModelFactory;
 import dev.heed.runtime.InputCheck;
-import dev.heed.runtime.Parallel;
 import dev.heed.runtime.Tensor;
 import dev.heed.runtime.TensorSpec;
 import dev.heed.runtime.Weights;
+import dev.heed.runtime.Workspace;
+import dev.heed.runtime.Workspaces;
 import dev.heed.runtime.kernels.Attention;
 import dev.heed.runtime.kernels.Gemm;
 import dev.heed.runtime.kernels.PackedLinear;
@@ -30,6 +31,15 @@ import java.util.Map;
  *   <li>{@code out: f32[batch, tgt_seq, 32]}
  * </ul>
  * <p>3 parameter tensors, 3072 floats.
+ *
+ * <p>Working memory per call (the buffer plan): 5 kernels write their results to 4 slots of a reused workspace, 4·(batch·tgt_seq·32 + 2·batch·src_seq·32 + batch·src_seq) bytes:
+ * <ul>
+ *   <li>{@code f0}: {@code float[batch·tgt_seq·32]}, 1 buffer
+ *   <li>{@code f1}: {@code float[batch·src_seq·32]}, 1 buffer
+ *   <li>{@code f2}: {@code float[batch·src_seq·32]}, 1 buffer
+ *   <li>{@code f3}: {@code float[batch·src_seq]}, 1 buffer
+ * </ul>
+ * <p>At batch = 8, src_seq = 128, tgt_seq = 128 that is 388.00 KiB (a buffer per kernel would take 516.00 KiB, outputs included), plus 128.00 KiB of outputs, allocated per call.
  */
 public final class CrossAttention implements HeedModel {
   /**
@@ -70,6 +80,11 @@ public final class CrossAttention implements HeedModel {
   private final PackedLinear vProjWeight;
 
   /**
+   * Working memory for forward(): one workspace per concurrent call, reused.
+   */
+  private final Workspaces workspaces = new Workspaces(4, 0);
+
+  /**
    * Loads every parameter from {@code weights}, checking names and shapes.
    */
   public CrossAttention(Weights weights) {
@@ -79,7 +94,7 @@ public final class CrossAttention implements HeedModel {
   }
 
   /**
-   * Runs the model. Buffers are allocated per call, so one instance may serve many threads.
+   * Runs the model. Intermediate tensors live in a workspace taken from this model's pool for the call and given back when it ends, so one instance may serve many threads, and a call in steady state allocates only its outputs.
    *
    * @param x f32[batch, tgt_seq, 32]
    * @param memory f32[batch, src_seq, 32]
@@ -103,25 +118,43 @@ public final class CrossAttention implements HeedModel {
     InputCheck.dim(memoryPad, "memory_pad", 1, srcSeq, "src_seq", "memory");
     long[] memoryPadData = memoryPad.longs();
 
-    // cross_attention.heed:14: let q = linear(x, w_q);
-    float[] q = new float[batch * tgtSeq * 32];
-    linear32to32NoBias(xData, this.qProjWeight, q, batch, tgtSeq);
+    // Working memory: 4 float slots, grown only when these sizes need more.
+    Workspace ws = this.workspaces.take();
+    try {
+      float[] f0 = ws.floats(0, batch * tgtSeq * 32);
+      float[] f1 = ws.floats(1, batch * srcSeq * 32);
+      float[] f2 = ws.floats(2, batch * srcSeq * 32);
+      float[] f3 = ws.floats(3, batch * srcSeq);
 
-    // cross_attention.heed:15: let k = linear(memory, w_k);
-    float[] k = new float[batch * srcSeq * 32];
-    linear32to32NoBias(memoryData, this.kProjWeight, k, batch, srcSeq);
+      // cross_attention.heed:14: let q = linear(x, w_q);
+      float[] q = f0;
+      linear32to32NoBias(xData, this.qProjWeight, q, batch, tgtSeq);
 
-    // cross_attention.heed:16: let v = linear(memory, w_v);
-    float[] v = new float[batch * srcSeq * 32];
-    linear32to32NoBias(memoryData, this.vProjWeight, v, batch, srcSeq);
+      // cross_attention.heed:15: let k = linear(memory, w_k);
+      float[] k = f1;
+      linear32to32NoBias(memoryData, this.kProjWeight, k, batch, srcSeq);
 
-    // cross_attention.heed:17: output out = attention(q, k, v, mask = padding_mask(memory_pad));   // [batch, tgt_seq, d]
-    float[] t0 = new float[batch * srcSeq];
-    paddingMask(memoryPadData, t0, batch, srcSeq);
-    float[] out2 = new float[batch * tgtSeq * 32];
-    attention(q, k, v, t0, out2, batch, tgtSeq, srcSeq);
+      // cross_attention.heed:16: let v = linear(memory, w_v);
+      float[] v = f2;
+      linear32to32NoBias(memoryData, this.vProjWeight, v, batch, srcSeq);
 
-    return new Outputs(Tensor.ofFloats(out2, batch, tgtSeq, 32));
+      // cross_attention.heed:17: output out = attention(q, k, v, mask = padding_mask(memory_pad));   // [batch, tgt_seq, d]
+      float[] t0 = f3;
+      paddingMask(memoryPadData, t0, batch, srcSeq);
+      float[] out2 = new float[batch * tgtSeq * 32];
+      attention(q, k, v, t0, out2, batch, tgtSeq, srcSeq);
+
+      return new Outputs(Tensor.ofFloats(out2, batch, tgtSeq, 32));
+    } finally {
+      this.workspaces.give(ws);
+    }
+  }
+
+  /**
+   * Drops the working memory that idle workspaces hold; later calls allocate it again.
+   */
+  public void releaseWorkspaces() {
+    this.workspaces.clear();
   }
 
   @Override
@@ -179,6 +212,8 @@ public final class CrossAttention implements HeedModel {
   /**
    * out[batch, tgt_seq, 32] = attention([batch, tgt_seq, 32], [batch, src_seq, 32], [batch, src_seq, 32], [batch, 1, src_seq]) {scale = 0.17677669529663687}.
    *
+   * <p>Fused: transpose + matmul + scale + mask + softmax + matmul, without the scores tensor.
+   *
    * <p>From the spec:
    * <pre>
    * cross_attention.heed:17: output out = attention(q, k, v, mask = padding_mask(memory_pad));   // [batch, tgt_seq, d]
@@ -186,18 +221,13 @@ public final class CrossAttention implements HeedModel {
    */
   static void attention(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
       int tgtSeq, int srcSeq) {
-    int sq = tgtSeq, sk = srcSeq, d = 32, dv = 32;
-    float scale = 0.17677669f;
-    int maskRowStride = 0, maskColStride = 1;
-    Parallel.forRange(batch, Attention.grain(sq, sk, d, dv), (from, to) -> {
-      for (int mat = from; mat < to; mat++) {
-        int rest = mat;
-        int i0 = rest;
-        int qOff = i0 * sq * d, kOff = i0 * sk * d, vOff = i0 * sk * dv;
-        int maskOff = i0 * srcSeq;
-        Attention.head(q, qOff, k, kOff, v, vOff, mask, maskOff, maskRowStride, maskColStride, out, mat * sq * dv, sq, sk, d, dv, scale);
-      }
-    });
+    Attention.attention(
+        q, 0, 0, tgtSeq * 32, 32,
+        k, 0, 0, srcSeq * 32, 32,
+        v, 0, 0, srcSeq * 32, 32,
+        mask, 0, 0, srcSeq, 0, 1,
+        out, 0, 0, tgtSeq * 32, 32,
+        1, batch, tgtSeq, srcSeq, 32, 32, 0.17677669f);
   }
 
   /**

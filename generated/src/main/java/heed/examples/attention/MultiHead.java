@@ -5,10 +5,11 @@ import dev.heed.runtime.DType;
 import dev.heed.runtime.HeedModel;
 import dev.heed.runtime.HeedModelFactory;
 import dev.heed.runtime.InputCheck;
-import dev.heed.runtime.Parallel;
 import dev.heed.runtime.Tensor;
 import dev.heed.runtime.TensorSpec;
 import dev.heed.runtime.Weights;
+import dev.heed.runtime.Workspace;
+import dev.heed.runtime.Workspaces;
 import dev.heed.runtime.kernels.Attention;
 import dev.heed.runtime.kernels.Gemm;
 import dev.heed.runtime.kernels.PackedLinear;
@@ -29,6 +30,14 @@ import java.util.Map;
  *   <li>{@code out: f32[batch, seq, 48]}
  * </ul>
  * <p>8 parameter tensors, 9408 floats.
+ *
+ * <p>Working memory per call (the buffer plan): 4 kernels write their results to 3 slots of a reused workspace, 4·(batch·seq·144 + batch·seq + batch·seq·48) bytes:
+ * <ul>
+ *   <li>{@code f0}: {@code float[batch·seq·144]}, 1 buffer
+ *   <li>{@code f1}: {@code float[batch·seq]}, 1 buffer
+ *   <li>{@code f2}: {@code float[batch·seq·48]}, 1 buffer
+ * </ul>
+ * <p>At batch = 8, seq = 128 that is 772.00 KiB (a buffer per kernel would take 964.00 KiB, outputs included), plus 192.00 KiB of outputs, allocated per call.
  */
 public final class MultiHead implements HeedModel {
   /**
@@ -58,36 +67,6 @@ public final class MultiHead implements HeedModel {
       new HeedModelFactory.ParamSpec("out_proj.bias", new int[] {48}, "uniform"));
 
   /**
-   * q_proj.weight: f32[48, 48], packed for linear()
-   */
-  private final PackedLinear qProjWeight;
-
-  /**
-   * q_proj.bias: f32[48]
-   */
-  private final float[] qProjBias;
-
-  /**
-   * k_proj.weight: f32[48, 48], packed for linear()
-   */
-  private final PackedLinear kProjWeight;
-
-  /**
-   * k_proj.bias: f32[48]
-   */
-  private final float[] kProjBias;
-
-  /**
-   * v_proj.weight: f32[48, 48], packed for linear()
-   */
-  private final PackedLinear vProjWeight;
-
-  /**
-   * v_proj.bias: f32[48]
-   */
-  private final float[] vProjBias;
-
-  /**
    * out_proj.weight: f32[48, 48], packed for linear()
    */
   private final PackedLinear outProjWeight;
@@ -98,21 +77,43 @@ public final class MultiHead implements HeedModel {
   private final float[] outProjBias;
 
   /**
-   * Loads every parameter from {@code weights}, checking names and shapes.
+   * %qkv.weight = concat(%q_proj.weight, %k_proj.weight, %v_proj.weight): f32[144, 48], computed once at load time, packed for linear()
+   */
+  private final PackedLinear qkvWeightPacked;
+
+  /**
+   * %qkv.bias = concat(%q_proj.bias, %k_proj.bias, %v_proj.bias): f32[144], computed once at load time
+   */
+  private final float[] qkvBias;
+
+  /**
+   * Working memory for forward(): one workspace per concurrent call, reused.
+   */
+  private final Workspaces workspaces = new Workspaces(3, 0);
+
+  /**
+   * Loads every parameter from {@code weights}, checking names and shapes, and computes the values that depend on the weights only.
    */
   public MultiHead(Weights weights) {
-    this.qProjWeight = PackedLinear.of(weights.get("q_proj.weight", new int[] {48, 48}, "uniform"), 48, 48);
-    this.qProjBias = weights.get("q_proj.bias", new int[] {48}, "uniform");
-    this.kProjWeight = PackedLinear.of(weights.get("k_proj.weight", new int[] {48, 48}, "uniform"), 48, 48);
-    this.kProjBias = weights.get("k_proj.bias", new int[] {48}, "uniform");
-    this.vProjWeight = PackedLinear.of(weights.get("v_proj.weight", new int[] {48, 48}, "uniform"), 48, 48);
-    this.vProjBias = weights.get("v_proj.bias", new int[] {48}, "uniform");
+    float[] qProjWeight = weights.get("q_proj.weight", new int[] {48, 48}, "uniform");
+    float[] qProjBias = weights.get("q_proj.bias", new int[] {48}, "uniform");
+    float[] kProjWeight = weights.get("k_proj.weight", new int[] {48, 48}, "uniform");
+    float[] kProjBias = weights.get("k_proj.bias", new int[] {48}, "uniform");
+    float[] vProjWeight = weights.get("v_proj.weight", new int[] {48, 48}, "uniform");
+    float[] vProjBias = weights.get("v_proj.bias", new int[] {48}, "uniform");
     this.outProjWeight = PackedLinear.of(weights.get("out_proj.weight", new int[] {48, 48}, "uniform"), 48, 48);
     this.outProjBias = weights.get("out_proj.bias", new int[] {48}, "uniform");
+
+    // Computed once, from the weights alone.
+    float[] qkvWeight = new float[6912];
+    concat(qProjWeight, kProjWeight, vProjWeight, qkvWeight);
+    this.qkvWeightPacked = PackedLinear.of(qkvWeight, 144, 48);
+    this.qkvBias = new float[144];
+    concat2(qProjBias, kProjBias, vProjBias, this.qkvBias);
   }
 
   /**
-   * Runs the model. Buffers are allocated per call, so one instance may serve many threads.
+   * Runs the model. Intermediate tensors live in a workspace taken from this model's pool for the call and given back when it ends, so one instance may serve many threads, and a call in steady state allocates only its outputs.
    *
    * @param x f32[batch, seq, 48]
    * @param pad i64[batch, seq]
@@ -129,38 +130,40 @@ public final class MultiHead implements HeedModel {
     InputCheck.dim(pad, "pad", 0, batch, "batch", "x");
     InputCheck.dim(pad, "pad", 1, seq, "seq", "x");
     long[] padData = pad.longs();
+    InputCheck.fits("f32[batch, seq, 144]", batch, seq, 144);
 
-    // multi_head.heed:19: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, d / heads]
-    float[] t0 = new float[batch * seq * 48];
-    linear48to48(xData, this.qProjWeight, this.qProjBias, t0, batch, seq);
-    float[] q = new float[batch * seq * 48];
-    transpose(t0, q, batch, seq);
+    // Working memory: 3 float slots, grown only when these sizes need more.
+    Workspace ws = this.workspaces.take();
+    try {
+      float[] f0 = ws.floats(0, batch * seq * 144);
+      float[] f1 = ws.floats(1, batch * seq);
+      float[] f2 = ws.floats(2, batch * seq * 48);
 
-    // multi_head.heed:20: let k = split_heads(linear(x, w_k, b_k), heads);
-    float[] t2 = new float[batch * seq * 48];
-    linear48to48(xData, this.kProjWeight, this.kProjBias, t2, batch, seq);
-    float[] k = new float[batch * seq * 48];
-    transpose(t2, k, batch, seq);
+      // multi_head.heed:19: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, d / heads]
+      float[] qkv = f0;
+      linear48to144(xData, this.qkvWeightPacked, this.qkvBias, qkv, batch, seq);
 
-    // multi_head.heed:21: let v = split_heads(linear(x, w_v, b_v), heads);
-    float[] t4 = new float[batch * seq * 48];
-    linear48to48(xData, this.vProjWeight, this.vProjBias, t4, batch, seq);
-    float[] v = new float[batch * seq * 48];
-    transpose(t4, v, batch, seq);
+      // multi_head.heed:22: let o = attention(q, k, v, mask = padding_mask(pad));        // mask broadcasts over heads
+      float[] t6 = f1;
+      paddingMask(padData, t6, batch, seq);
+      float[] t15 = f2;
+      mha(qkv, qkv, qkv, t6, t15, batch, seq);
 
-    // multi_head.heed:22: let o = attention(q, k, v, mask = padding_mask(pad));        // mask broadcasts over heads
-    float[] t6 = new float[batch * seq];
-    paddingMask(padData, t6, batch, seq);
-    float[] o = new float[batch * seq * 48];
-    attention(q, k, v, t6, o, batch, seq);
+      // multi_head.heed:23: output out = linear(merge_heads(o), w_o, b_o);
+      float[] out2 = new float[batch * seq * 48];
+      linear48to48(t15, this.outProjWeight, this.outProjBias, out2, batch, seq);
 
-    // multi_head.heed:23: output out = linear(merge_heads(o), w_o, b_o);
-    float[] t14 = new float[batch * seq * 48];
-    transpose2(o, t14, batch, seq);
-    float[] out2 = new float[batch * seq * 48];
-    linear48to48(t14, this.outProjWeight, this.outProjBias, out2, batch, seq);
+      return new Outputs(Tensor.ofFloats(out2, batch, seq, 48));
+    } finally {
+      this.workspaces.give(ws);
+    }
+  }
 
-    return new Outputs(Tensor.ofFloats(out2, batch, seq, 48));
+  /**
+   * Drops the working memory that idle workspaces hold; later calls allocate it again.
+   */
+  public void releaseWorkspaces() {
+    this.workspaces.clear();
   }
 
   @Override
@@ -187,42 +190,62 @@ public final class MultiHead implements HeedModel {
   }
 
   /**
-   * out[batch, seq, 48] = linear([batch, seq, 48], [48, 48], [48]).
+   * out[144, 48] = concat([48, 48], [48, 48], [48, 48]) {axis = 0}.
+   *
+   * <p>Runs once, in the constructor: it reads weights only.
    *
    * <p>From the spec:
    * <pre>
    * multi_head.heed:19: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, d / heads]
-   * multi_head.heed:20: let k = split_heads(linear(x, w_k, b_k), heads);
-   * multi_head.heed:21: let v = split_heads(linear(x, w_v, b_v), heads);
-   * multi_head.heed:23: output out = linear(merge_heads(o), w_o, b_o);
    * </pre>
    */
-  static void linear48to48(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
-      int seq) {
-    Gemm.linear(x, w, bias, out, batch * seq);
+  static void concat(float[] in0, float[] in1, float[] in2, float[] out) {
+    int outer = 1, inner = 48;
+    int o = 0;
+    for (int i = 0; i < outer; i++) {
+      System.arraycopy(in0, i * 48 * inner, out, o, 48 * inner);
+      o += 48 * inner;
+      System.arraycopy(in1, i * 48 * inner, out, o, 48 * inner);
+      o += 48 * inner;
+      System.arraycopy(in2, i * 48 * inner, out, o, 48 * inner);
+      o += 48 * inner;
+    }
   }
 
   /**
-   * out[batch, 6, seq, 8] = transpose([batch, seq, 6, 8]) {perm = [0, 2, 1, 3]}.
+   * out[144] = concat([48], [48], [48]) {axis = 0}.
+   *
+   * <p>Runs once, in the constructor: it reads weights only.
    *
    * <p>From the spec:
    * <pre>
    * multi_head.heed:19: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, d / heads]
-   * multi_head.heed:20: let k = split_heads(linear(x, w_k, b_k), heads);
-   * multi_head.heed:21: let v = split_heads(linear(x, w_v, b_v), heads);
    * </pre>
    */
-  static void transpose(float[] x, float[] out, int batch, int seq) {
+  static void concat2(float[] in0, float[] in1, float[] in2, float[] out) {
+    int outer = 1, inner = 1;
     int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 6; i1++) {
-        for (int i2 = 0; i2 < seq; i2++) {
-          for (int i3 = 0; i3 < 8; i3++) {
-            out[o++] = x[i0 * seq * 48 + i2 * 48 + i1 * 8 + i3];
-          }
-        }
-      }
+    for (int i = 0; i < outer; i++) {
+      System.arraycopy(in0, i * 48 * inner, out, o, 48 * inner);
+      o += 48 * inner;
+      System.arraycopy(in1, i * 48 * inner, out, o, 48 * inner);
+      o += 48 * inner;
+      System.arraycopy(in2, i * 48 * inner, out, o, 48 * inner);
+      o += 48 * inner;
     }
+  }
+
+  /**
+   * out[batch, seq, 144] = linear([batch, seq, 48], [144, 48], [144]).
+   *
+   * <p>From the spec:
+   * <pre>
+   * multi_head.heed:19: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, d / heads]
+   * </pre>
+   */
+  static void linear48to144(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
+      int seq) {
+    Gemm.linear(x, w, bias, out, batch * seq);
   }
 
   /**
@@ -241,50 +264,36 @@ public final class MultiHead implements HeedModel {
   }
 
   /**
-   * out[batch, 6, seq, 8] = attention([batch, 6, seq, 8], [batch, 6, seq, 8], [batch, 6, seq, 8], [batch, 1, 1, seq]) {scale = 0.35355339059327373}.
+   * out[batch, seq, 48] = mha([batch, seq, 48], [batch, seq, 48], [batch, seq, 48], [batch, 1, 1, seq]) {heads = 6, scale = 0.35355339059327373}.
+   *
+   * <p>Fused: split_heads (reshape + transpose) of q, k and v, attention, merge_heads (transpose + reshape): every head is read and written in place, with strides; no transposed copies. Read in place: q is columns 0 to 47 of the rows of a [batch, seq, 144] buffer; k is columns 48 to 95 of the rows of a [batch, seq, 144] buffer; v is columns 96 to 143 of the rows of a [batch, seq, 144] buffer.
    *
    * <p>From the spec:
    * <pre>
    * multi_head.heed:22: let o = attention(q, k, v, mask = padding_mask(pad));        // mask broadcasts over heads
    * </pre>
    */
-  static void attention(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
-      int seq) {
-    int sq = seq, sk = seq, d = 8, dv = 8;
-    float scale = 0.35355338f;
-    int maskRowStride = 0, maskColStride = 1;
-    Parallel.forRange(batch * 6, Attention.grain(sq, sk, d, dv), (from, to) -> {
-      for (int mat = from; mat < to; mat++) {
-        int rest = mat;
-        int i1 = rest % 6;
-        rest /= 6;
-        int i0 = rest;
-        int qOff = (i0 * 6 + i1) * sq * d, kOff = (i0 * 6 + i1) * sk * d, vOff = (i0 * 6 + i1) * sk * dv;
-        int maskOff = i0 * seq;
-        Attention.head(q, qOff, k, kOff, v, vOff, mask, maskOff, maskRowStride, maskColStride, out, mat * sq * dv, sq, sk, d, dv, scale);
-      }
-    });
+  static void mha(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch, int seq) {
+    Attention.attention(
+        q, 0, seq * 144, 8, 144,
+        k, 48, seq * 144, 8, 144,
+        v, 96, seq * 144, 8, 144,
+        mask, 0, seq, 0, 0, 1,
+        out, 0, seq * 48, 8, 48,
+        batch, 6, seq, seq, 8, 8, 0.35355338f);
   }
 
   /**
-   * out[batch, seq, 6, 8] = transpose([batch, 6, seq, 8]) {perm = [0, 2, 1, 3]}.
+   * out[batch, seq, 48] = linear([batch, seq, 48], [48, 48], [48]).
    *
    * <p>From the spec:
    * <pre>
    * multi_head.heed:23: output out = linear(merge_heads(o), w_o, b_o);
    * </pre>
    */
-  static void transpose2(float[] x, float[] out, int batch, int seq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < seq; i1++) {
-        for (int i2 = 0; i2 < 6; i2++) {
-          for (int i3 = 0; i3 < 8; i3++) {
-            out[o++] = x[i0 * seq * 48 + i2 * seq * 8 + i1 * 8 + i3];
-          }
-        }
-      }
-    }
+  static void linear48to48(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
+      int seq) {
+    Gemm.linear(x, w, bias, out, batch * seq);
   }
 
   /**

@@ -5,10 +5,11 @@ import dev.heed.runtime.DType;
 import dev.heed.runtime.HeedModel;
 import dev.heed.runtime.HeedModelFactory;
 import dev.heed.runtime.InputCheck;
-import dev.heed.runtime.Parallel;
 import dev.heed.runtime.Tensor;
 import dev.heed.runtime.TensorSpec;
 import dev.heed.runtime.Weights;
+import dev.heed.runtime.Workspace;
+import dev.heed.runtime.Workspaces;
 import dev.heed.runtime.kernels.Attention;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +29,12 @@ import java.util.Map;
  *   <li>{@code out: f32[batch, seq, 16]}
  * </ul>
  * <p>0 parameter tensors, 0 floats.
+ *
+ * <p>Working memory per call (the buffer plan): 2 kernels write their results to 1 slot of a reused workspace, 4·batch·seq·16 bytes:
+ * <ul>
+ *   <li>{@code f0}: {@code float[batch·seq·16]}, 1 buffer
+ * </ul>
+ * <p>At batch = 8, seq = 128 that is 64.00 KiB (a buffer per kernel would take 128.00 KiB, outputs included), plus 64.00 KiB of outputs, allocated per call.
  */
 public final class ResidualAttention implements HeedModel {
   /**
@@ -50,13 +57,18 @@ public final class ResidualAttention implements HeedModel {
   public static final List<HeedModelFactory.ParamSpec> PARAMETERS = List.of();
 
   /**
+   * Working memory for forward(): one workspace per concurrent call, reused.
+   */
+  private final Workspaces workspaces = new Workspaces(1, 0);
+
+  /**
    * Loads every parameter from {@code weights}, checking names and shapes.
    */
   public ResidualAttention(Weights weights) {
   }
 
   /**
-   * Runs the model. Buffers are allocated per call, so one instance may serve many threads.
+   * Runs the model. Intermediate tensors live in a workspace taken from this model's pool for the call and given back when it ends, so one instance may serve many threads, and a call in steady state allocates only its outputs.
    *
    * @param q f32[batch, seq, 16]
    * @param k f32[batch, seq, 16]
@@ -81,13 +93,28 @@ public final class ResidualAttention implements HeedModel {
     InputCheck.dim(v, "v", 2, 16, "16", null);
     float[] vData = v.floats();
 
-    // residual_attention.heed:10: output out = attention(q, k, v) + q;
-    float[] t5 = new float[batch * seq * 16];
-    attention(qData, kData, vData, t5, batch, seq);
-    float[] out2 = new float[batch * seq * 16];
-    add(t5, qData, out2, batch, seq);
+    // Working memory: 1 float slot, grown only when these sizes need more.
+    Workspace ws = this.workspaces.take();
+    try {
+      float[] f0 = ws.floats(0, batch * seq * 16);
 
-    return new Outputs(Tensor.ofFloats(out2, batch, seq, 16));
+      // residual_attention.heed:10: output out = attention(q, k, v) + q;
+      float[] t5 = f0;
+      attention(qData, kData, vData, t5, batch, seq);
+      float[] out2 = new float[batch * seq * 16];
+      add(t5, qData, out2, batch, seq);
+
+      return new Outputs(Tensor.ofFloats(out2, batch, seq, 16));
+    } finally {
+      this.workspaces.give(ws);
+    }
+  }
+
+  /**
+   * Drops the working memory that idle workspaces hold; later calls allocate it again.
+   */
+  public void releaseWorkspaces() {
+    this.workspaces.clear();
   }
 
   @Override
@@ -116,23 +143,21 @@ public final class ResidualAttention implements HeedModel {
   /**
    * out[batch, seq, 16] = attention([batch, seq, 16], [batch, seq, 16], [batch, seq, 16]) {scale = 0.25}.
    *
+   * <p>Fused: transpose + matmul + scale + mask + softmax + matmul, without the scores tensor.
+   *
    * <p>From the spec:
    * <pre>
    * residual_attention.heed:10: output out = attention(q, k, v) + q;
    * </pre>
    */
   static void attention(float[] q, float[] k, float[] v, float[] out, int batch, int seq) {
-    int sq = seq, sk = seq, d = 16, dv = 16;
-    float scale = 0.25f;
-    int maskRowStride = 0, maskColStride = 0;
-    Parallel.forRange(batch, Attention.grain(sq, sk, d, dv), (from, to) -> {
-      for (int mat = from; mat < to; mat++) {
-        int rest = mat;
-        int i0 = rest;
-        int qOff = i0 * sq * d, kOff = i0 * sk * d, vOff = i0 * sk * dv;
-        Attention.head(q, qOff, k, kOff, v, vOff, null, 0, maskRowStride, maskColStride, out, mat * sq * dv, sq, sk, d, dv, scale);
-      }
-    });
+    Attention.attention(
+        q, 0, 0, seq * 16, 16,
+        k, 0, 0, seq * 16, 16,
+        v, 0, 0, seq * 16, 16,
+        null, 0, 0, 0, 0, 0,
+        out, 0, 0, seq * 16, 16,
+        1, batch, seq, seq, 16, 16, 0.25f);
   }
 
   /**

@@ -5,9 +5,12 @@ import dev.heed.runtime.DType;
 import dev.heed.runtime.HeedModel;
 import dev.heed.runtime.HeedModelFactory;
 import dev.heed.runtime.InputCheck;
+import dev.heed.runtime.Parallel;
 import dev.heed.runtime.Tensor;
 import dev.heed.runtime.TensorSpec;
 import dev.heed.runtime.Weights;
+import dev.heed.runtime.Workspace;
+import dev.heed.runtime.Workspaces;
 import dev.heed.runtime.kernels.Gemm;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +31,14 @@ import java.util.Map;
  *   <li>{@code out: f32[batch, q_seq, 24]}
  * </ul>
  * <p>0 parameter tensors, 0 floats.
+ *
+ * <p>Working memory per call (the buffer plan): 6 kernels write their results to 3 slots of a reused workspace, 4·(max(batch·k_seq·16, batch·q_seq·k_seq) + batch·q_seq·k_seq + batch·k_seq) bytes:
+ * <ul>
+ *   <li>{@code f0}: {@code float[max(batch·k_seq·16, batch·q_seq·k_seq)]}, 2 buffers
+ *   <li>{@code f1}: {@code float[batch·q_seq·k_seq]}, 2 buffers
+ *   <li>{@code f2}: {@code float[batch·k_seq]}, 1 buffer
+ * </ul>
+ * <p>At batch = 8, k_seq = 128, q_seq = 128 that is 1.00 MiB (a buffer per kernel would take 1.66 MiB, outputs included), plus 96.00 KiB of outputs, allocated per call.
  */
 public final class ScaledDotProduct implements HeedModel {
   /**
@@ -51,13 +62,18 @@ public final class ScaledDotProduct implements HeedModel {
   public static final List<HeedModelFactory.ParamSpec> PARAMETERS = List.of();
 
   /**
+   * Working memory for forward(): one workspace per concurrent call, reused.
+   */
+  private final Workspaces workspaces = new Workspaces(3, 0);
+
+  /**
    * Loads every parameter from {@code weights}, checking names and shapes.
    */
   public ScaledDotProduct(Weights weights) {
   }
 
   /**
-   * Runs the model. Buffers are allocated per call, so one instance may serve many threads.
+   * Runs the model. Intermediate tensors live in a workspace taken from this model's pool for the call and given back when it ends, so one instance may serve many threads, and a call in steady state allocates only its outputs.
    *
    * @param q f32[batch, q_seq, 16]
    * @param k f32[batch, k_seq, 16]
@@ -89,27 +105,42 @@ public final class ScaledDotProduct implements HeedModel {
     InputCheck.fits("f32[batch, q_seq, k_seq]", batch, qSeq, kSeq);
     InputCheck.fits("f32[batch, q_seq, 24]", batch, qSeq, 24);
 
-    // scaled_dot_product.heed:11: let scores = q @ transpose(k) / sqrt(d_k);                   // [batch, q_seq, k_seq]
-    float[] t0 = new float[batch * kSeq * 16];
-    transpose(kData, t0, batch, kSeq);
-    float[] t1 = new float[batch * qSeq * kSeq];
-    matmul(qData, t0, t1, batch, qSeq, kSeq);
-    float[] scores = new float[batch * qSeq * kSeq];
-    divConstant(t1, scores, batch, qSeq, kSeq);
+    // Working memory: 3 float slots, grown only when these sizes need more.
+    Workspace ws = this.workspaces.take();
+    try {
+      float[] f0 = ws.floats(0, Math.max(batch * kSeq * 16, batch * qSeq * kSeq));
+      float[] f1 = ws.floats(1, batch * qSeq * kSeq);
+      float[] f2 = ws.floats(2, batch * kSeq);
 
-    // scaled_dot_product.heed:12: let weights = softmax(scores + padding_mask(key_pad));
-    float[] t3 = new float[batch * kSeq];
-    paddingMask(keyPadData, t3, batch, kSeq);
-    float[] t4 = new float[batch * qSeq * kSeq];
-    addBroadcast(scores, t3, t4, batch, qSeq, kSeq);
-    float[] weights2 = new float[batch * qSeq * kSeq];
-    softmax(t4, weights2, batch, qSeq, kSeq);
+      // scaled_dot_product.heed:11: let scores = q @ transpose(k) / sqrt(d_k);                   // [batch, q_seq, k_seq]
+      float[] t0 = f0;
+      transpose(kData, t0, batch, kSeq);
+      float[] t1 = f1;
+      matmul(qData, t0, t1, batch, qSeq, kSeq);
 
-    // scaled_dot_product.heed:13: output out = weights @ v;                                    // [batch, q_seq, d_v]
-    float[] out2 = new float[batch * qSeq * 24];
-    matmul2(weights2, vData, out2, batch, qSeq, kSeq);
+      // scaled_dot_product.heed:12: let weights = softmax(scores + padding_mask(key_pad));
+      float[] t3 = f2;
+      paddingMask(keyPadData, t3, batch, kSeq);
+      float[] t4 = f0;
+      divAdd(t1, t3, t4, batch, qSeq, kSeq);
+      float[] weights2 = f1;
+      softmax(t4, weights2, batch, qSeq, kSeq);
 
-    return new Outputs(Tensor.ofFloats(out2, batch, qSeq, 24));
+      // scaled_dot_product.heed:13: output out = weights @ v;                                    // [batch, q_seq, d_v]
+      float[] out2 = new float[batch * qSeq * 24];
+      matmul2(weights2, vData, out2, batch, qSeq, kSeq);
+
+      return new Outputs(Tensor.ofFloats(out2, batch, qSeq, 24));
+    } finally {
+      this.workspaces.give(ws);
+    }
+  }
+
+  /**
+   * Drops the working memory that idle workspaces hold; later calls allocate it again.
+   */
+  public void releaseWorkspaces() {
+    this.workspaces.clear();
   }
 
   @Override
@@ -172,21 +203,6 @@ public final class ScaledDotProduct implements HeedModel {
   }
 
   /**
-   * out[batch, q_seq, k_seq] = div([batch, q_seq, k_seq], 4.0f).
-   *
-   * <p>From the spec:
-   * <pre>
-   * scaled_dot_product.heed:11: let scores = q @ transpose(k) / sqrt(d_k);                   // [batch, q_seq, k_seq]
-   * </pre>
-   */
-  static void divConstant(float[] a, float[] out, int batch, int qSeq, int kSeq) {
-    int n = batch * qSeq * kSeq;
-    for (int i = 0; i < n; i++) {
-      out[i] = a[i] / 4.0f;
-    }
-  }
-
-  /**
    * out[batch, 1, k_seq] = padding_mask([batch, k_seq]).
    *
    * <p>From the spec:
@@ -202,22 +218,21 @@ public final class ScaledDotProduct implements HeedModel {
   }
 
   /**
-   * out[batch, q_seq, k_seq] = add([batch, q_seq, k_seq], [batch, 1, k_seq]).
+   * out[batch, q_seq, k_seq] = elementwise([batch, q_seq, k_seq], [batch, 1, k_seq]) {expr = (($0 / 4.0) + $1)}.
+   *
+   * <p>Fused: {@code (($0 / 4.0) + $1)} in one loop (div + add).
    *
    * <p>From the spec:
    * <pre>
    * scaled_dot_product.heed:12: let weights = softmax(scores + padding_mask(key_pad));
    * </pre>
    */
-  static void addBroadcast(float[] a, float[] b, float[] out, int batch, int qSeq, int kSeq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < qSeq; i1++) {
-        for (int i2 = 0; i2 < kSeq; i2++) {
-          out[o++] = a[i0 * qSeq * kSeq + i1 * kSeq + i2] + b[i0 * kSeq + i2];
-        }
+  static void divAdd(float[] x0, float[] x1, float[] out, int batch, int qSeq, int kSeq) {
+    Parallel.forRange(batch * qSeq * kSeq, 16384, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        out[i] = (x0[i] / 4.0f) + x1[(i / (qSeq * kSeq)) * kSeq + i % kSeq];
       }
-    }
+    });
   }
 
   /**

@@ -5,12 +5,15 @@ import dev.heed.runtime.DType;
 import dev.heed.runtime.HeedModel;
 import dev.heed.runtime.HeedModelFactory;
 import dev.heed.runtime.InputCheck;
-import dev.heed.runtime.Parallel;
 import dev.heed.runtime.Tensor;
 import dev.heed.runtime.TensorSpec;
 import dev.heed.runtime.Weights;
+import dev.heed.runtime.Workspace;
+import dev.heed.runtime.Workspaces;
+import dev.heed.runtime.kernels.Activation;
 import dev.heed.runtime.kernels.Attention;
 import dev.heed.runtime.kernels.Gemm;
+import dev.heed.runtime.kernels.Norms;
 import dev.heed.runtime.kernels.PackedLinear;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +31,16 @@ import java.util.Map;
  *   <li>{@code logits: f32[batch, seq, 512]}
  * </ul>
  * <p>36 parameter tensors, 141056 floats.
+ *
+ * <p>Working memory per call (the buffer plan): 21 kernels write their results to 5 slots of a reused workspace, 4·(batch·seq·64 + max(seq·seq, batch·seq·64) + batch·seq·256 + batch·seq·192) + 8·seq bytes:
+ * <ul>
+ *   <li>{@code f0}: {@code float[batch·seq·64]}, 7 buffers
+ *   <li>{@code f1}: {@code float[max(seq·seq, batch·seq·64)]}, 4 buffers
+ *   <li>{@code f2}: {@code float[batch·seq·256]}, 4 buffers
+ *   <li>{@code f3}: {@code float[batch·seq·192]}, 4 buffers
+ *   <li>{@code l0}: {@code long[seq]}, 1 buffer
+ * </ul>
+ * <p>At batch = 8, seq = 128 that is 2.25 MiB (a buffer per kernel would take 8.84 MiB, outputs included), plus 2.00 MiB of outputs, allocated per call.
  */
 public final class Gpt implements HeedModel {
   /**
@@ -89,6 +102,11 @@ public final class Gpt implements HeedModel {
   private final float[] wteWeight;
 
   /**
+   * wte.weight: f32[512, 64], packed for linear()
+   */
+  private final PackedLinear wteWeightPacked;
+
+  /**
    * wpe.weight: f32[128, 64]
    */
   private final float[] wpeWeight;
@@ -102,36 +120,6 @@ public final class Gpt implements HeedModel {
    * h.0.ln_1.bias: f32[64]
    */
   private final float[] h0Ln1Bias;
-
-  /**
-   * h.0.attn.q_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear h0AttnQProjWeight;
-
-  /**
-   * h.0.attn.q_proj.bias: f32[64]
-   */
-  private final float[] h0AttnQProjBias;
-
-  /**
-   * h.0.attn.k_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear h0AttnKProjWeight;
-
-  /**
-   * h.0.attn.k_proj.bias: f32[64]
-   */
-  private final float[] h0AttnKProjBias;
-
-  /**
-   * h.0.attn.v_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear h0AttnVProjWeight;
-
-  /**
-   * h.0.attn.v_proj.bias: f32[64]
-   */
-  private final float[] h0AttnVProjBias;
 
   /**
    * h.0.attn.out_proj.weight: f32[64, 64], packed for linear()
@@ -184,36 +172,6 @@ public final class Gpt implements HeedModel {
   private final float[] h1Ln1Bias;
 
   /**
-   * h.1.attn.q_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear h1AttnQProjWeight;
-
-  /**
-   * h.1.attn.q_proj.bias: f32[64]
-   */
-  private final float[] h1AttnQProjBias;
-
-  /**
-   * h.1.attn.k_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear h1AttnKProjWeight;
-
-  /**
-   * h.1.attn.k_proj.bias: f32[64]
-   */
-  private final float[] h1AttnKProjBias;
-
-  /**
-   * h.1.attn.v_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear h1AttnVProjWeight;
-
-  /**
-   * h.1.attn.v_proj.bias: f32[64]
-   */
-  private final float[] h1AttnVProjBias;
-
-  /**
    * h.1.attn.out_proj.weight: f32[64, 64], packed for linear()
    */
   private final PackedLinear h1AttnOutProjWeight;
@@ -264,19 +222,45 @@ public final class Gpt implements HeedModel {
   private final float[] lnFBias;
 
   /**
-   * Loads every parameter from {@code weights}, checking names and shapes.
+   * %h.0.attn.qkv.weight = concat(%h.0.attn.q_proj.weight, %h.0.attn.k_proj.weight, %h.0.attn.v_proj.weight): f32[192, 64], computed once at load time, packed for linear()
+   */
+  private final PackedLinear h0AttnQkvWeightPacked;
+
+  /**
+   * %h.0.attn.qkv.bias = concat(%h.0.attn.q_proj.bias, %h.0.attn.k_proj.bias, %h.0.attn.v_proj.bias): f32[192], computed once at load time
+   */
+  private final float[] h0AttnQkvBias;
+
+  /**
+   * %h.1.attn.qkv.weight = concat(%h.1.attn.q_proj.weight, %h.1.attn.k_proj.weight, %h.1.attn.v_proj.weight): f32[192, 64], computed once at load time, packed for linear()
+   */
+  private final PackedLinear h1AttnQkvWeightPacked;
+
+  /**
+   * %h.1.attn.qkv.bias = concat(%h.1.attn.q_proj.bias, %h.1.attn.k_proj.bias, %h.1.attn.v_proj.bias): f32[192], computed once at load time
+   */
+  private final float[] h1AttnQkvBias;
+
+  /**
+   * Working memory for forward(): one workspace per concurrent call, reused.
+   */
+  private final Workspaces workspaces = new Workspaces(4, 1);
+
+  /**
+   * Loads every parameter from {@code weights}, checking names and shapes, and computes the values that depend on the weights only.
    */
   public Gpt(Weights weights) {
     this.wteWeight = weights.get("wte.weight", new int[] {512, 64}, "normal");
+    this.wteWeightPacked = PackedLinear.of(this.wteWeight, 512, 64);
     this.wpeWeight = weights.get("wpe.weight", new int[] {128, 64}, "normal");
     this.h0Ln1Weight = weights.get("h.0.ln_1.weight", new int[] {64}, "ones");
     this.h0Ln1Bias = weights.get("h.0.ln_1.bias", new int[] {64}, "zeros");
-    this.h0AttnQProjWeight = PackedLinear.of(weights.get("h.0.attn.q_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.h0AttnQProjBias = weights.get("h.0.attn.q_proj.bias", new int[] {64}, "zeros");
-    this.h0AttnKProjWeight = PackedLinear.of(weights.get("h.0.attn.k_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.h0AttnKProjBias = weights.get("h.0.attn.k_proj.bias", new int[] {64}, "zeros");
-    this.h0AttnVProjWeight = PackedLinear.of(weights.get("h.0.attn.v_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.h0AttnVProjBias = weights.get("h.0.attn.v_proj.bias", new int[] {64}, "zeros");
+    float[] h0AttnQProjWeight = weights.get("h.0.attn.q_proj.weight", new int[] {64, 64}, "uniform");
+    float[] h0AttnQProjBias = weights.get("h.0.attn.q_proj.bias", new int[] {64}, "zeros");
+    float[] h0AttnKProjWeight = weights.get("h.0.attn.k_proj.weight", new int[] {64, 64}, "uniform");
+    float[] h0AttnKProjBias = weights.get("h.0.attn.k_proj.bias", new int[] {64}, "zeros");
+    float[] h0AttnVProjWeight = weights.get("h.0.attn.v_proj.weight", new int[] {64, 64}, "uniform");
+    float[] h0AttnVProjBias = weights.get("h.0.attn.v_proj.bias", new int[] {64}, "zeros");
     this.h0AttnOutProjWeight = PackedLinear.of(weights.get("h.0.attn.out_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.h0AttnOutProjBias = weights.get("h.0.attn.out_proj.bias", new int[] {64}, "zeros");
     this.h0Ln2Weight = weights.get("h.0.ln_2.weight", new int[] {64}, "ones");
@@ -287,12 +271,12 @@ public final class Gpt implements HeedModel {
     this.h0MlpLinear2Bias = weights.get("h.0.mlp.linear2.bias", new int[] {64}, "zeros");
     this.h1Ln1Weight = weights.get("h.1.ln_1.weight", new int[] {64}, "ones");
     this.h1Ln1Bias = weights.get("h.1.ln_1.bias", new int[] {64}, "zeros");
-    this.h1AttnQProjWeight = PackedLinear.of(weights.get("h.1.attn.q_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.h1AttnQProjBias = weights.get("h.1.attn.q_proj.bias", new int[] {64}, "zeros");
-    this.h1AttnKProjWeight = PackedLinear.of(weights.get("h.1.attn.k_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.h1AttnKProjBias = weights.get("h.1.attn.k_proj.bias", new int[] {64}, "zeros");
-    this.h1AttnVProjWeight = PackedLinear.of(weights.get("h.1.attn.v_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.h1AttnVProjBias = weights.get("h.1.attn.v_proj.bias", new int[] {64}, "zeros");
+    float[] h1AttnQProjWeight = weights.get("h.1.attn.q_proj.weight", new int[] {64, 64}, "uniform");
+    float[] h1AttnQProjBias = weights.get("h.1.attn.q_proj.bias", new int[] {64}, "zeros");
+    float[] h1AttnKProjWeight = weights.get("h.1.attn.k_proj.weight", new int[] {64, 64}, "uniform");
+    float[] h1AttnKProjBias = weights.get("h.1.attn.k_proj.bias", new int[] {64}, "zeros");
+    float[] h1AttnVProjWeight = weights.get("h.1.attn.v_proj.weight", new int[] {64, 64}, "uniform");
+    float[] h1AttnVProjBias = weights.get("h.1.attn.v_proj.bias", new int[] {64}, "zeros");
     this.h1AttnOutProjWeight = PackedLinear.of(weights.get("h.1.attn.out_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.h1AttnOutProjBias = weights.get("h.1.attn.out_proj.bias", new int[] {64}, "zeros");
     this.h1Ln2Weight = weights.get("h.1.ln_2.weight", new int[] {64}, "ones");
@@ -303,10 +287,22 @@ public final class Gpt implements HeedModel {
     this.h1MlpLinear2Bias = weights.get("h.1.mlp.linear2.bias", new int[] {64}, "zeros");
     this.lnFWeight = weights.get("ln_f.weight", new int[] {64}, "ones");
     this.lnFBias = weights.get("ln_f.bias", new int[] {64}, "zeros");
+
+    // Computed once, from the weights alone.
+    float[] h0AttnQkvWeight = new float[12288];
+    concat(h0AttnQProjWeight, h0AttnKProjWeight, h0AttnVProjWeight, h0AttnQkvWeight);
+    this.h0AttnQkvWeightPacked = PackedLinear.of(h0AttnQkvWeight, 192, 64);
+    this.h0AttnQkvBias = new float[192];
+    concat2(h0AttnQProjBias, h0AttnKProjBias, h0AttnVProjBias, this.h0AttnQkvBias);
+    float[] h1AttnQkvWeight = new float[12288];
+    concat(h1AttnQProjWeight, h1AttnKProjWeight, h1AttnVProjWeight, h1AttnQkvWeight);
+    this.h1AttnQkvWeightPacked = PackedLinear.of(h1AttnQkvWeight, 192, 64);
+    this.h1AttnQkvBias = new float[192];
+    concat2(h1AttnQProjBias, h1AttnKProjBias, h1AttnVProjBias, this.h1AttnQkvBias);
   }
 
   /**
-   * Runs the model. Buffers are allocated per call, so one instance may serve many threads.
+   * Runs the model. Intermediate tensors live in a workspace taken from this model's pool for the call and given back when it ends, so one instance may serve many threads, and a call in steady state allocates only its outputs.
    *
    * @param ids i64[batch, seq]
    * @return logits: f32[batch, seq, 512]
@@ -321,164 +317,112 @@ public final class Gpt implements HeedModel {
     InputCheck.fits("i64[seq]", seq);
     InputCheck.fits("f32[seq, 64]", seq, 64);
     InputCheck.fits("f32[seq, seq]", seq, seq);
+    InputCheck.fits("f32[batch, seq, 192]", batch, seq, 192);
     InputCheck.fits("f32[batch, seq, 256]", batch, seq, 256);
     InputCheck.fits("f32[batch, seq, 512]", batch, seq, 512);
 
-    // gpt.heed:25: let x = embedding(ids, wte) + LearnedPositions(ids, max_len, d_model) as "wpe";
-    float[] t0 = new float[batch * seq * 64];
-    embedding64(idsData, this.wteWeight, t0, batch, seq);
+    // Working memory: 4 float slots and 1 long slot, grown only when these sizes need more.
+    Workspace ws = this.workspaces.take();
+    try {
+      float[] f0 = ws.floats(0, batch * seq * 64);
+      float[] f1 = ws.floats(1, Math.max(seq * seq, batch * seq * 64));
+      float[] f2 = ws.floats(2, batch * seq * 256);
+      float[] f3 = ws.floats(3, batch * seq * 192);
+      long[] l0 = ws.longs(0, seq);
 
-    // heed/prelude.heed:40: return embedding(positions(ids, axis = 1), weight);
-    long[] t1 = new long[seq];
-    positions(idsData, t1, batch, seq);
-    float[] t2 = new float[seq * 64];
-    embedding642(t1, this.wpeWeight, t2, seq);
+      // gpt.heed:25: let x = embedding(ids, wte) + LearnedPositions(ids, max_len, d_model) as "wpe";
+      float[] t0 = f0;
+      embedding64(idsData, this.wteWeight, t0, batch, seq);
 
-    // gpt.heed:25: let x = embedding(ids, wte) + LearnedPositions(ids, max_len, d_model) as "wpe";
-    float[] x = new float[batch * seq * 64];
-    addBroadcast(t0, t2, x, batch, seq);
+      // heed/prelude.heed:40: return embedding(positions(ids, axis = 1), weight);
+      long[] t1 = l0;
+      positions(idsData, t1, batch, seq);
+      float[] t2 = f1;
+      embedding642(t1, this.wpeWeight, t2, seq);
 
-    // gpt.heed:26: let mask = causal_mask(ids);                     // [seq, seq]: no peeking ahead
-    float[] mask = new float[seq * seq];
-    causalMask(idsData, mask, batch, seq);
+      // gpt.heed:25: let x = embedding(ids, wte) + LearnedPositions(ids, max_len, d_model) as "wpe";
+      float[] x = f2;
+      addBroadcast(t0, t2, x, batch, seq);
 
-    // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-    float[] h0H = new float[batch * seq * 64];
-    layerNorm64(x, this.h0Ln1Weight, this.h0Ln1Bias, h0H, batch, seq);
+      // gpt.heed:26: let mask = causal_mask(ids);                     // [seq, seq]: no peeking ahead
+      float[] mask = f1;
+      causalMask(idsData, mask, batch, seq);
 
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t3 = new float[batch * seq * 64];
-    linear64to64(h0H, this.h0AttnQProjWeight, this.h0AttnQProjBias, t3, batch, seq);
+      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      float[] h0H = f0;
+      layerNorm64(x, this.h0Ln1Weight, this.h0Ln1Bias, h0H, batch, seq);
 
-    // heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-    float[] h0AttnQ = new float[batch * seq * 64];
-    transpose(t3, h0AttnQ, batch, seq);
+      // heed/prelude.heed:9: return linear(x, weight, bias);
+      float[] h0AttnQkv = f3;
+      linear64to192(h0H, this.h0AttnQkvWeightPacked, this.h0AttnQkvBias, h0AttnQkv, batch, seq);
 
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t5 = new float[batch * seq * 64];
-    linear64to64(h0H, this.h0AttnKProjWeight, this.h0AttnKProjBias, t5, batch, seq);
+      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      float[] t16 = f0;
+      mha(h0AttnQkv, h0AttnQkv, h0AttnQkv, mask, t16, batch, seq);
 
-    // heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
-    float[] h0AttnK = new float[batch * seq * 64];
-    transpose(t5, h0AttnK, batch, seq);
+      // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+      float[] h0X = f3;
+      linear64to64Residual(t16, this.h0AttnOutProjWeight, this.h0AttnOutProjBias, x, h0X, batch, seq);
 
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t7 = new float[batch * seq * 64];
-    linear64to64(h0H, this.h0AttnVProjWeight, this.h0AttnVProjBias, t7, batch, seq);
+      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      float[] h0G = f0;
+      layerNorm64(h0X, this.h0Ln2Weight, this.h0Ln2Bias, h0G, batch, seq);
 
-    // heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
-    float[] h0AttnV = new float[batch * seq * 64];
-    transpose(t7, h0AttnV, batch, seq);
+      // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+      float[] h0MlpH = f2;
+      linear64to256GeluTanh(h0G, this.h0MlpLinear1Weight, this.h0MlpLinear1Bias, h0MlpH, batch, seq);
 
-    // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-    float[] h0AttnO = new float[batch * seq * 64];
-    attention(h0AttnQ, h0AttnK, h0AttnV, mask, h0AttnO, batch, seq);
+      // gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
+      float[] x1 = f0;
+      linear256to64Residual(h0MlpH, this.h0MlpLinear2Weight, this.h0MlpLinear2Bias, h0X, x1, batch, seq);
 
-    // heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
-    float[] t15 = new float[batch * seq * 64];
-    transpose2(h0AttnO, t15, batch, seq);
+      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      float[] h1H = f3;
+      layerNorm64(x1, this.h1Ln1Weight, this.h1Ln1Bias, h1H, batch, seq);
 
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t17 = new float[batch * seq * 64];
-    linear64to64(t15, this.h0AttnOutProjWeight, this.h0AttnOutProjBias, t17, batch, seq);
+      // heed/prelude.heed:9: return linear(x, weight, bias);
+      float[] h1AttnQkv = f2;
+      linear64to192(h1H, this.h1AttnQkvWeightPacked, this.h1AttnQkvBias, h1AttnQkv, batch, seq);
 
-    // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
-    float[] h0X = new float[batch * seq * 64];
-    add(x, t17, h0X, batch, seq);
+      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      float[] t33 = f3;
+      mha(h1AttnQkv, h1AttnQkv, h1AttnQkv, mask, t33, batch, seq);
 
-    // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-    float[] h0G = new float[batch * seq * 64];
-    layerNorm64(h0X, this.h0Ln2Weight, this.h0Ln2Bias, h0G, batch, seq);
+      // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+      float[] h1X = f1;
+      linear64to64Residual(t33, this.h1AttnOutProjWeight, this.h1AttnOutProjBias, x1, h1X, batch, seq);
 
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t18 = new float[batch * seq * 256];
-    linear64to256(h0G, this.h0MlpLinear1Weight, this.h0MlpLinear1Bias, t18, batch, seq);
+      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      float[] h1G = f0;
+      layerNorm64(h1X, this.h1Ln2Weight, this.h1Ln2Bias, h1G, batch, seq);
 
-    // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
-    float[] h0MlpH = new float[batch * seq * 256];
-    geluTanh(t18, h0MlpH, batch, seq);
+      // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+      float[] h1MlpH = f2;
+      linear64to256GeluTanh(h1G, this.h1MlpLinear1Weight, this.h1MlpLinear1Bias, h1MlpH, batch, seq);
 
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t19 = new float[batch * seq * 64];
-    linear256to64(h0MlpH, this.h0MlpLinear2Weight, this.h0MlpLinear2Bias, t19, batch, seq);
+      // gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
+      float[] x2 = f0;
+      linear256to64Residual(h1MlpH, this.h1MlpLinear2Weight, this.h1MlpLinear2Bias, h1X, x2, batch, seq);
 
-    // gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
-    float[] x1 = new float[batch * seq * 64];
-    add(h0X, t19, x1, batch, seq);
+      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      float[] h = f1;
+      layerNorm64(x2, this.lnFWeight, this.lnFBias, h, batch, seq);
 
-    // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-    float[] h1H = new float[batch * seq * 64];
-    layerNorm64(x1, this.h1Ln1Weight, this.h1Ln1Bias, h1H, batch, seq);
+      // gpt.heed:31: output logits = linear(h, wte);                  // [batch, seq, vocab], weights tied to wte
+      float[] logits = new float[batch * seq * 512];
+      linear64to512NoBias(h, this.wteWeightPacked, logits, batch, seq);
 
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t20 = new float[batch * seq * 64];
-    linear64to64(h1H, this.h1AttnQProjWeight, this.h1AttnQProjBias, t20, batch, seq);
+      return new Outputs(Tensor.ofFloats(logits, batch, seq, 512));
+    } finally {
+      this.workspaces.give(ws);
+    }
+  }
 
-    // heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-    float[] h1AttnQ = new float[batch * seq * 64];
-    transpose(t20, h1AttnQ, batch, seq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t22 = new float[batch * seq * 64];
-    linear64to64(h1H, this.h1AttnKProjWeight, this.h1AttnKProjBias, t22, batch, seq);
-
-    // heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
-    float[] h1AttnK = new float[batch * seq * 64];
-    transpose(t22, h1AttnK, batch, seq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t24 = new float[batch * seq * 64];
-    linear64to64(h1H, this.h1AttnVProjWeight, this.h1AttnVProjBias, t24, batch, seq);
-
-    // heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
-    float[] h1AttnV = new float[batch * seq * 64];
-    transpose(t24, h1AttnV, batch, seq);
-
-    // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-    float[] h1AttnO = new float[batch * seq * 64];
-    attention(h1AttnQ, h1AttnK, h1AttnV, mask, h1AttnO, batch, seq);
-
-    // heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
-    float[] t32 = new float[batch * seq * 64];
-    transpose2(h1AttnO, t32, batch, seq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t34 = new float[batch * seq * 64];
-    linear64to64(t32, this.h1AttnOutProjWeight, this.h1AttnOutProjBias, t34, batch, seq);
-
-    // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
-    float[] h1X = new float[batch * seq * 64];
-    add(x1, t34, h1X, batch, seq);
-
-    // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-    float[] h1G = new float[batch * seq * 64];
-    layerNorm64(h1X, this.h1Ln2Weight, this.h1Ln2Bias, h1G, batch, seq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t35 = new float[batch * seq * 256];
-    linear64to256(h1G, this.h1MlpLinear1Weight, this.h1MlpLinear1Bias, t35, batch, seq);
-
-    // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
-    float[] h1MlpH = new float[batch * seq * 256];
-    geluTanh(t35, h1MlpH, batch, seq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t36 = new float[batch * seq * 64];
-    linear256to64(h1MlpH, this.h1MlpLinear2Weight, this.h1MlpLinear2Bias, t36, batch, seq);
-
-    // gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
-    float[] x2 = new float[batch * seq * 64];
-    add(h1X, t36, x2, batch, seq);
-
-    // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-    float[] h = new float[batch * seq * 64];
-    layerNorm64(x2, this.lnFWeight, this.lnFBias, h, batch, seq);
-
-    // gpt.heed:31: output logits = linear(h, wte);                  // [batch, seq, vocab], weights tied to wte
-    float[] logits = new float[batch * seq * 512];
-    linear64to512NoBias(h, this.wteWeight, logits, batch, seq);
-
-    return new Outputs(Tensor.ofFloats(logits, batch, seq, 512));
+  /**
+   * Drops the working memory that idle workspaces hold; later calls allocate it again.
+   */
+  public void releaseWorkspaces() {
+    this.workspaces.clear();
   }
 
   @Override
@@ -502,6 +446,52 @@ public final class Gpt implements HeedModel {
     Map<String, Tensor> outputs = new LinkedHashMap<>();
     outputs.put("logits", result.logits());
     return outputs;
+  }
+
+  /**
+   * out[192, 64] = concat([64, 64], [64, 64], [64, 64]) {axis = 0}.
+   *
+   * <p>Runs once, in the constructor: it reads weights only.
+   *
+   * <p>From the spec:
+   * <pre>
+   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * </pre>
+   */
+  static void concat(float[] in0, float[] in1, float[] in2, float[] out) {
+    int outer = 1, inner = 64;
+    int o = 0;
+    for (int i = 0; i < outer; i++) {
+      System.arraycopy(in0, i * 64 * inner, out, o, 64 * inner);
+      o += 64 * inner;
+      System.arraycopy(in1, i * 64 * inner, out, o, 64 * inner);
+      o += 64 * inner;
+      System.arraycopy(in2, i * 64 * inner, out, o, 64 * inner);
+      o += 64 * inner;
+    }
+  }
+
+  /**
+   * out[192] = concat([64], [64], [64]) {axis = 0}.
+   *
+   * <p>Runs once, in the constructor: it reads weights only.
+   *
+   * <p>From the spec:
+   * <pre>
+   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * </pre>
+   */
+  static void concat2(float[] in0, float[] in1, float[] in2, float[] out) {
+    int outer = 1, inner = 1;
+    int o = 0;
+    for (int i = 0; i < outer; i++) {
+      System.arraycopy(in0, i * 64 * inner, out, o, 64 * inner);
+      o += 64 * inner;
+      System.arraycopy(in1, i * 64 * inner, out, o, 64 * inner);
+      o += 64 * inner;
+      System.arraycopy(in2, i * 64 * inner, out, o, 64 * inner);
+      o += 64 * inner;
+    }
   }
 
   /**
@@ -603,161 +593,85 @@ public final class Gpt implements HeedModel {
    * </pre>
    */
   static void layerNorm64(float[] x, float[] gamma, float[] beta, float[] out, int batch, int seq) {
-    int rows = batch * seq, d = 64;
-    float eps = 1.0E-5f;
-    for (int r = 0; r < rows; r++) {
-      int base = r * d;
-      float mean = 0f;
-      for (int i = 0; i < d; i++) mean += x[base + i];
-      mean /= d;
-      float var = 0f;
-      for (int i = 0; i < d; i++) {
-        float dev = x[base + i] - mean;
-        var += dev * dev;
-      }
-      float inv = 1f / (float) Math.sqrt(var / d + eps);
-      for (int i = 0; i < d; i++) out[base + i] = (x[base + i] - mean) * inv * gamma[i] + beta[i];
-    }
+    Norms.layerNorm(x, gamma, beta, out, batch * seq, 64, 1.0E-5f);
   }
 
   /**
-   * out[batch, seq, 64] = linear([batch, seq, 64], [64, 64], [64]).
+   * out[batch, seq, 192] = linear([batch, seq, 64], [192, 64], [192]).
    *
    * <p>From the spec:
    * <pre>
    * heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
-  static void linear64to64(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
+  static void linear64to192(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
       int seq) {
     Gemm.linear(x, w, bias, out, batch * seq);
   }
 
   /**
-   * out[batch, 4, seq, 16] = transpose([batch, seq, 4, 16]) {perm = [0, 2, 1, 3]}.
+   * out[batch, seq, 64] = mha([batch, seq, 64], [batch, seq, 64], [batch, seq, 64], [seq, seq]) {heads = 4, scale = 0.25}.
    *
-   * <p>From the spec:
-   * <pre>
-   * heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-   * heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
-   * heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
-   * </pre>
-   */
-  static void transpose(float[] x, float[] out, int batch, int seq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 4; i1++) {
-        for (int i2 = 0; i2 < seq; i2++) {
-          for (int i3 = 0; i3 < 16; i3++) {
-            out[o++] = x[i0 * seq * 64 + i2 * 64 + i1 * 16 + i3];
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * out[batch, 4, seq, 16] = attention([batch, 4, seq, 16], [batch, 4, seq, 16], [batch, 4, seq, 16], [seq, seq]) {scale = 0.25}.
+   * <p>Fused: split_heads (reshape + transpose) of q, k and v, attention, merge_heads (transpose + reshape): every head is read and written in place, with strides; no transposed copies. Read in place: q is columns 0 to 63 of the rows of a [batch, seq, 192] buffer; k is columns 64 to 127 of the rows of a [batch, seq, 192] buffer; v is columns 128 to 191 of the rows of a [batch, seq, 192] buffer.
    *
    * <p>From the spec:
    * <pre>
    * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */
-  static void attention(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
-      int seq) {
-    int sq = seq, sk = seq, d = 16, dv = 16;
-    float scale = 0.25f;
-    int maskRowStride = seq, maskColStride = 1;
-    Parallel.forRange(batch * 4, Attention.grain(sq, sk, d, dv), (from, to) -> {
-      for (int mat = from; mat < to; mat++) {
-        int rest = mat;
-        int i1 = rest % 4;
-        rest /= 4;
-        int i0 = rest;
-        int qOff = (i0 * 4 + i1) * sq * d, kOff = (i0 * 4 + i1) * sk * d, vOff = (i0 * 4 + i1) * sk * dv;
-        int maskOff = 0;
-        Attention.head(q, qOff, k, kOff, v, vOff, mask, maskOff, maskRowStride, maskColStride, out, mat * sq * dv, sq, sk, d, dv, scale);
-      }
-    });
+  static void mha(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch, int seq) {
+    Attention.attention(
+        q, 0, seq * 192, 16, 192,
+        k, 64, seq * 192, 16, 192,
+        v, 128, seq * 192, 16, 192,
+        mask, 0, 0, 0, seq, 1,
+        out, 0, seq * 64, 16, 64,
+        batch, 4, seq, seq, 16, 16, 0.25f);
   }
 
   /**
-   * out[batch, seq, 4, 16] = transpose([batch, 4, seq, 16]) {perm = [0, 2, 1, 3]}.
+   * out[batch, seq, 64] = fused_linear([batch, seq, 64], [64, 64], [64], [batch, seq, 64]) {epilogue = bias,residual}.
    *
-   * <p>From the spec:
-   * <pre>
-   * heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
-   * </pre>
-   */
-  static void transpose2(float[] x, float[] out, int batch, int seq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < seq; i1++) {
-        for (int i2 = 0; i2 < 4; i2++) {
-          for (int i3 = 0; i3 < 16; i3++) {
-            out[o++] = x[i0 * seq * 64 + i2 * seq * 16 + i1 * 16 + i3];
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * out[batch, seq, 64] = add([batch, seq, 64], [batch, seq, 64]).
+   * <p>Fused: linear + bias + residual add, in the GEMM's store: the product is written once.
    *
    * <p>From the spec:
    * <pre>
    * gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
-   * gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
    * </pre>
    */
-  static void add(float[] a, float[] b, float[] out, int batch, int seq) {
-    int n = batch * seq * 64;
-    for (int i = 0; i < n; i++) {
-      out[i] = a[i] + b[i];
-    }
+  static void linear64to64Residual(float[] x, PackedLinear w, float[] bias, float[] residual,
+      float[] out, int batch, int seq) {
+    Gemm.linear(x, w, bias, Activation.NONE, residual, out, batch * seq);
   }
 
   /**
-   * out[batch, seq, 256] = linear([batch, seq, 64], [256, 64], [256]).
+   * out[batch, seq, 256] = fused_linear([batch, seq, 64], [256, 64], [256]) {epilogue = bias,gelu_tanh}.
    *
-   * <p>From the spec:
-   * <pre>
-   * heed/prelude.heed:9: return linear(x, weight, bias);
-   * </pre>
-   */
-  static void linear64to256(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
-      int seq) {
-    Gemm.linear(x, w, bias, out, batch * seq);
-  }
-
-  /**
-   * out[batch, seq, 256] = gelu_tanh([batch, seq, 256]).
+   * <p>Fused: linear + bias + gelu_tanh, in the GEMM's store: the product is written once.
    *
    * <p>From the spec:
    * <pre>
    * heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
    * </pre>
    */
-  static void geluTanh(float[] x, float[] out, int batch, int seq) {
-    int n = batch * seq * 256;
-    for (int i = 0; i < n; i++) {
-      out[i] = dev.heed.runtime.kernels.Activations.geluTanh(x[i]);
-    }
+  static void linear64to256GeluTanh(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
+      int seq) {
+    Gemm.linear(x, w, bias, Activation.GELU_TANH, null, out, batch * seq);
   }
 
   /**
-   * out[batch, seq, 64] = linear([batch, seq, 256], [64, 256], [64]).
+   * out[batch, seq, 64] = fused_linear([batch, seq, 256], [64, 256], [64], [batch, seq, 64]) {epilogue = bias,residual}.
+   *
+   * <p>Fused: linear + bias + residual add, in the GEMM's store: the product is written once.
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
    * </pre>
    */
-  static void linear256to64(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
-      int seq) {
-    Gemm.linear(x, w, bias, out, batch * seq);
+  static void linear256to64Residual(float[] x, PackedLinear w, float[] bias, float[] residual,
+      float[] out, int batch, int seq) {
+    Gemm.linear(x, w, bias, Activation.NONE, residual, out, batch * seq);
   }
 
   /**
@@ -768,8 +682,8 @@ public final class Gpt implements HeedModel {
    * gpt.heed:31: output logits = linear(h, wte);                  // [batch, seq, vocab], weights tied to wte
    * </pre>
    */
-  static void linear64to512NoBias(float[] x, float[] w, float[] out, int batch, int seq) {
-    Gemm.linear(x, w, null, out, batch * seq, 64, 512);
+  static void linear64to512NoBias(float[] x, PackedLinear w, float[] out, int batch, int seq) {
+    Gemm.linear(x, w, null, out, batch * seq);
   }
 
   /**

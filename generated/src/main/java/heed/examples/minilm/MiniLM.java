@@ -9,9 +9,12 @@ import dev.heed.runtime.Parallel;
 import dev.heed.runtime.Tensor;
 import dev.heed.runtime.TensorSpec;
 import dev.heed.runtime.Weights;
-import dev.heed.runtime.kernels.Activations;
+import dev.heed.runtime.Workspace;
+import dev.heed.runtime.Workspaces;
+import dev.heed.runtime.kernels.Activation;
 import dev.heed.runtime.kernels.Attention;
 import dev.heed.runtime.kernels.Gemm;
+import dev.heed.runtime.kernels.Norms;
 import dev.heed.runtime.kernels.PackedLinear;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +34,17 @@ import java.util.Map;
  *   <li>{@code last_hidden_state: f32[batch, seq, 384]}
  * </ul>
  * <p>101 parameter tensors, 22565376 floats.
+ *
+ * <p>Working memory per call (the buffer plan): 49 kernels write their results to 6 slots of a reused workspace, 4·(3·batch·seq·384 + batch·seq·1536 + batch·seq) + 8·seq bytes:
+ * <ul>
+ *   <li>{@code f0}: {@code float[batch·seq·384]}, 13 buffers
+ *   <li>{@code f1}: {@code float[batch·seq·1536]}, 13 buffers
+ *   <li>{@code f2}: {@code float[batch·seq·384]}, 13 buffers
+ *   <li>{@code f3}: {@code float[batch·seq·384]}, 7 buffers
+ *   <li>{@code f4}: {@code float[batch·seq]}, 1 buffer
+ *   <li>{@code l0}: {@code long[seq]}, 1 buffer
+ * </ul>
+ * <p>At batch = 8, seq = 128 that is 10.50 MiB (a buffer per kernel would take 114.19 MiB, outputs included), plus 1.50 MiB of outputs, allocated per call.
  */
 public final class MiniLM implements HeedModel {
   /**
@@ -179,36 +193,6 @@ public final class MiniLM implements HeedModel {
   private final float[] embeddingsLayerNormBias;
 
   /**
-   * encoder.layer.0.attention.self.query.weight: f32[384, 384], packed for linear()
-   */
-  private final PackedLinear encoderLayer0AttentionSelfQueryWeight;
-
-  /**
-   * encoder.layer.0.attention.self.query.bias: f32[384]
-   */
-  private final float[] encoderLayer0AttentionSelfQueryBias;
-
-  /**
-   * encoder.layer.0.attention.self.key.weight: f32[384, 384], packed for linear()
-   */
-  private final PackedLinear encoderLayer0AttentionSelfKeyWeight;
-
-  /**
-   * encoder.layer.0.attention.self.key.bias: f32[384]
-   */
-  private final float[] encoderLayer0AttentionSelfKeyBias;
-
-  /**
-   * encoder.layer.0.attention.self.value.weight: f32[384, 384], packed for linear()
-   */
-  private final PackedLinear encoderLayer0AttentionSelfValueWeight;
-
-  /**
-   * encoder.layer.0.attention.self.value.bias: f32[384]
-   */
-  private final float[] encoderLayer0AttentionSelfValueBias;
-
-  /**
    * encoder.layer.0.attention.output.dense.weight: f32[384, 384], packed for linear()
    */
   private final PackedLinear encoderLayer0AttentionOutputDenseWeight;
@@ -257,36 +241,6 @@ public final class MiniLM implements HeedModel {
    * encoder.layer.0.output.LayerNorm.bias: f32[384]
    */
   private final float[] encoderLayer0OutputLayerNormBias;
-
-  /**
-   * encoder.layer.1.attention.self.query.weight: f32[384, 384], packed for linear()
-   */
-  private final PackedLinear encoderLayer1AttentionSelfQueryWeight;
-
-  /**
-   * encoder.layer.1.attention.self.query.bias: f32[384]
-   */
-  private final float[] encoderLayer1AttentionSelfQueryBias;
-
-  /**
-   * encoder.layer.1.attention.self.key.weight: f32[384, 384], packed for linear()
-   */
-  private final PackedLinear encoderLayer1AttentionSelfKeyWeight;
-
-  /**
-   * encoder.layer.1.attention.self.key.bias: f32[384]
-   */
-  private final float[] encoderLayer1AttentionSelfKeyBias;
-
-  /**
-   * encoder.layer.1.attention.self.value.weight: f32[384, 384], packed for linear()
-   */
-  private final PackedLinear encoderLayer1AttentionSelfValueWeight;
-
-  /**
-   * encoder.layer.1.attention.self.value.bias: f32[384]
-   */
-  private final float[] encoderLayer1AttentionSelfValueBias;
 
   /**
    * encoder.layer.1.attention.output.dense.weight: f32[384, 384], packed for linear()
@@ -339,36 +293,6 @@ public final class MiniLM implements HeedModel {
   private final float[] encoderLayer1OutputLayerNormBias;
 
   /**
-   * encoder.layer.2.attention.self.query.weight: f32[384, 384], packed for linear()
-   */
-  private final PackedLinear encoderLayer2AttentionSelfQueryWeight;
-
-  /**
-   * encoder.layer.2.attention.self.query.bias: f32[384]
-   */
-  private final float[] encoderLayer2AttentionSelfQueryBias;
-
-  /**
-   * encoder.layer.2.attention.self.key.weight: f32[384, 384], packed for linear()
-   */
-  private final PackedLinear encoderLayer2AttentionSelfKeyWeight;
-
-  /**
-   * encoder.layer.2.attention.self.key.bias: f32[384]
-   */
-  private final float[] encoderLayer2AttentionSelfKeyBias;
-
-  /**
-   * encoder.layer.2.attention.self.value.weight: f32[384, 384], packed for linear()
-   */
-  private final PackedLinear encoderLayer2AttentionSelfValueWeight;
-
-  /**
-   * encoder.layer.2.attention.self.value.bias: f32[384]
-   */
-  private final float[] encoderLayer2AttentionSelfValueBias;
-
-  /**
    * encoder.layer.2.attention.output.dense.weight: f32[384, 384], packed for linear()
    */
   private final PackedLinear encoderLayer2AttentionOutputDenseWeight;
@@ -417,36 +341,6 @@ public final class MiniLM implements HeedModel {
    * encoder.layer.2.output.LayerNorm.bias: f32[384]
    */
   private final float[] encoderLayer2OutputLayerNormBias;
-
-  /**
-   * encoder.layer.3.attention.self.query.weight: f32[384, 384], packed for linear()
-   */
-  private final PackedLinear encoderLayer3AttentionSelfQueryWeight;
-
-  /**
-   * encoder.layer.3.attention.self.query.bias: f32[384]
-   */
-  private final float[] encoderLayer3AttentionSelfQueryBias;
-
-  /**
-   * encoder.layer.3.attention.self.key.weight: f32[384, 384], packed for linear()
-   */
-  private final PackedLinear encoderLayer3AttentionSelfKeyWeight;
-
-  /**
-   * encoder.layer.3.attention.self.key.bias: f32[384]
-   */
-  private final float[] encoderLayer3AttentionSelfKeyBias;
-
-  /**
-   * encoder.layer.3.attention.self.value.weight: f32[384, 384], packed for linear()
-   */
-  private final PackedLinear encoderLayer3AttentionSelfValueWeight;
-
-  /**
-   * encoder.layer.3.attention.self.value.bias: f32[384]
-   */
-  private final float[] encoderLayer3AttentionSelfValueBias;
 
   /**
    * encoder.layer.3.attention.output.dense.weight: f32[384, 384], packed for linear()
@@ -499,36 +393,6 @@ public final class MiniLM implements HeedModel {
   private final float[] encoderLayer3OutputLayerNormBias;
 
   /**
-   * encoder.layer.4.attention.self.query.weight: f32[384, 384], packed for linear()
-   */
-  private final PackedLinear encoderLayer4AttentionSelfQueryWeight;
-
-  /**
-   * encoder.layer.4.attention.self.query.bias: f32[384]
-   */
-  private final float[] encoderLayer4AttentionSelfQueryBias;
-
-  /**
-   * encoder.layer.4.attention.self.key.weight: f32[384, 384], packed for linear()
-   */
-  private final PackedLinear encoderLayer4AttentionSelfKeyWeight;
-
-  /**
-   * encoder.layer.4.attention.self.key.bias: f32[384]
-   */
-  private final float[] encoderLayer4AttentionSelfKeyBias;
-
-  /**
-   * encoder.layer.4.attention.self.value.weight: f32[384, 384], packed for linear()
-   */
-  private final PackedLinear encoderLayer4AttentionSelfValueWeight;
-
-  /**
-   * encoder.layer.4.attention.self.value.bias: f32[384]
-   */
-  private final float[] encoderLayer4AttentionSelfValueBias;
-
-  /**
    * encoder.layer.4.attention.output.dense.weight: f32[384, 384], packed for linear()
    */
   private final PackedLinear encoderLayer4AttentionOutputDenseWeight;
@@ -577,36 +441,6 @@ public final class MiniLM implements HeedModel {
    * encoder.layer.4.output.LayerNorm.bias: f32[384]
    */
   private final float[] encoderLayer4OutputLayerNormBias;
-
-  /**
-   * encoder.layer.5.attention.self.query.weight: f32[384, 384], packed for linear()
-   */
-  private final PackedLinear encoderLayer5AttentionSelfQueryWeight;
-
-  /**
-   * encoder.layer.5.attention.self.query.bias: f32[384]
-   */
-  private final float[] encoderLayer5AttentionSelfQueryBias;
-
-  /**
-   * encoder.layer.5.attention.self.key.weight: f32[384, 384], packed for linear()
-   */
-  private final PackedLinear encoderLayer5AttentionSelfKeyWeight;
-
-  /**
-   * encoder.layer.5.attention.self.key.bias: f32[384]
-   */
-  private final float[] encoderLayer5AttentionSelfKeyBias;
-
-  /**
-   * encoder.layer.5.attention.self.value.weight: f32[384, 384], packed for linear()
-   */
-  private final PackedLinear encoderLayer5AttentionSelfValueWeight;
-
-  /**
-   * encoder.layer.5.attention.self.value.bias: f32[384]
-   */
-  private final float[] encoderLayer5AttentionSelfValueBias;
 
   /**
    * encoder.layer.5.attention.output.dense.weight: f32[384, 384], packed for linear()
@@ -659,7 +493,72 @@ public final class MiniLM implements HeedModel {
   private final float[] encoderLayer5OutputLayerNormBias;
 
   /**
-   * Loads every parameter from {@code weights}, checking names and shapes.
+   * %encoder.layer.0.attention.self.qkv.weight = concat(%encoder.layer.0.attention.self.query.weight, %encoder.layer.0.attention.self.key.weight, %encoder.layer.0.attention.self.value.weight): f32[1152, 384], computed once at load time, packed for linear()
+   */
+  private final PackedLinear encoderLayer0AttentionSelfQkvWeightPacked;
+
+  /**
+   * %encoder.layer.0.attention.self.qkv.bias = concat(%encoder.layer.0.attention.self.query.bias, %encoder.layer.0.attention.self.key.bias, %encoder.layer.0.attention.self.value.bias): f32[1152], computed once at load time
+   */
+  private final float[] encoderLayer0AttentionSelfQkvBias;
+
+  /**
+   * %encoder.layer.1.attention.self.qkv.weight = concat(%encoder.layer.1.attention.self.query.weight, %encoder.layer.1.attention.self.key.weight, %encoder.layer.1.attention.self.value.weight): f32[1152, 384], computed once at load time, packed for linear()
+   */
+  private final PackedLinear encoderLayer1AttentionSelfQkvWeightPacked;
+
+  /**
+   * %encoder.layer.1.attention.self.qkv.bias = concat(%encoder.layer.1.attention.self.query.bias, %encoder.layer.1.attention.self.key.bias, %encoder.layer.1.attention.self.value.bias): f32[1152], computed once at load time
+   */
+  private final float[] encoderLayer1AttentionSelfQkvBias;
+
+  /**
+   * %encoder.layer.2.attention.self.qkv.weight = concat(%encoder.layer.2.attention.self.query.weight, %encoder.layer.2.attention.self.key.weight, %encoder.layer.2.attention.self.value.weight): f32[1152, 384], computed once at load time, packed for linear()
+   */
+  private final PackedLinear encoderLayer2AttentionSelfQkvWeightPacked;
+
+  /**
+   * %encoder.layer.2.attention.self.qkv.bias = concat(%encoder.layer.2.attention.self.query.bias, %encoder.layer.2.attention.self.key.bias, %encoder.layer.2.attention.self.value.bias): f32[1152], computed once at load time
+   */
+  private final float[] encoderLayer2AttentionSelfQkvBias;
+
+  /**
+   * %encoder.layer.3.attention.self.qkv.weight = concat(%encoder.layer.3.attention.self.query.weight, %encoder.layer.3.attention.self.key.weight, %encoder.layer.3.attention.self.value.weight): f32[1152, 384], computed once at load time, packed for linear()
+   */
+  private final PackedLinear encoderLayer3AttentionSelfQkvWeightPacked;
+
+  /**
+   * %encoder.layer.3.attention.self.qkv.bias = concat(%encoder.layer.3.attention.self.query.bias, %encoder.layer.3.attention.self.key.bias, %encoder.layer.3.attention.self.value.bias): f32[1152], computed once at load time
+   */
+  private final float[] encoderLayer3AttentionSelfQkvBias;
+
+  /**
+   * %encoder.layer.4.attention.self.qkv.weight = concat(%encoder.layer.4.attention.self.query.weight, %encoder.layer.4.attention.self.key.weight, %encoder.layer.4.attention.self.value.weight): f32[1152, 384], computed once at load time, packed for linear()
+   */
+  private final PackedLinear encoderLayer4AttentionSelfQkvWeightPacked;
+
+  /**
+   * %encoder.layer.4.attention.self.qkv.bias = concat(%encoder.layer.4.attention.self.query.bias, %encoder.layer.4.attention.self.key.bias, %encoder.layer.4.attention.self.value.bias): f32[1152], computed once at load time
+   */
+  private final float[] encoderLayer4AttentionSelfQkvBias;
+
+  /**
+   * %encoder.layer.5.attention.self.qkv.weight = concat(%encoder.layer.5.attention.self.query.weight, %encoder.layer.5.attention.self.key.weight, %encoder.layer.5.attention.self.value.weight): f32[1152, 384], computed once at load time, packed for linear()
+   */
+  private final PackedLinear encoderLayer5AttentionSelfQkvWeightPacked;
+
+  /**
+   * %encoder.layer.5.attention.self.qkv.bias = concat(%encoder.layer.5.attention.self.query.bias, %encoder.layer.5.attention.self.key.bias, %encoder.layer.5.attention.self.value.bias): f32[1152], computed once at load time
+   */
+  private final float[] encoderLayer5AttentionSelfQkvBias;
+
+  /**
+   * Working memory for forward(): one workspace per concurrent call, reused.
+   */
+  private final Workspaces workspaces = new Workspaces(5, 1);
+
+  /**
+   * Loads every parameter from {@code weights}, checking names and shapes, and computes the values that depend on the weights only.
    */
   public MiniLM(Weights weights) {
     this.embeddingsWordEmbeddingsWeight = weights.get("embeddings.word_embeddings.weight", new int[] {30522, 384}, "normal");
@@ -667,12 +566,12 @@ public final class MiniLM implements HeedModel {
     this.embeddingsTokenTypeEmbeddingsWeight = weights.get("embeddings.token_type_embeddings.weight", new int[] {2, 384}, "normal");
     this.embeddingsLayerNormWeight = weights.get("embeddings.LayerNorm.weight", new int[] {384}, "ones");
     this.embeddingsLayerNormBias = weights.get("embeddings.LayerNorm.bias", new int[] {384}, "zeros");
-    this.encoderLayer0AttentionSelfQueryWeight = PackedLinear.of(weights.get("encoder.layer.0.attention.self.query.weight", new int[] {384, 384}, "uniform"), 384, 384);
-    this.encoderLayer0AttentionSelfQueryBias = weights.get("encoder.layer.0.attention.self.query.bias", new int[] {384}, "uniform");
-    this.encoderLayer0AttentionSelfKeyWeight = PackedLinear.of(weights.get("encoder.layer.0.attention.self.key.weight", new int[] {384, 384}, "uniform"), 384, 384);
-    this.encoderLayer0AttentionSelfKeyBias = weights.get("encoder.layer.0.attention.self.key.bias", new int[] {384}, "uniform");
-    this.encoderLayer0AttentionSelfValueWeight = PackedLinear.of(weights.get("encoder.layer.0.attention.self.value.weight", new int[] {384, 384}, "uniform"), 384, 384);
-    this.encoderLayer0AttentionSelfValueBias = weights.get("encoder.layer.0.attention.self.value.bias", new int[] {384}, "uniform");
+    float[] encoderLayer0AttentionSelfQueryWeight = weights.get("encoder.layer.0.attention.self.query.weight", new int[] {384, 384}, "uniform");
+    float[] encoderLayer0AttentionSelfQueryBias = weights.get("encoder.layer.0.attention.self.query.bias", new int[] {384}, "uniform");
+    float[] encoderLayer0AttentionSelfKeyWeight = weights.get("encoder.layer.0.attention.self.key.weight", new int[] {384, 384}, "uniform");
+    float[] encoderLayer0AttentionSelfKeyBias = weights.get("encoder.layer.0.attention.self.key.bias", new int[] {384}, "uniform");
+    float[] encoderLayer0AttentionSelfValueWeight = weights.get("encoder.layer.0.attention.self.value.weight", new int[] {384, 384}, "uniform");
+    float[] encoderLayer0AttentionSelfValueBias = weights.get("encoder.layer.0.attention.self.value.bias", new int[] {384}, "uniform");
     this.encoderLayer0AttentionOutputDenseWeight = PackedLinear.of(weights.get("encoder.layer.0.attention.output.dense.weight", new int[] {384, 384}, "uniform"), 384, 384);
     this.encoderLayer0AttentionOutputDenseBias = weights.get("encoder.layer.0.attention.output.dense.bias", new int[] {384}, "uniform");
     this.encoderLayer0AttentionOutputLayerNormWeight = weights.get("encoder.layer.0.attention.output.LayerNorm.weight", new int[] {384}, "ones");
@@ -683,12 +582,12 @@ public final class MiniLM implements HeedModel {
     this.encoderLayer0OutputDenseBias = weights.get("encoder.layer.0.output.dense.bias", new int[] {384}, "uniform");
     this.encoderLayer0OutputLayerNormWeight = weights.get("encoder.layer.0.output.LayerNorm.weight", new int[] {384}, "ones");
     this.encoderLayer0OutputLayerNormBias = weights.get("encoder.layer.0.output.LayerNorm.bias", new int[] {384}, "zeros");
-    this.encoderLayer1AttentionSelfQueryWeight = PackedLinear.of(weights.get("encoder.layer.1.attention.self.query.weight", new int[] {384, 384}, "uniform"), 384, 384);
-    this.encoderLayer1AttentionSelfQueryBias = weights.get("encoder.layer.1.attention.self.query.bias", new int[] {384}, "uniform");
-    this.encoderLayer1AttentionSelfKeyWeight = PackedLinear.of(weights.get("encoder.layer.1.attention.self.key.weight", new int[] {384, 384}, "uniform"), 384, 384);
-    this.encoderLayer1AttentionSelfKeyBias = weights.get("encoder.layer.1.attention.self.key.bias", new int[] {384}, "uniform");
-    this.encoderLayer1AttentionSelfValueWeight = PackedLinear.of(weights.get("encoder.layer.1.attention.self.value.weight", new int[] {384, 384}, "uniform"), 384, 384);
-    this.encoderLayer1AttentionSelfValueBias = weights.get("encoder.layer.1.attention.self.value.bias", new int[] {384}, "uniform");
+    float[] encoderLayer1AttentionSelfQueryWeight = weights.get("encoder.layer.1.attention.self.query.weight", new int[] {384, 384}, "uniform");
+    float[] encoderLayer1AttentionSelfQueryBias = weights.get("encoder.layer.1.attention.self.query.bias", new int[] {384}, "uniform");
+    float[] encoderLayer1AttentionSelfKeyWeight = weights.get("encoder.layer.1.attention.self.key.weight", new int[] {384, 384}, "uniform");
+    float[] encoderLayer1AttentionSelfKeyBias = weights.get("encoder.layer.1.attention.self.key.bias", new int[] {384}, "uniform");
+    float[] encoderLayer1AttentionSelfValueWeight = weights.get("encoder.layer.1.attention.self.value.weight", new int[] {384, 384}, "uniform");
+    float[] encoderLayer1AttentionSelfValueBias = weights.get("encoder.layer.1.attention.self.value.bias", new int[] {384}, "uniform");
     this.encoderLayer1AttentionOutputDenseWeight = PackedLinear.of(weights.get("encoder.layer.1.attention.output.dense.weight", new int[] {384, 384}, "uniform"), 384, 384);
     this.encoderLayer1AttentionOutputDenseBias = weights.get("encoder.layer.1.attention.output.dense.bias", new int[] {384}, "uniform");
     this.encoderLayer1AttentionOutputLayerNormWeight = weights.get("encoder.layer.1.attention.output.LayerNorm.weight", new int[] {384}, "ones");
@@ -699,12 +598,12 @@ public final class MiniLM implements HeedModel {
     this.encoderLayer1OutputDenseBias = weights.get("encoder.layer.1.output.dense.bias", new int[] {384}, "uniform");
     this.encoderLayer1OutputLayerNormWeight = weights.get("encoder.layer.1.output.LayerNorm.weight", new int[] {384}, "ones");
     this.encoderLayer1OutputLayerNormBias = weights.get("encoder.layer.1.output.LayerNorm.bias", new int[] {384}, "zeros");
-    this.encoderLayer2AttentionSelfQueryWeight = PackedLinear.of(weights.get("encoder.layer.2.attention.self.query.weight", new int[] {384, 384}, "uniform"), 384, 384);
-    this.encoderLayer2AttentionSelfQueryBias = weights.get("encoder.layer.2.attention.self.query.bias", new int[] {384}, "uniform");
-    this.encoderLayer2AttentionSelfKeyWeight = PackedLinear.of(weights.get("encoder.layer.2.attention.self.key.weight", new int[] {384, 384}, "uniform"), 384, 384);
-    this.encoderLayer2AttentionSelfKeyBias = weights.get("encoder.layer.2.attention.self.key.bias", new int[] {384}, "uniform");
-    this.encoderLayer2AttentionSelfValueWeight = PackedLinear.of(weights.get("encoder.layer.2.attention.self.value.weight", new int[] {384, 384}, "uniform"), 384, 384);
-    this.encoderLayer2AttentionSelfValueBias = weights.get("encoder.layer.2.attention.self.value.bias", new int[] {384}, "uniform");
+    float[] encoderLayer2AttentionSelfQueryWeight = weights.get("encoder.layer.2.attention.self.query.weight", new int[] {384, 384}, "uniform");
+    float[] encoderLayer2AttentionSelfQueryBias = weights.get("encoder.layer.2.attention.self.query.bias", new int[] {384}, "uniform");
+    float[] encoderLayer2AttentionSelfKeyWeight = weights.get("encoder.layer.2.attention.self.key.weight", new int[] {384, 384}, "uniform");
+    float[] encoderLayer2AttentionSelfKeyBias = weights.get("encoder.layer.2.attention.self.key.bias", new int[] {384}, "uniform");
+    float[] encoderLayer2AttentionSelfValueWeight = weights.get("encoder.layer.2.attention.self.value.weight", new int[] {384, 384}, "uniform");
+    float[] encoderLayer2AttentionSelfValueBias = weights.get("encoder.layer.2.attention.self.value.bias", new int[] {384}, "uniform");
     this.encoderLayer2AttentionOutputDenseWeight = PackedLinear.of(weights.get("encoder.layer.2.attention.output.dense.weight", new int[] {384, 384}, "uniform"), 384, 384);
     this.encoderLayer2AttentionOutputDenseBias = weights.get("encoder.layer.2.attention.output.dense.bias", new int[] {384}, "uniform");
     this.encoderLayer2AttentionOutputLayerNormWeight = weights.get("encoder.layer.2.attention.output.LayerNorm.weight", new int[] {384}, "ones");
@@ -715,12 +614,12 @@ public final class MiniLM implements HeedModel {
     this.encoderLayer2OutputDenseBias = weights.get("encoder.layer.2.output.dense.bias", new int[] {384}, "uniform");
     this.encoderLayer2OutputLayerNormWeight = weights.get("encoder.layer.2.output.LayerNorm.weight", new int[] {384}, "ones");
     this.encoderLayer2OutputLayerNormBias = weights.get("encoder.layer.2.output.LayerNorm.bias", new int[] {384}, "zeros");
-    this.encoderLayer3AttentionSelfQueryWeight = PackedLinear.of(weights.get("encoder.layer.3.attention.self.query.weight", new int[] {384, 384}, "uniform"), 384, 384);
-    this.encoderLayer3AttentionSelfQueryBias = weights.get("encoder.layer.3.attention.self.query.bias", new int[] {384}, "uniform");
-    this.encoderLayer3AttentionSelfKeyWeight = PackedLinear.of(weights.get("encoder.layer.3.attention.self.key.weight", new int[] {384, 384}, "uniform"), 384, 384);
-    this.encoderLayer3AttentionSelfKeyBias = weights.get("encoder.layer.3.attention.self.key.bias", new int[] {384}, "uniform");
-    this.encoderLayer3AttentionSelfValueWeight = PackedLinear.of(weights.get("encoder.layer.3.attention.self.value.weight", new int[] {384, 384}, "uniform"), 384, 384);
-    this.encoderLayer3AttentionSelfValueBias = weights.get("encoder.layer.3.attention.self.value.bias", new int[] {384}, "uniform");
+    float[] encoderLayer3AttentionSelfQueryWeight = weights.get("encoder.layer.3.attention.self.query.weight", new int[] {384, 384}, "uniform");
+    float[] encoderLayer3AttentionSelfQueryBias = weights.get("encoder.layer.3.attention.self.query.bias", new int[] {384}, "uniform");
+    float[] encoderLayer3AttentionSelfKeyWeight = weights.get("encoder.layer.3.attention.self.key.weight", new int[] {384, 384}, "uniform");
+    float[] encoderLayer3AttentionSelfKeyBias = weights.get("encoder.layer.3.attention.self.key.bias", new int[] {384}, "uniform");
+    float[] encoderLayer3AttentionSelfValueWeight = weights.get("encoder.layer.3.attention.self.value.weight", new int[] {384, 384}, "uniform");
+    float[] encoderLayer3AttentionSelfValueBias = weights.get("encoder.layer.3.attention.self.value.bias", new int[] {384}, "uniform");
     this.encoderLayer3AttentionOutputDenseWeight = PackedLinear.of(weights.get("encoder.layer.3.attention.output.dense.weight", new int[] {384, 384}, "uniform"), 384, 384);
     this.encoderLayer3AttentionOutputDenseBias = weights.get("encoder.layer.3.attention.output.dense.bias", new int[] {384}, "uniform");
     this.encoderLayer3AttentionOutputLayerNormWeight = weights.get("encoder.layer.3.attention.output.LayerNorm.weight", new int[] {384}, "ones");
@@ -731,12 +630,12 @@ public final class MiniLM implements HeedModel {
     this.encoderLayer3OutputDenseBias = weights.get("encoder.layer.3.output.dense.bias", new int[] {384}, "uniform");
     this.encoderLayer3OutputLayerNormWeight = weights.get("encoder.layer.3.output.LayerNorm.weight", new int[] {384}, "ones");
     this.encoderLayer3OutputLayerNormBias = weights.get("encoder.layer.3.output.LayerNorm.bias", new int[] {384}, "zeros");
-    this.encoderLayer4AttentionSelfQueryWeight = PackedLinear.of(weights.get("encoder.layer.4.attention.self.query.weight", new int[] {384, 384}, "uniform"), 384, 384);
-    this.encoderLayer4AttentionSelfQueryBias = weights.get("encoder.layer.4.attention.self.query.bias", new int[] {384}, "uniform");
-    this.encoderLayer4AttentionSelfKeyWeight = PackedLinear.of(weights.get("encoder.layer.4.attention.self.key.weight", new int[] {384, 384}, "uniform"), 384, 384);
-    this.encoderLayer4AttentionSelfKeyBias = weights.get("encoder.layer.4.attention.self.key.bias", new int[] {384}, "uniform");
-    this.encoderLayer4AttentionSelfValueWeight = PackedLinear.of(weights.get("encoder.layer.4.attention.self.value.weight", new int[] {384, 384}, "uniform"), 384, 384);
-    this.encoderLayer4AttentionSelfValueBias = weights.get("encoder.layer.4.attention.self.value.bias", new int[] {384}, "uniform");
+    float[] encoderLayer4AttentionSelfQueryWeight = weights.get("encoder.layer.4.attention.self.query.weight", new int[] {384, 384}, "uniform");
+    float[] encoderLayer4AttentionSelfQueryBias = weights.get("encoder.layer.4.attention.self.query.bias", new int[] {384}, "uniform");
+    float[] encoderLayer4AttentionSelfKeyWeight = weights.get("encoder.layer.4.attention.self.key.weight", new int[] {384, 384}, "uniform");
+    float[] encoderLayer4AttentionSelfKeyBias = weights.get("encoder.layer.4.attention.self.key.bias", new int[] {384}, "uniform");
+    float[] encoderLayer4AttentionSelfValueWeight = weights.get("encoder.layer.4.attention.self.value.weight", new int[] {384, 384}, "uniform");
+    float[] encoderLayer4AttentionSelfValueBias = weights.get("encoder.layer.4.attention.self.value.bias", new int[] {384}, "uniform");
     this.encoderLayer4AttentionOutputDenseWeight = PackedLinear.of(weights.get("encoder.layer.4.attention.output.dense.weight", new int[] {384, 384}, "uniform"), 384, 384);
     this.encoderLayer4AttentionOutputDenseBias = weights.get("encoder.layer.4.attention.output.dense.bias", new int[] {384}, "uniform");
     this.encoderLayer4AttentionOutputLayerNormWeight = weights.get("encoder.layer.4.attention.output.LayerNorm.weight", new int[] {384}, "ones");
@@ -747,12 +646,12 @@ public final class MiniLM implements HeedModel {
     this.encoderLayer4OutputDenseBias = weights.get("encoder.layer.4.output.dense.bias", new int[] {384}, "uniform");
     this.encoderLayer4OutputLayerNormWeight = weights.get("encoder.layer.4.output.LayerNorm.weight", new int[] {384}, "ones");
     this.encoderLayer4OutputLayerNormBias = weights.get("encoder.layer.4.output.LayerNorm.bias", new int[] {384}, "zeros");
-    this.encoderLayer5AttentionSelfQueryWeight = PackedLinear.of(weights.get("encoder.layer.5.attention.self.query.weight", new int[] {384, 384}, "uniform"), 384, 384);
-    this.encoderLayer5AttentionSelfQueryBias = weights.get("encoder.layer.5.attention.self.query.bias", new int[] {384}, "uniform");
-    this.encoderLayer5AttentionSelfKeyWeight = PackedLinear.of(weights.get("encoder.layer.5.attention.self.key.weight", new int[] {384, 384}, "uniform"), 384, 384);
-    this.encoderLayer5AttentionSelfKeyBias = weights.get("encoder.layer.5.attention.self.key.bias", new int[] {384}, "uniform");
-    this.encoderLayer5AttentionSelfValueWeight = PackedLinear.of(weights.get("encoder.layer.5.attention.self.value.weight", new int[] {384, 384}, "uniform"), 384, 384);
-    this.encoderLayer5AttentionSelfValueBias = weights.get("encoder.layer.5.attention.self.value.bias", new int[] {384}, "uniform");
+    float[] encoderLayer5AttentionSelfQueryWeight = weights.get("encoder.layer.5.attention.self.query.weight", new int[] {384, 384}, "uniform");
+    float[] encoderLayer5AttentionSelfQueryBias = weights.get("encoder.layer.5.attention.self.query.bias", new int[] {384}, "uniform");
+    float[] encoderLayer5AttentionSelfKeyWeight = weights.get("encoder.layer.5.attention.self.key.weight", new int[] {384, 384}, "uniform");
+    float[] encoderLayer5AttentionSelfKeyBias = weights.get("encoder.layer.5.attention.self.key.bias", new int[] {384}, "uniform");
+    float[] encoderLayer5AttentionSelfValueWeight = weights.get("encoder.layer.5.attention.self.value.weight", new int[] {384, 384}, "uniform");
+    float[] encoderLayer5AttentionSelfValueBias = weights.get("encoder.layer.5.attention.self.value.bias", new int[] {384}, "uniform");
     this.encoderLayer5AttentionOutputDenseWeight = PackedLinear.of(weights.get("encoder.layer.5.attention.output.dense.weight", new int[] {384, 384}, "uniform"), 384, 384);
     this.encoderLayer5AttentionOutputDenseBias = weights.get("encoder.layer.5.attention.output.dense.bias", new int[] {384}, "uniform");
     this.encoderLayer5AttentionOutputLayerNormWeight = weights.get("encoder.layer.5.attention.output.LayerNorm.weight", new int[] {384}, "ones");
@@ -763,10 +662,42 @@ public final class MiniLM implements HeedModel {
     this.encoderLayer5OutputDenseBias = weights.get("encoder.layer.5.output.dense.bias", new int[] {384}, "uniform");
     this.encoderLayer5OutputLayerNormWeight = weights.get("encoder.layer.5.output.LayerNorm.weight", new int[] {384}, "ones");
     this.encoderLayer5OutputLayerNormBias = weights.get("encoder.layer.5.output.LayerNorm.bias", new int[] {384}, "zeros");
+
+    // Computed once, from the weights alone.
+    float[] encoderLayer0AttentionSelfQkvWeight = new float[442368];
+    concat(encoderLayer0AttentionSelfQueryWeight, encoderLayer0AttentionSelfKeyWeight, encoderLayer0AttentionSelfValueWeight, encoderLayer0AttentionSelfQkvWeight);
+    this.encoderLayer0AttentionSelfQkvWeightPacked = PackedLinear.of(encoderLayer0AttentionSelfQkvWeight, 1152, 384);
+    this.encoderLayer0AttentionSelfQkvBias = new float[1152];
+    concat2(encoderLayer0AttentionSelfQueryBias, encoderLayer0AttentionSelfKeyBias, encoderLayer0AttentionSelfValueBias, this.encoderLayer0AttentionSelfQkvBias);
+    float[] encoderLayer1AttentionSelfQkvWeight = new float[442368];
+    concat(encoderLayer1AttentionSelfQueryWeight, encoderLayer1AttentionSelfKeyWeight, encoderLayer1AttentionSelfValueWeight, encoderLayer1AttentionSelfQkvWeight);
+    this.encoderLayer1AttentionSelfQkvWeightPacked = PackedLinear.of(encoderLayer1AttentionSelfQkvWeight, 1152, 384);
+    this.encoderLayer1AttentionSelfQkvBias = new float[1152];
+    concat2(encoderLayer1AttentionSelfQueryBias, encoderLayer1AttentionSelfKeyBias, encoderLayer1AttentionSelfValueBias, this.encoderLayer1AttentionSelfQkvBias);
+    float[] encoderLayer2AttentionSelfQkvWeight = new float[442368];
+    concat(encoderLayer2AttentionSelfQueryWeight, encoderLayer2AttentionSelfKeyWeight, encoderLayer2AttentionSelfValueWeight, encoderLayer2AttentionSelfQkvWeight);
+    this.encoderLayer2AttentionSelfQkvWeightPacked = PackedLinear.of(encoderLayer2AttentionSelfQkvWeight, 1152, 384);
+    this.encoderLayer2AttentionSelfQkvBias = new float[1152];
+    concat2(encoderLayer2AttentionSelfQueryBias, encoderLayer2AttentionSelfKeyBias, encoderLayer2AttentionSelfValueBias, this.encoderLayer2AttentionSelfQkvBias);
+    float[] encoderLayer3AttentionSelfQkvWeight = new float[442368];
+    concat(encoderLayer3AttentionSelfQueryWeight, encoderLayer3AttentionSelfKeyWeight, encoderLayer3AttentionSelfValueWeight, encoderLayer3AttentionSelfQkvWeight);
+    this.encoderLayer3AttentionSelfQkvWeightPacked = PackedLinear.of(encoderLayer3AttentionSelfQkvWeight, 1152, 384);
+    this.encoderLayer3AttentionSelfQkvBias = new float[1152];
+    concat2(encoderLayer3AttentionSelfQueryBias, encoderLayer3AttentionSelfKeyBias, encoderLayer3AttentionSelfValueBias, this.encoderLayer3AttentionSelfQkvBias);
+    float[] encoderLayer4AttentionSelfQkvWeight = new float[442368];
+    concat(encoderLayer4AttentionSelfQueryWeight, encoderLayer4AttentionSelfKeyWeight, encoderLayer4AttentionSelfValueWeight, encoderLayer4AttentionSelfQkvWeight);
+    this.encoderLayer4AttentionSelfQkvWeightPacked = PackedLinear.of(encoderLayer4AttentionSelfQkvWeight, 1152, 384);
+    this.encoderLayer4AttentionSelfQkvBias = new float[1152];
+    concat2(encoderLayer4AttentionSelfQueryBias, encoderLayer4AttentionSelfKeyBias, encoderLayer4AttentionSelfValueBias, this.encoderLayer4AttentionSelfQkvBias);
+    float[] encoderLayer5AttentionSelfQkvWeight = new float[442368];
+    concat(encoderLayer5AttentionSelfQueryWeight, encoderLayer5AttentionSelfKeyWeight, encoderLayer5AttentionSelfValueWeight, encoderLayer5AttentionSelfQkvWeight);
+    this.encoderLayer5AttentionSelfQkvWeightPacked = PackedLinear.of(encoderLayer5AttentionSelfQkvWeight, 1152, 384);
+    this.encoderLayer5AttentionSelfQkvBias = new float[1152];
+    concat2(encoderLayer5AttentionSelfQueryBias, encoderLayer5AttentionSelfKeyBias, encoderLayer5AttentionSelfValueBias, this.encoderLayer5AttentionSelfQkvBias);
   }
 
   /**
-   * Runs the model. Buffers are allocated per call, so one instance may serve many threads.
+   * Runs the model. Intermediate tensors live in a workspace taken from this model's pool for the call and given back when it ends, so one instance may serve many threads, and a call in steady state allocates only its outputs.
    *
    * @param inputIds i64[batch, seq]
    * @param attentionMask i64[batch, seq]
@@ -790,309 +721,196 @@ public final class MiniLM implements HeedModel {
     InputCheck.fits("f32[batch, seq, 384]", batch, seq, 384);
     InputCheck.fits("i64[seq]", seq);
     InputCheck.fits("f32[seq, 384]", seq, 384);
+    InputCheck.fits("f32[batch, seq, 1152]", batch, seq, 1152);
     InputCheck.fits("f32[batch, seq, 1536]", batch, seq, 1536);
 
-    // minilm.heed:67: let x = embedding(input_ids, word_table) + embedding(token_type_ids, type_table)
-    float[] t0 = new float[batch * seq * 384];
-    embedding384(inputIdsData, this.embeddingsWordEmbeddingsWeight, t0, batch, seq);
-    float[] t1 = new float[batch * seq * 384];
-    embedding3842(tokenTypeIdsData, this.embeddingsTokenTypeEmbeddingsWeight, t1, batch, seq);
-    float[] t2 = new float[batch * seq * 384];
-    add(t0, t1, t2, batch, seq);
+    // Working memory: 5 float slots and 1 long slot, grown only when these sizes need more.
+    Workspace ws = this.workspaces.take();
+    try {
+      float[] f0 = ws.floats(0, batch * seq * 384);
+      float[] f1 = ws.floats(1, batch * seq * 1536);
+      float[] f2 = ws.floats(2, batch * seq * 384);
+      float[] f3 = ws.floats(3, batch * seq * 384);
+      float[] f4 = ws.floats(4, batch * seq);
+      long[] l0 = ws.longs(0, seq);
 
-    // minilm.heed:68: + embedding(positions(input_ids), pos_table);            // [batch, seq, hidden]
-    long[] t3 = new long[seq];
-    positions(inputIdsData, t3, batch, seq);
-    float[] t4 = new float[seq * 384];
-    embedding3843(t3, this.embeddingsPositionEmbeddingsWeight, t4, seq);
-    float[] x = new float[batch * seq * 384];
-    addBroadcast(t2, t4, x, batch, seq);
+      // minilm.heed:67: let x = embedding(input_ids, word_table) + embedding(token_type_ids, type_table)
+      float[] t0 = f0;
+      embedding384(inputIdsData, this.embeddingsWordEmbeddingsWeight, t0, batch, seq);
+      float[] t1 = f1;
+      embedding3842(tokenTypeIdsData, this.embeddingsTokenTypeEmbeddingsWeight, t1, batch, seq);
 
-    // minilm.heed:69: x = layer_norm(x, emb_ln_w, emb_ln_b, eps = eps);
-    float[] x1 = new float[batch * seq * 384];
-    layerNorm384(x, this.embeddingsLayerNormWeight, this.embeddingsLayerNormBias, x1, batch, seq);
+      // minilm.heed:68: + embedding(positions(input_ids), pos_table);            // [batch, seq, hidden]
+      long[] t3 = l0;
+      positions(inputIdsData, t3, batch, seq);
+      float[] t4 = f2;
+      embedding3843(t3, this.embeddingsPositionEmbeddingsWeight, t4, seq);
+      float[] x = f3;
+      addAdd(t0, t1, t4, x, batch, seq);
 
-    // minilm.heed:72: let mask = padding_mask(attention_mask);
-    float[] mask = new float[batch * seq];
-    paddingMask(attentionMaskData, mask, batch, seq);
+      // minilm.heed:69: x = layer_norm(x, emb_ln_w, emb_ln_b, eps = eps);
+      float[] x1 = f0;
+      layerNorm384(x, this.embeddingsLayerNormWeight, this.embeddingsLayerNormBias, x1, batch, seq);
 
-    // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
-    float[] t5 = new float[batch * seq * 384];
-    linear384to384(x1, this.encoderLayer0AttentionSelfQueryWeight, this.encoderLayer0AttentionSelfQueryBias, t5, batch, seq);
-    float[] encoderLayer0Q = new float[batch * seq * 384];
-    transpose(t5, encoderLayer0Q, batch, seq);
+      // minilm.heed:72: let mask = padding_mask(attention_mask);
+      float[] mask = f4;
+      paddingMask(attentionMaskData, mask, batch, seq);
 
-    // minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
-    float[] t7 = new float[batch * seq * 384];
-    linear384to384(x1, this.encoderLayer0AttentionSelfKeyWeight, this.encoderLayer0AttentionSelfKeyBias, t7, batch, seq);
-    float[] encoderLayer0K = new float[batch * seq * 384];
-    transpose(t7, encoderLayer0K, batch, seq);
+      // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+      float[] encoderLayer0AttentionSelfQkv = f1;
+      linear384to1152(x1, this.encoderLayer0AttentionSelfQkvWeightPacked, this.encoderLayer0AttentionSelfQkvBias, encoderLayer0AttentionSelfQkv, batch, seq);
 
-    // minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
-    float[] t9 = new float[batch * seq * 384];
-    linear384to384(x1, this.encoderLayer0AttentionSelfValueWeight, this.encoderLayer0AttentionSelfValueBias, t9, batch, seq);
-    float[] encoderLayer0V = new float[batch * seq * 384];
-    transpose(t9, encoderLayer0V, batch, seq);
+      // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
+      float[] encoderLayer0A = f3;
+      mha(encoderLayer0AttentionSelfQkv, encoderLayer0AttentionSelfQkv, encoderLayer0AttentionSelfQkv, mask, encoderLayer0A, batch, seq);
 
-    // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
-    float[] t18 = new float[batch * seq * 384];
-    attention(encoderLayer0Q, encoderLayer0K, encoderLayer0V, mask, t18, batch, seq);
-    float[] t19 = new float[batch * seq * 384];
-    transpose2(t18, t19, batch, seq);
+      // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
+      float[] t21 = f2;
+      linear384to384Residual(encoderLayer0A, this.encoderLayer0AttentionOutputDenseWeight, this.encoderLayer0AttentionOutputDenseBias, x1, t21, batch, seq);
+      float[] encoderLayer0X = f0;
+      layerNorm384(t21, this.encoderLayer0AttentionOutputLayerNormWeight, this.encoderLayer0AttentionOutputLayerNormBias, encoderLayer0X, batch, seq);
 
-    // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
-    float[] t20 = new float[batch * seq * 384];
-    linear384to384(t19, this.encoderLayer0AttentionOutputDenseWeight, this.encoderLayer0AttentionOutputDenseBias, t20, batch, seq);
-    float[] t21 = new float[batch * seq * 384];
-    add(x1, t20, t21, batch, seq);
-    float[] encoderLayer0X = new float[batch * seq * 384];
-    layerNorm384(t21, this.encoderLayer0AttentionOutputLayerNormWeight, this.encoderLayer0AttentionOutputLayerNormBias, encoderLayer0X, batch, seq);
+      // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
+      float[] encoderLayer0H = f1;
+      linear384to1536Gelu(encoderLayer0X, this.encoderLayer0IntermediateDenseWeight, this.encoderLayer0IntermediateDenseBias, encoderLayer0H, batch, seq);
 
-    // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
-    float[] t22 = new float[batch * seq * 1536];
-    linear384to1536(encoderLayer0X, this.encoderLayer0IntermediateDenseWeight, this.encoderLayer0IntermediateDenseBias, t22, batch, seq);
-    float[] encoderLayer0H = new float[batch * seq * 1536];
-    gelu(t22, encoderLayer0H, batch, seq);
+      // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
+      float[] t24 = f2;
+      linear1536to384Residual(encoderLayer0H, this.encoderLayer0OutputDenseWeight, this.encoderLayer0OutputDenseBias, encoderLayer0X, t24, batch, seq);
+      float[] x2 = f0;
+      layerNorm384(t24, this.encoderLayer0OutputLayerNormWeight, this.encoderLayer0OutputLayerNormBias, x2, batch, seq);
 
-    // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
-    float[] t23 = new float[batch * seq * 384];
-    linear1536to384(encoderLayer0H, this.encoderLayer0OutputDenseWeight, this.encoderLayer0OutputDenseBias, t23, batch, seq);
-    float[] t24 = new float[batch * seq * 384];
-    add(encoderLayer0X, t23, t24, batch, seq);
-    float[] x2 = new float[batch * seq * 384];
-    layerNorm384(t24, this.encoderLayer0OutputLayerNormWeight, this.encoderLayer0OutputLayerNormBias, x2, batch, seq);
+      // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+      float[] encoderLayer1AttentionSelfQkv = f1;
+      linear384to1152(x2, this.encoderLayer1AttentionSelfQkvWeightPacked, this.encoderLayer1AttentionSelfQkvBias, encoderLayer1AttentionSelfQkv, batch, seq);
 
-    // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
-    float[] t25 = new float[batch * seq * 384];
-    linear384to384(x2, this.encoderLayer1AttentionSelfQueryWeight, this.encoderLayer1AttentionSelfQueryBias, t25, batch, seq);
-    float[] encoderLayer1Q = new float[batch * seq * 384];
-    transpose(t25, encoderLayer1Q, batch, seq);
+      // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
+      float[] encoderLayer1A = f2;
+      mha(encoderLayer1AttentionSelfQkv, encoderLayer1AttentionSelfQkv, encoderLayer1AttentionSelfQkv, mask, encoderLayer1A, batch, seq);
 
-    // minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
-    float[] t27 = new float[batch * seq * 384];
-    linear384to384(x2, this.encoderLayer1AttentionSelfKeyWeight, this.encoderLayer1AttentionSelfKeyBias, t27, batch, seq);
-    float[] encoderLayer1K = new float[batch * seq * 384];
-    transpose(t27, encoderLayer1K, batch, seq);
+      // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
+      float[] t41 = f3;
+      linear384to384Residual(encoderLayer1A, this.encoderLayer1AttentionOutputDenseWeight, this.encoderLayer1AttentionOutputDenseBias, x2, t41, batch, seq);
+      float[] encoderLayer1X = f0;
+      layerNorm384(t41, this.encoderLayer1AttentionOutputLayerNormWeight, this.encoderLayer1AttentionOutputLayerNormBias, encoderLayer1X, batch, seq);
 
-    // minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
-    float[] t29 = new float[batch * seq * 384];
-    linear384to384(x2, this.encoderLayer1AttentionSelfValueWeight, this.encoderLayer1AttentionSelfValueBias, t29, batch, seq);
-    float[] encoderLayer1V = new float[batch * seq * 384];
-    transpose(t29, encoderLayer1V, batch, seq);
+      // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
+      float[] encoderLayer1H = f1;
+      linear384to1536Gelu(encoderLayer1X, this.encoderLayer1IntermediateDenseWeight, this.encoderLayer1IntermediateDenseBias, encoderLayer1H, batch, seq);
 
-    // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
-    float[] t38 = new float[batch * seq * 384];
-    attention(encoderLayer1Q, encoderLayer1K, encoderLayer1V, mask, t38, batch, seq);
-    float[] t39 = new float[batch * seq * 384];
-    transpose2(t38, t39, batch, seq);
+      // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
+      float[] t44 = f2;
+      linear1536to384Residual(encoderLayer1H, this.encoderLayer1OutputDenseWeight, this.encoderLayer1OutputDenseBias, encoderLayer1X, t44, batch, seq);
+      float[] x3 = f0;
+      layerNorm384(t44, this.encoderLayer1OutputLayerNormWeight, this.encoderLayer1OutputLayerNormBias, x3, batch, seq);
 
-    // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
-    float[] t40 = new float[batch * seq * 384];
-    linear384to384(t39, this.encoderLayer1AttentionOutputDenseWeight, this.encoderLayer1AttentionOutputDenseBias, t40, batch, seq);
-    float[] t41 = new float[batch * seq * 384];
-    add(x2, t40, t41, batch, seq);
-    float[] encoderLayer1X = new float[batch * seq * 384];
-    layerNorm384(t41, this.encoderLayer1AttentionOutputLayerNormWeight, this.encoderLayer1AttentionOutputLayerNormBias, encoderLayer1X, batch, seq);
+      // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+      float[] encoderLayer2AttentionSelfQkv = f1;
+      linear384to1152(x3, this.encoderLayer2AttentionSelfQkvWeightPacked, this.encoderLayer2AttentionSelfQkvBias, encoderLayer2AttentionSelfQkv, batch, seq);
 
-    // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
-    float[] t42 = new float[batch * seq * 1536];
-    linear384to1536(encoderLayer1X, this.encoderLayer1IntermediateDenseWeight, this.encoderLayer1IntermediateDenseBias, t42, batch, seq);
-    float[] encoderLayer1H = new float[batch * seq * 1536];
-    gelu(t42, encoderLayer1H, batch, seq);
+      // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
+      float[] encoderLayer2A = f2;
+      mha(encoderLayer2AttentionSelfQkv, encoderLayer2AttentionSelfQkv, encoderLayer2AttentionSelfQkv, mask, encoderLayer2A, batch, seq);
 
-    // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
-    float[] t43 = new float[batch * seq * 384];
-    linear1536to384(encoderLayer1H, this.encoderLayer1OutputDenseWeight, this.encoderLayer1OutputDenseBias, t43, batch, seq);
-    float[] t44 = new float[batch * seq * 384];
-    add(encoderLayer1X, t43, t44, batch, seq);
-    float[] x3 = new float[batch * seq * 384];
-    layerNorm384(t44, this.encoderLayer1OutputLayerNormWeight, this.encoderLayer1OutputLayerNormBias, x3, batch, seq);
+      // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
+      float[] t61 = f3;
+      linear384to384Residual(encoderLayer2A, this.encoderLayer2AttentionOutputDenseWeight, this.encoderLayer2AttentionOutputDenseBias, x3, t61, batch, seq);
+      float[] encoderLayer2X = f0;
+      layerNorm384(t61, this.encoderLayer2AttentionOutputLayerNormWeight, this.encoderLayer2AttentionOutputLayerNormBias, encoderLayer2X, batch, seq);
 
-    // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
-    float[] t45 = new float[batch * seq * 384];
-    linear384to384(x3, this.encoderLayer2AttentionSelfQueryWeight, this.encoderLayer2AttentionSelfQueryBias, t45, batch, seq);
-    float[] encoderLayer2Q = new float[batch * seq * 384];
-    transpose(t45, encoderLayer2Q, batch, seq);
+      // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
+      float[] encoderLayer2H = f1;
+      linear384to1536Gelu(encoderLayer2X, this.encoderLayer2IntermediateDenseWeight, this.encoderLayer2IntermediateDenseBias, encoderLayer2H, batch, seq);
 
-    // minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
-    float[] t47 = new float[batch * seq * 384];
-    linear384to384(x3, this.encoderLayer2AttentionSelfKeyWeight, this.encoderLayer2AttentionSelfKeyBias, t47, batch, seq);
-    float[] encoderLayer2K = new float[batch * seq * 384];
-    transpose(t47, encoderLayer2K, batch, seq);
+      // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
+      float[] t64 = f2;
+      linear1536to384Residual(encoderLayer2H, this.encoderLayer2OutputDenseWeight, this.encoderLayer2OutputDenseBias, encoderLayer2X, t64, batch, seq);
+      float[] x4 = f0;
+      layerNorm384(t64, this.encoderLayer2OutputLayerNormWeight, this.encoderLayer2OutputLayerNormBias, x4, batch, seq);
 
-    // minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
-    float[] t49 = new float[batch * seq * 384];
-    linear384to384(x3, this.encoderLayer2AttentionSelfValueWeight, this.encoderLayer2AttentionSelfValueBias, t49, batch, seq);
-    float[] encoderLayer2V = new float[batch * seq * 384];
-    transpose(t49, encoderLayer2V, batch, seq);
+      // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+      float[] encoderLayer3AttentionSelfQkv = f1;
+      linear384to1152(x4, this.encoderLayer3AttentionSelfQkvWeightPacked, this.encoderLayer3AttentionSelfQkvBias, encoderLayer3AttentionSelfQkv, batch, seq);
 
-    // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
-    float[] t58 = new float[batch * seq * 384];
-    attention(encoderLayer2Q, encoderLayer2K, encoderLayer2V, mask, t58, batch, seq);
-    float[] t59 = new float[batch * seq * 384];
-    transpose2(t58, t59, batch, seq);
+      // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
+      float[] encoderLayer3A = f2;
+      mha(encoderLayer3AttentionSelfQkv, encoderLayer3AttentionSelfQkv, encoderLayer3AttentionSelfQkv, mask, encoderLayer3A, batch, seq);
 
-    // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
-    float[] t60 = new float[batch * seq * 384];
-    linear384to384(t59, this.encoderLayer2AttentionOutputDenseWeight, this.encoderLayer2AttentionOutputDenseBias, t60, batch, seq);
-    float[] t61 = new float[batch * seq * 384];
-    add(x3, t60, t61, batch, seq);
-    float[] encoderLayer2X = new float[batch * seq * 384];
-    layerNorm384(t61, this.encoderLayer2AttentionOutputLayerNormWeight, this.encoderLayer2AttentionOutputLayerNormBias, encoderLayer2X, batch, seq);
+      // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
+      float[] t81 = f3;
+      linear384to384Residual(encoderLayer3A, this.encoderLayer3AttentionOutputDenseWeight, this.encoderLayer3AttentionOutputDenseBias, x4, t81, batch, seq);
+      float[] encoderLayer3X = f0;
+      layerNorm384(t81, this.encoderLayer3AttentionOutputLayerNormWeight, this.encoderLayer3AttentionOutputLayerNormBias, encoderLayer3X, batch, seq);
 
-    // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
-    float[] t62 = new float[batch * seq * 1536];
-    linear384to1536(encoderLayer2X, this.encoderLayer2IntermediateDenseWeight, this.encoderLayer2IntermediateDenseBias, t62, batch, seq);
-    float[] encoderLayer2H = new float[batch * seq * 1536];
-    gelu(t62, encoderLayer2H, batch, seq);
+      // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
+      float[] encoderLayer3H = f1;
+      linear384to1536Gelu(encoderLayer3X, this.encoderLayer3IntermediateDenseWeight, this.encoderLayer3IntermediateDenseBias, encoderLayer3H, batch, seq);
 
-    // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
-    float[] t63 = new float[batch * seq * 384];
-    linear1536to384(encoderLayer2H, this.encoderLayer2OutputDenseWeight, this.encoderLayer2OutputDenseBias, t63, batch, seq);
-    float[] t64 = new float[batch * seq * 384];
-    add(encoderLayer2X, t63, t64, batch, seq);
-    float[] x4 = new float[batch * seq * 384];
-    layerNorm384(t64, this.encoderLayer2OutputLayerNormWeight, this.encoderLayer2OutputLayerNormBias, x4, batch, seq);
+      // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
+      float[] t84 = f2;
+      linear1536to384Residual(encoderLayer3H, this.encoderLayer3OutputDenseWeight, this.encoderLayer3OutputDenseBias, encoderLayer3X, t84, batch, seq);
+      float[] x5 = f0;
+      layerNorm384(t84, this.encoderLayer3OutputLayerNormWeight, this.encoderLayer3OutputLayerNormBias, x5, batch, seq);
 
-    // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
-    float[] t65 = new float[batch * seq * 384];
-    linear384to384(x4, this.encoderLayer3AttentionSelfQueryWeight, this.encoderLayer3AttentionSelfQueryBias, t65, batch, seq);
-    float[] encoderLayer3Q = new float[batch * seq * 384];
-    transpose(t65, encoderLayer3Q, batch, seq);
+      // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+      float[] encoderLayer4AttentionSelfQkv = f1;
+      linear384to1152(x5, this.encoderLayer4AttentionSelfQkvWeightPacked, this.encoderLayer4AttentionSelfQkvBias, encoderLayer4AttentionSelfQkv, batch, seq);
 
-    // minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
-    float[] t67 = new float[batch * seq * 384];
-    linear384to384(x4, this.encoderLayer3AttentionSelfKeyWeight, this.encoderLayer3AttentionSelfKeyBias, t67, batch, seq);
-    float[] encoderLayer3K = new float[batch * seq * 384];
-    transpose(t67, encoderLayer3K, batch, seq);
+      // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
+      float[] encoderLayer4A = f2;
+      mha(encoderLayer4AttentionSelfQkv, encoderLayer4AttentionSelfQkv, encoderLayer4AttentionSelfQkv, mask, encoderLayer4A, batch, seq);
 
-    // minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
-    float[] t69 = new float[batch * seq * 384];
-    linear384to384(x4, this.encoderLayer3AttentionSelfValueWeight, this.encoderLayer3AttentionSelfValueBias, t69, batch, seq);
-    float[] encoderLayer3V = new float[batch * seq * 384];
-    transpose(t69, encoderLayer3V, batch, seq);
+      // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
+      float[] t101 = f3;
+      linear384to384Residual(encoderLayer4A, this.encoderLayer4AttentionOutputDenseWeight, this.encoderLayer4AttentionOutputDenseBias, x5, t101, batch, seq);
+      float[] encoderLayer4X = f0;
+      layerNorm384(t101, this.encoderLayer4AttentionOutputLayerNormWeight, this.encoderLayer4AttentionOutputLayerNormBias, encoderLayer4X, batch, seq);
 
-    // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
-    float[] t78 = new float[batch * seq * 384];
-    attention(encoderLayer3Q, encoderLayer3K, encoderLayer3V, mask, t78, batch, seq);
-    float[] t79 = new float[batch * seq * 384];
-    transpose2(t78, t79, batch, seq);
+      // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
+      float[] encoderLayer4H = f1;
+      linear384to1536Gelu(encoderLayer4X, this.encoderLayer4IntermediateDenseWeight, this.encoderLayer4IntermediateDenseBias, encoderLayer4H, batch, seq);
 
-    // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
-    float[] t80 = new float[batch * seq * 384];
-    linear384to384(t79, this.encoderLayer3AttentionOutputDenseWeight, this.encoderLayer3AttentionOutputDenseBias, t80, batch, seq);
-    float[] t81 = new float[batch * seq * 384];
-    add(x4, t80, t81, batch, seq);
-    float[] encoderLayer3X = new float[batch * seq * 384];
-    layerNorm384(t81, this.encoderLayer3AttentionOutputLayerNormWeight, this.encoderLayer3AttentionOutputLayerNormBias, encoderLayer3X, batch, seq);
+      // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
+      float[] t104 = f2;
+      linear1536to384Residual(encoderLayer4H, this.encoderLayer4OutputDenseWeight, this.encoderLayer4OutputDenseBias, encoderLayer4X, t104, batch, seq);
+      float[] x6 = f0;
+      layerNorm384(t104, this.encoderLayer4OutputLayerNormWeight, this.encoderLayer4OutputLayerNormBias, x6, batch, seq);
 
-    // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
-    float[] t82 = new float[batch * seq * 1536];
-    linear384to1536(encoderLayer3X, this.encoderLayer3IntermediateDenseWeight, this.encoderLayer3IntermediateDenseBias, t82, batch, seq);
-    float[] encoderLayer3H = new float[batch * seq * 1536];
-    gelu(t82, encoderLayer3H, batch, seq);
+      // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+      float[] encoderLayer5AttentionSelfQkv = f1;
+      linear384to1152(x6, this.encoderLayer5AttentionSelfQkvWeightPacked, this.encoderLayer5AttentionSelfQkvBias, encoderLayer5AttentionSelfQkv, batch, seq);
 
-    // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
-    float[] t83 = new float[batch * seq * 384];
-    linear1536to384(encoderLayer3H, this.encoderLayer3OutputDenseWeight, this.encoderLayer3OutputDenseBias, t83, batch, seq);
-    float[] t84 = new float[batch * seq * 384];
-    add(encoderLayer3X, t83, t84, batch, seq);
-    float[] x5 = new float[batch * seq * 384];
-    layerNorm384(t84, this.encoderLayer3OutputLayerNormWeight, this.encoderLayer3OutputLayerNormBias, x5, batch, seq);
+      // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
+      float[] encoderLayer5A = f2;
+      mha(encoderLayer5AttentionSelfQkv, encoderLayer5AttentionSelfQkv, encoderLayer5AttentionSelfQkv, mask, encoderLayer5A, batch, seq);
 
-    // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
-    float[] t85 = new float[batch * seq * 384];
-    linear384to384(x5, this.encoderLayer4AttentionSelfQueryWeight, this.encoderLayer4AttentionSelfQueryBias, t85, batch, seq);
-    float[] encoderLayer4Q = new float[batch * seq * 384];
-    transpose(t85, encoderLayer4Q, batch, seq);
+      // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
+      float[] t121 = f3;
+      linear384to384Residual(encoderLayer5A, this.encoderLayer5AttentionOutputDenseWeight, this.encoderLayer5AttentionOutputDenseBias, x6, t121, batch, seq);
+      float[] encoderLayer5X = f0;
+      layerNorm384(t121, this.encoderLayer5AttentionOutputLayerNormWeight, this.encoderLayer5AttentionOutputLayerNormBias, encoderLayer5X, batch, seq);
 
-    // minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
-    float[] t87 = new float[batch * seq * 384];
-    linear384to384(x5, this.encoderLayer4AttentionSelfKeyWeight, this.encoderLayer4AttentionSelfKeyBias, t87, batch, seq);
-    float[] encoderLayer4K = new float[batch * seq * 384];
-    transpose(t87, encoderLayer4K, batch, seq);
+      // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
+      float[] encoderLayer5H = f1;
+      linear384to1536Gelu(encoderLayer5X, this.encoderLayer5IntermediateDenseWeight, this.encoderLayer5IntermediateDenseBias, encoderLayer5H, batch, seq);
 
-    // minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
-    float[] t89 = new float[batch * seq * 384];
-    linear384to384(x5, this.encoderLayer4AttentionSelfValueWeight, this.encoderLayer4AttentionSelfValueBias, t89, batch, seq);
-    float[] encoderLayer4V = new float[batch * seq * 384];
-    transpose(t89, encoderLayer4V, batch, seq);
+      // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
+      float[] t124 = f2;
+      linear1536to384Residual(encoderLayer5H, this.encoderLayer5OutputDenseWeight, this.encoderLayer5OutputDenseBias, encoderLayer5X, t124, batch, seq);
+      float[] x7 = new float[batch * seq * 384];
+      layerNorm384(t124, this.encoderLayer5OutputLayerNormWeight, this.encoderLayer5OutputLayerNormBias, x7, batch, seq);
 
-    // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
-    float[] t98 = new float[batch * seq * 384];
-    attention(encoderLayer4Q, encoderLayer4K, encoderLayer4V, mask, t98, batch, seq);
-    float[] t99 = new float[batch * seq * 384];
-    transpose2(t98, t99, batch, seq);
+      return new Outputs(Tensor.ofFloats(x7, batch, seq, 384));
+    } finally {
+      this.workspaces.give(ws);
+    }
+  }
 
-    // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
-    float[] t100 = new float[batch * seq * 384];
-    linear384to384(t99, this.encoderLayer4AttentionOutputDenseWeight, this.encoderLayer4AttentionOutputDenseBias, t100, batch, seq);
-    float[] t101 = new float[batch * seq * 384];
-    add(x5, t100, t101, batch, seq);
-    float[] encoderLayer4X = new float[batch * seq * 384];
-    layerNorm384(t101, this.encoderLayer4AttentionOutputLayerNormWeight, this.encoderLayer4AttentionOutputLayerNormBias, encoderLayer4X, batch, seq);
-
-    // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
-    float[] t102 = new float[batch * seq * 1536];
-    linear384to1536(encoderLayer4X, this.encoderLayer4IntermediateDenseWeight, this.encoderLayer4IntermediateDenseBias, t102, batch, seq);
-    float[] encoderLayer4H = new float[batch * seq * 1536];
-    gelu(t102, encoderLayer4H, batch, seq);
-
-    // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
-    float[] t103 = new float[batch * seq * 384];
-    linear1536to384(encoderLayer4H, this.encoderLayer4OutputDenseWeight, this.encoderLayer4OutputDenseBias, t103, batch, seq);
-    float[] t104 = new float[batch * seq * 384];
-    add(encoderLayer4X, t103, t104, batch, seq);
-    float[] x6 = new float[batch * seq * 384];
-    layerNorm384(t104, this.encoderLayer4OutputLayerNormWeight, this.encoderLayer4OutputLayerNormBias, x6, batch, seq);
-
-    // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
-    float[] t105 = new float[batch * seq * 384];
-    linear384to384(x6, this.encoderLayer5AttentionSelfQueryWeight, this.encoderLayer5AttentionSelfQueryBias, t105, batch, seq);
-    float[] encoderLayer5Q = new float[batch * seq * 384];
-    transpose(t105, encoderLayer5Q, batch, seq);
-
-    // minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
-    float[] t107 = new float[batch * seq * 384];
-    linear384to384(x6, this.encoderLayer5AttentionSelfKeyWeight, this.encoderLayer5AttentionSelfKeyBias, t107, batch, seq);
-    float[] encoderLayer5K = new float[batch * seq * 384];
-    transpose(t107, encoderLayer5K, batch, seq);
-
-    // minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
-    float[] t109 = new float[batch * seq * 384];
-    linear384to384(x6, this.encoderLayer5AttentionSelfValueWeight, this.encoderLayer5AttentionSelfValueBias, t109, batch, seq);
-    float[] encoderLayer5V = new float[batch * seq * 384];
-    transpose(t109, encoderLayer5V, batch, seq);
-
-    // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
-    float[] t118 = new float[batch * seq * 384];
-    attention(encoderLayer5Q, encoderLayer5K, encoderLayer5V, mask, t118, batch, seq);
-    float[] t119 = new float[batch * seq * 384];
-    transpose2(t118, t119, batch, seq);
-
-    // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
-    float[] t120 = new float[batch * seq * 384];
-    linear384to384(t119, this.encoderLayer5AttentionOutputDenseWeight, this.encoderLayer5AttentionOutputDenseBias, t120, batch, seq);
-    float[] t121 = new float[batch * seq * 384];
-    add(x6, t120, t121, batch, seq);
-    float[] encoderLayer5X = new float[batch * seq * 384];
-    layerNorm384(t121, this.encoderLayer5AttentionOutputLayerNormWeight, this.encoderLayer5AttentionOutputLayerNormBias, encoderLayer5X, batch, seq);
-
-    // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
-    float[] t122 = new float[batch * seq * 1536];
-    linear384to1536(encoderLayer5X, this.encoderLayer5IntermediateDenseWeight, this.encoderLayer5IntermediateDenseBias, t122, batch, seq);
-    float[] encoderLayer5H = new float[batch * seq * 1536];
-    gelu(t122, encoderLayer5H, batch, seq);
-
-    // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
-    float[] t123 = new float[batch * seq * 384];
-    linear1536to384(encoderLayer5H, this.encoderLayer5OutputDenseWeight, this.encoderLayer5OutputDenseBias, t123, batch, seq);
-    float[] t124 = new float[batch * seq * 384];
-    add(encoderLayer5X, t123, t124, batch, seq);
-    float[] x7 = new float[batch * seq * 384];
-    layerNorm384(t124, this.encoderLayer5OutputLayerNormWeight, this.encoderLayer5OutputLayerNormBias, x7, batch, seq);
-
-    return new Outputs(Tensor.ofFloats(x7, batch, seq, 384));
+  /**
+   * Drops the working memory that idle workspaces hold; later calls allocate it again.
+   */
+  public void releaseWorkspaces() {
+    this.workspaces.clear();
   }
 
   @Override
@@ -1116,6 +934,52 @@ public final class MiniLM implements HeedModel {
     Map<String, Tensor> outputs = new LinkedHashMap<>();
     outputs.put("last_hidden_state", result.lastHiddenState());
     return outputs;
+  }
+
+  /**
+   * out[1152, 384] = concat([384, 384], [384, 384], [384, 384]) {axis = 0}.
+   *
+   * <p>Runs once, in the constructor: it reads weights only.
+   *
+   * <p>From the spec:
+   * <pre>
+   * minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+   * </pre>
+   */
+  static void concat(float[] in0, float[] in1, float[] in2, float[] out) {
+    int outer = 1, inner = 384;
+    int o = 0;
+    for (int i = 0; i < outer; i++) {
+      System.arraycopy(in0, i * 384 * inner, out, o, 384 * inner);
+      o += 384 * inner;
+      System.arraycopy(in1, i * 384 * inner, out, o, 384 * inner);
+      o += 384 * inner;
+      System.arraycopy(in2, i * 384 * inner, out, o, 384 * inner);
+      o += 384 * inner;
+    }
+  }
+
+  /**
+   * out[1152] = concat([384], [384], [384]) {axis = 0}.
+   *
+   * <p>Runs once, in the constructor: it reads weights only.
+   *
+   * <p>From the spec:
+   * <pre>
+   * minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+   * </pre>
+   */
+  static void concat2(float[] in0, float[] in1, float[] in2, float[] out) {
+    int outer = 1, inner = 1;
+    int o = 0;
+    for (int i = 0; i < outer; i++) {
+      System.arraycopy(in0, i * 384 * inner, out, o, 384 * inner);
+      o += 384 * inner;
+      System.arraycopy(in1, i * 384 * inner, out, o, 384 * inner);
+      o += 384 * inner;
+      System.arraycopy(in2, i * 384 * inner, out, o, 384 * inner);
+      o += 384 * inner;
+    }
   }
 
   /**
@@ -1159,23 +1023,6 @@ public final class MiniLM implements HeedModel {
   }
 
   /**
-   * out[batch, seq, 384] = add([batch, seq, 384], [batch, seq, 384]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * minilm.heed:67: let x = embedding(input_ids, word_table) + embedding(token_type_ids, type_table)
-   * minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
-   * minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
-   * </pre>
-   */
-  static void add(float[] a, float[] b, float[] out, int batch, int seq) {
-    int n = batch * seq * 384;
-    for (int i = 0; i < n; i++) {
-      out[i] = a[i] + b[i];
-    }
-  }
-
-  /**
    * out[seq] = positions([batch, seq]) {axis = 1}.
    *
    * <p>From the spec:
@@ -1210,22 +1057,21 @@ public final class MiniLM implements HeedModel {
   }
 
   /**
-   * out[batch, seq, 384] = add([batch, seq, 384], [seq, 384]).
+   * out[batch, seq, 384] = elementwise([batch, seq, 384], [batch, seq, 384], [seq, 384]) {expr = (($0 + $1) + $2)}.
+   *
+   * <p>Fused: {@code (($0 + $1) + $2)} in one loop (add + add).
    *
    * <p>From the spec:
    * <pre>
    * minilm.heed:68: + embedding(positions(input_ids), pos_table);            // [batch, seq, hidden]
    * </pre>
    */
-  static void addBroadcast(float[] a, float[] b, float[] out, int batch, int seq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < seq; i1++) {
-        for (int i2 = 0; i2 < 384; i2++) {
-          out[o++] = a[i0 * seq * 384 + i1 * 384 + i2] + b[i1 * 384 + i2];
-        }
+  static void addAdd(float[] x0, float[] x1, float[] x2, float[] out, int batch, int seq) {
+    Parallel.forRange(batch * seq * 384, 16384, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        out[i] = (x0[i] + x1[i]) + x2[i % (seq * 384)];
       }
-    }
+    });
   }
 
   /**
@@ -1240,21 +1086,7 @@ public final class MiniLM implements HeedModel {
    */
   static void layerNorm384(float[] x, float[] gamma, float[] beta, float[] out, int batch,
       int seq) {
-    int rows = batch * seq, d = 384;
-    float eps = 1.0E-12f;
-    for (int r = 0; r < rows; r++) {
-      int base = r * d;
-      float mean = 0f;
-      for (int i = 0; i < d; i++) mean += x[base + i];
-      mean /= d;
-      float var = 0f;
-      for (int i = 0; i < d; i++) {
-        float dev = x[base + i] - mean;
-        var += dev * dev;
-      }
-      float inv = 1f / (float) Math.sqrt(var / d + eps);
-      for (int i = 0; i < d; i++) out[base + i] = (x[base + i] - mean) * inv * gamma[i] + beta[i];
-    }
+    Norms.layerNorm(x, gamma, beta, out, batch * seq, 384, 1.0E-12f);
   }
 
   /**
@@ -1273,127 +1105,81 @@ public final class MiniLM implements HeedModel {
   }
 
   /**
-   * out[batch, seq, 384] = linear([batch, seq, 384], [384, 384], [384]).
+   * out[batch, seq, 1152] = linear([batch, seq, 384], [1152, 384], [1152]).
    *
    * <p>From the spec:
    * <pre>
    * minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
-   * minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
-   * minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
+   * </pre>
+   */
+  static void linear384to1152(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
+      int seq) {
+    Gemm.linear(x, w, bias, out, batch * seq);
+  }
+
+  /**
+   * out[batch, seq, 384] = mha([batch, seq, 384], [batch, seq, 384], [batch, seq, 384], [batch, 1, 1, seq]) {heads = 12, scale = 0.17677669529663687}.
+   *
+   * <p>Fused: split_heads (reshape + transpose) of q, k and v, attention, merge_heads (transpose + reshape): every head is read and written in place, with strides; no transposed copies. Read in place: q is columns 0 to 383 of the rows of a [batch, seq, 1152] buffer; k is columns 384 to 767 of the rows of a [batch, seq, 1152] buffer; v is columns 768 to 1151 of the rows of a [batch, seq, 1152] buffer.
+   *
+   * <p>From the spec:
+   * <pre>
+   * minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
+   * </pre>
+   */
+  static void mha(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch, int seq) {
+    Attention.attention(
+        q, 0, seq * 1152, 32, 1152,
+        k, 384, seq * 1152, 32, 1152,
+        v, 768, seq * 1152, 32, 1152,
+        mask, 0, seq, 0, 0, 1,
+        out, 0, seq * 384, 32, 384,
+        batch, 12, seq, seq, 32, 32, 0.17677669f);
+  }
+
+  /**
+   * out[batch, seq, 384] = fused_linear([batch, seq, 384], [384, 384], [384], [batch, seq, 384]) {epilogue = bias,residual}.
+   *
+   * <p>Fused: linear + bias + residual add, in the GEMM's store: the product is written once.
+   *
+   * <p>From the spec:
+   * <pre>
    * minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
    * </pre>
    */
-  static void linear384to384(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
-      int seq) {
-    Gemm.linear(x, w, bias, out, batch * seq);
+  static void linear384to384Residual(float[] x, PackedLinear w, float[] bias, float[] residual,
+      float[] out, int batch, int seq) {
+    Gemm.linear(x, w, bias, Activation.NONE, residual, out, batch * seq);
   }
 
   /**
-   * out[batch, 12, seq, 32] = transpose([batch, seq, 12, 32]) {perm = [0, 2, 1, 3]}.
+   * out[batch, seq, 1536] = fused_linear([batch, seq, 384], [1536, 384], [1536]) {epilogue = bias,gelu}.
    *
-   * <p>From the spec:
-   * <pre>
-   * minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
-   * minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
-   * minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
-   * </pre>
-   */
-  static void transpose(float[] x, float[] out, int batch, int seq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 12; i1++) {
-        for (int i2 = 0; i2 < seq; i2++) {
-          for (int i3 = 0; i3 < 32; i3++) {
-            out[o++] = x[i0 * seq * 384 + i2 * 384 + i1 * 32 + i3];
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * out[batch, 12, seq, 32] = attention([batch, 12, seq, 32], [batch, 12, seq, 32], [batch, 12, seq, 32], [batch, 1, 1, seq]) {scale = 0.17677669529663687}.
-   *
-   * <p>From the spec:
-   * <pre>
-   * minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
-   * </pre>
-   */
-  static void attention(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
-      int seq) {
-    int sq = seq, sk = seq, d = 32, dv = 32;
-    float scale = 0.17677669f;
-    int maskRowStride = 0, maskColStride = 1;
-    Parallel.forRange(batch * 12, Attention.grain(sq, sk, d, dv), (from, to) -> {
-      for (int mat = from; mat < to; mat++) {
-        int rest = mat;
-        int i1 = rest % 12;
-        rest /= 12;
-        int i0 = rest;
-        int qOff = (i0 * 12 + i1) * sq * d, kOff = (i0 * 12 + i1) * sk * d, vOff = (i0 * 12 + i1) * sk * dv;
-        int maskOff = i0 * seq;
-        Attention.head(q, qOff, k, kOff, v, vOff, mask, maskOff, maskRowStride, maskColStride, out, mat * sq * dv, sq, sk, d, dv, scale);
-      }
-    });
-  }
-
-  /**
-   * out[batch, seq, 12, 32] = transpose([batch, 12, seq, 32]) {perm = [0, 2, 1, 3]}.
-   *
-   * <p>From the spec:
-   * <pre>
-   * minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
-   * </pre>
-   */
-  static void transpose2(float[] x, float[] out, int batch, int seq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < seq; i1++) {
-        for (int i2 = 0; i2 < 12; i2++) {
-          for (int i3 = 0; i3 < 32; i3++) {
-            out[o++] = x[i0 * seq * 384 + i2 * seq * 32 + i1 * 32 + i3];
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * out[batch, seq, 1536] = linear([batch, seq, 384], [1536, 384], [1536]).
+   * <p>Fused: linear + bias + gelu, in the GEMM's store: the product is written once.
    *
    * <p>From the spec:
    * <pre>
    * minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
    * </pre>
    */
-  static void linear384to1536(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
+  static void linear384to1536Gelu(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
       int seq) {
-    Gemm.linear(x, w, bias, out, batch * seq);
+    Gemm.linear(x, w, bias, Activation.GELU, null, out, batch * seq);
   }
 
   /**
-   * out[batch, seq, 1536] = gelu([batch, seq, 1536]).
+   * out[batch, seq, 384] = fused_linear([batch, seq, 1536], [384, 1536], [384], [batch, seq, 384]) {epilogue = bias,residual}.
    *
-   * <p>From the spec:
-   * <pre>
-   * minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
-   * </pre>
-   */
-  static void gelu(float[] x, float[] out, int batch, int seq) {
-    Activations.gelu(x, out, batch * seq * 1536);
-  }
-
-  /**
-   * out[batch, seq, 384] = linear([batch, seq, 1536], [384, 1536], [384]).
+   * <p>Fused: linear + bias + residual add, in the GEMM's store: the product is written once.
    *
    * <p>From the spec:
    * <pre>
    * minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
    * </pre>
    */
-  static void linear1536to384(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
-      int seq) {
-    Gemm.linear(x, w, bias, out, batch * seq);
+  static void linear1536to384Residual(float[] x, PackedLinear w, float[] bias, float[] residual,
+      float[] out, int batch, int seq) {
+    Gemm.linear(x, w, bias, Activation.NONE, residual, out, batch * seq);
   }
 
   /**

@@ -9,8 +9,12 @@ import dev.heed.runtime.Parallel;
 import dev.heed.runtime.Tensor;
 import dev.heed.runtime.TensorSpec;
 import dev.heed.runtime.Weights;
+import dev.heed.runtime.Workspace;
+import dev.heed.runtime.Workspaces;
+import dev.heed.runtime.kernels.Activation;
 import dev.heed.runtime.kernels.Attention;
 import dev.heed.runtime.kernels.Gemm;
+import dev.heed.runtime.kernels.Norms;
 import dev.heed.runtime.kernels.PackedLinear;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +34,18 @@ import java.util.Map;
  *   <li>{@code logits: f32[batch, tgt_seq, 1000]}
  * </ul>
  * <p>87 parameter tensors, 362472 floats.
+ *
+ * <p>Working memory per call (the buffer plan): 46 kernels write their results to 7 slots of a reused workspace, 4·(batch·src_seq + tgt_seq·tgt_seq + max(batch·src_seq·256, batch·tgt_seq·192) + max(batch·src_seq·64, batch·tgt_seq·256) + 2·max(batch·src_seq·64, batch·tgt_seq·64) + batch·tgt_seq·64) bytes:
+ * <ul>
+ *   <li>{@code f0}: {@code float[batch·src_seq]}, 1 buffer
+ *   <li>{@code f1}: {@code float[tgt_seq·tgt_seq]}, 1 buffer
+ *   <li>{@code f2}: {@code float[max(batch·src_seq·256, batch·tgt_seq·192)]}, 8 buffers
+ *   <li>{@code f3}: {@code float[max(batch·src_seq·64, batch·tgt_seq·256)]}, 9 buffers
+ *   <li>{@code f4}: {@code float[max(batch·src_seq·64, batch·tgt_seq·64)]}, 12 buffers
+ *   <li>{@code f5}: {@code float[max(batch·src_seq·64, batch·tgt_seq·64)]}, 9 buffers
+ *   <li>{@code f6}: {@code float[batch·tgt_seq·64]}, 5 buffers
+ * </ul>
+ * <p>At batch = 8, src_seq = 128, tgt_seq = 128 that is 2.82 MiB (a buffer per kernel would take 20.04 MiB, outputs included), plus 3.91 MiB of outputs, allocated per call.
  */
 public final class Transformer implements HeedModel {
   /**
@@ -99,6 +115,10 @@ public final class Transformer implements HeedModel {
       new HeedModelFactory.ParamSpec("decoder.layer.0.cross_attn.k_proj.bias", new int[] {64}, "zeros"),
       new HeedModelFactory.ParamSpec("decoder.layer.0.cross_attn.v_proj.weight", new int[] {64, 64}, "uniform"),
       new HeedModelFactory.ParamSpec("decoder.layer.0.cross_attn.v_proj.bias", new int[] {64}, "zeros"),
+      new HeedModelFactory.ParamSpec("decoder.layer.1.cross_attn.k_proj.weight", new int[] {64, 64}, "uniform"),
+      new HeedModelFactory.ParamSpec("decoder.layer.1.cross_attn.k_proj.bias", new int[] {64}, "zeros"),
+      new HeedModelFactory.ParamSpec("decoder.layer.1.cross_attn.v_proj.weight", new int[] {64, 64}, "uniform"),
+      new HeedModelFactory.ParamSpec("decoder.layer.1.cross_attn.v_proj.bias", new int[] {64}, "zeros"),
       new HeedModelFactory.ParamSpec("decoder.layer.0.cross_attn.out_proj.weight", new int[] {64, 64}, "uniform"),
       new HeedModelFactory.ParamSpec("decoder.layer.0.cross_attn.out_proj.bias", new int[] {64}, "zeros"),
       new HeedModelFactory.ParamSpec("decoder.layer.0.norm2.weight", new int[] {64}, "ones"),
@@ -121,10 +141,6 @@ public final class Transformer implements HeedModel {
       new HeedModelFactory.ParamSpec("decoder.layer.1.norm1.bias", new int[] {64}, "zeros"),
       new HeedModelFactory.ParamSpec("decoder.layer.1.cross_attn.q_proj.weight", new int[] {64, 64}, "uniform"),
       new HeedModelFactory.ParamSpec("decoder.layer.1.cross_attn.q_proj.bias", new int[] {64}, "zeros"),
-      new HeedModelFactory.ParamSpec("decoder.layer.1.cross_attn.k_proj.weight", new int[] {64, 64}, "uniform"),
-      new HeedModelFactory.ParamSpec("decoder.layer.1.cross_attn.k_proj.bias", new int[] {64}, "zeros"),
-      new HeedModelFactory.ParamSpec("decoder.layer.1.cross_attn.v_proj.weight", new int[] {64, 64}, "uniform"),
-      new HeedModelFactory.ParamSpec("decoder.layer.1.cross_attn.v_proj.bias", new int[] {64}, "zeros"),
       new HeedModelFactory.ParamSpec("decoder.layer.1.cross_attn.out_proj.weight", new int[] {64, 64}, "uniform"),
       new HeedModelFactory.ParamSpec("decoder.layer.1.cross_attn.out_proj.bias", new int[] {64}, "zeros"),
       new HeedModelFactory.ParamSpec("decoder.layer.1.norm2.weight", new int[] {64}, "ones"),
@@ -142,36 +158,6 @@ public final class Transformer implements HeedModel {
    * embed.weight: f32[1000, 64]
    */
   private final float[] embedWeight;
-
-  /**
-   * encoder.layer.0.self_attn.q_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear encoderLayer0SelfAttnQProjWeight;
-
-  /**
-   * encoder.layer.0.self_attn.q_proj.bias: f32[64]
-   */
-  private final float[] encoderLayer0SelfAttnQProjBias;
-
-  /**
-   * encoder.layer.0.self_attn.k_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear encoderLayer0SelfAttnKProjWeight;
-
-  /**
-   * encoder.layer.0.self_attn.k_proj.bias: f32[64]
-   */
-  private final float[] encoderLayer0SelfAttnKProjBias;
-
-  /**
-   * encoder.layer.0.self_attn.v_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear encoderLayer0SelfAttnVProjWeight;
-
-  /**
-   * encoder.layer.0.self_attn.v_proj.bias: f32[64]
-   */
-  private final float[] encoderLayer0SelfAttnVProjBias;
 
   /**
    * encoder.layer.0.self_attn.out_proj.weight: f32[64, 64], packed for linear()
@@ -224,36 +210,6 @@ public final class Transformer implements HeedModel {
   private final float[] encoderLayer0Norm2Bias;
 
   /**
-   * encoder.layer.1.self_attn.q_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear encoderLayer1SelfAttnQProjWeight;
-
-  /**
-   * encoder.layer.1.self_attn.q_proj.bias: f32[64]
-   */
-  private final float[] encoderLayer1SelfAttnQProjBias;
-
-  /**
-   * encoder.layer.1.self_attn.k_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear encoderLayer1SelfAttnKProjWeight;
-
-  /**
-   * encoder.layer.1.self_attn.k_proj.bias: f32[64]
-   */
-  private final float[] encoderLayer1SelfAttnKProjBias;
-
-  /**
-   * encoder.layer.1.self_attn.v_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear encoderLayer1SelfAttnVProjWeight;
-
-  /**
-   * encoder.layer.1.self_attn.v_proj.bias: f32[64]
-   */
-  private final float[] encoderLayer1SelfAttnVProjBias;
-
-  /**
    * encoder.layer.1.self_attn.out_proj.weight: f32[64, 64], packed for linear()
    */
   private final PackedLinear encoderLayer1SelfAttnOutProjWeight;
@@ -304,36 +260,6 @@ public final class Transformer implements HeedModel {
   private final float[] encoderLayer1Norm2Bias;
 
   /**
-   * decoder.layer.0.self_attn.q_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear decoderLayer0SelfAttnQProjWeight;
-
-  /**
-   * decoder.layer.0.self_attn.q_proj.bias: f32[64]
-   */
-  private final float[] decoderLayer0SelfAttnQProjBias;
-
-  /**
-   * decoder.layer.0.self_attn.k_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear decoderLayer0SelfAttnKProjWeight;
-
-  /**
-   * decoder.layer.0.self_attn.k_proj.bias: f32[64]
-   */
-  private final float[] decoderLayer0SelfAttnKProjBias;
-
-  /**
-   * decoder.layer.0.self_attn.v_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear decoderLayer0SelfAttnVProjWeight;
-
-  /**
-   * decoder.layer.0.self_attn.v_proj.bias: f32[64]
-   */
-  private final float[] decoderLayer0SelfAttnVProjBias;
-
-  /**
    * decoder.layer.0.self_attn.out_proj.weight: f32[64, 64], packed for linear()
    */
   private final PackedLinear decoderLayer0SelfAttnOutProjWeight;
@@ -362,26 +288,6 @@ public final class Transformer implements HeedModel {
    * decoder.layer.0.cross_attn.q_proj.bias: f32[64]
    */
   private final float[] decoderLayer0CrossAttnQProjBias;
-
-  /**
-   * decoder.layer.0.cross_attn.k_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear decoderLayer0CrossAttnKProjWeight;
-
-  /**
-   * decoder.layer.0.cross_attn.k_proj.bias: f32[64]
-   */
-  private final float[] decoderLayer0CrossAttnKProjBias;
-
-  /**
-   * decoder.layer.0.cross_attn.v_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear decoderLayer0CrossAttnVProjWeight;
-
-  /**
-   * decoder.layer.0.cross_attn.v_proj.bias: f32[64]
-   */
-  private final float[] decoderLayer0CrossAttnVProjBias;
 
   /**
    * decoder.layer.0.cross_attn.out_proj.weight: f32[64, 64], packed for linear()
@@ -434,36 +340,6 @@ public final class Transformer implements HeedModel {
   private final float[] decoderLayer0Norm3Bias;
 
   /**
-   * decoder.layer.1.self_attn.q_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear decoderLayer1SelfAttnQProjWeight;
-
-  /**
-   * decoder.layer.1.self_attn.q_proj.bias: f32[64]
-   */
-  private final float[] decoderLayer1SelfAttnQProjBias;
-
-  /**
-   * decoder.layer.1.self_attn.k_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear decoderLayer1SelfAttnKProjWeight;
-
-  /**
-   * decoder.layer.1.self_attn.k_proj.bias: f32[64]
-   */
-  private final float[] decoderLayer1SelfAttnKProjBias;
-
-  /**
-   * decoder.layer.1.self_attn.v_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear decoderLayer1SelfAttnVProjWeight;
-
-  /**
-   * decoder.layer.1.self_attn.v_proj.bias: f32[64]
-   */
-  private final float[] decoderLayer1SelfAttnVProjBias;
-
-  /**
    * decoder.layer.1.self_attn.out_proj.weight: f32[64, 64], packed for linear()
    */
   private final PackedLinear decoderLayer1SelfAttnOutProjWeight;
@@ -492,26 +368,6 @@ public final class Transformer implements HeedModel {
    * decoder.layer.1.cross_attn.q_proj.bias: f32[64]
    */
   private final float[] decoderLayer1CrossAttnQProjBias;
-
-  /**
-   * decoder.layer.1.cross_attn.k_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear decoderLayer1CrossAttnKProjWeight;
-
-  /**
-   * decoder.layer.1.cross_attn.k_proj.bias: f32[64]
-   */
-  private final float[] decoderLayer1CrossAttnKProjBias;
-
-  /**
-   * decoder.layer.1.cross_attn.v_proj.weight: f32[64, 64], packed for linear()
-   */
-  private final PackedLinear decoderLayer1CrossAttnVProjWeight;
-
-  /**
-   * decoder.layer.1.cross_attn.v_proj.bias: f32[64]
-   */
-  private final float[] decoderLayer1CrossAttnVProjBias;
 
   /**
    * decoder.layer.1.cross_attn.out_proj.weight: f32[64, 64], packed for linear()
@@ -574,16 +430,71 @@ public final class Transformer implements HeedModel {
   private final float[] fcBias;
 
   /**
-   * Loads every parameter from {@code weights}, checking names and shapes.
+   * %encoder.layer.0.self_attn.qkv.weight = concat(%encoder.layer.0.self_attn.q_proj.weight, %encoder.layer.0.self_attn.k_proj.weight, %encoder.layer.0.self_attn.v_proj.weight): f32[192, 64], computed once at load time, packed for linear()
+   */
+  private final PackedLinear encoderLayer0SelfAttnQkvWeightPacked;
+
+  /**
+   * %encoder.layer.0.self_attn.qkv.bias = concat(%encoder.layer.0.self_attn.q_proj.bias, %encoder.layer.0.self_attn.k_proj.bias, %encoder.layer.0.self_attn.v_proj.bias): f32[192], computed once at load time
+   */
+  private final float[] encoderLayer0SelfAttnQkvBias;
+
+  /**
+   * %encoder.layer.1.self_attn.qkv.weight = concat(%encoder.layer.1.self_attn.q_proj.weight, %encoder.layer.1.self_attn.k_proj.weight, %encoder.layer.1.self_attn.v_proj.weight): f32[192, 64], computed once at load time, packed for linear()
+   */
+  private final PackedLinear encoderLayer1SelfAttnQkvWeightPacked;
+
+  /**
+   * %encoder.layer.1.self_attn.qkv.bias = concat(%encoder.layer.1.self_attn.q_proj.bias, %encoder.layer.1.self_attn.k_proj.bias, %encoder.layer.1.self_attn.v_proj.bias): f32[192], computed once at load time
+   */
+  private final float[] encoderLayer1SelfAttnQkvBias;
+
+  /**
+   * %decoder.layer.0.self_attn.qkv.weight = concat(%decoder.layer.0.self_attn.q_proj.weight, %decoder.layer.0.self_attn.k_proj.weight, %decoder.layer.0.self_attn.v_proj.weight): f32[192, 64], computed once at load time, packed for linear()
+   */
+  private final PackedLinear decoderLayer0SelfAttnQkvWeightPacked;
+
+  /**
+   * %decoder.layer.0.self_attn.qkv.bias = concat(%decoder.layer.0.self_attn.q_proj.bias, %decoder.layer.0.self_attn.k_proj.bias, %decoder.layer.0.self_attn.v_proj.bias): f32[192], computed once at load time
+   */
+  private final float[] decoderLayer0SelfAttnQkvBias;
+
+  /**
+   * %decoder.layer.packed.weight = concat(%decoder.layer.0.cross_attn.k_proj.weight, %decoder.layer.0.cross_attn.v_proj.weight, %decoder.layer.1.cross_attn.k_proj.weight, %decoder.layer.1.cross_attn.v_proj.weight): f32[256, 64], computed once at load time, packed for linear()
+   */
+  private final PackedLinear decoderLayerPackedWeightPacked;
+
+  /**
+   * %decoder.layer.packed.bias = concat(%decoder.layer.0.cross_attn.k_proj.bias, %decoder.layer.0.cross_attn.v_proj.bias, %decoder.layer.1.cross_attn.k_proj.bias, %decoder.layer.1.cross_attn.v_proj.bias): f32[256], computed once at load time
+   */
+  private final float[] decoderLayerPackedBias;
+
+  /**
+   * %decoder.layer.1.self_attn.qkv.weight = concat(%decoder.layer.1.self_attn.q_proj.weight, %decoder.layer.1.self_attn.k_proj.weight, %decoder.layer.1.self_attn.v_proj.weight): f32[192, 64], computed once at load time, packed for linear()
+   */
+  private final PackedLinear decoderLayer1SelfAttnQkvWeightPacked;
+
+  /**
+   * %decoder.layer.1.self_attn.qkv.bias = concat(%decoder.layer.1.self_attn.q_proj.bias, %decoder.layer.1.self_attn.k_proj.bias, %decoder.layer.1.self_attn.v_proj.bias): f32[192], computed once at load time
+   */
+  private final float[] decoderLayer1SelfAttnQkvBias;
+
+  /**
+   * Working memory for forward(): one workspace per concurrent call, reused.
+   */
+  private final Workspaces workspaces = new Workspaces(7, 0);
+
+  /**
+   * Loads every parameter from {@code weights}, checking names and shapes, and computes the values that depend on the weights only.
    */
   public Transformer(Weights weights) {
     this.embedWeight = weights.get("embed.weight", new int[] {1000, 64}, "normal");
-    this.encoderLayer0SelfAttnQProjWeight = PackedLinear.of(weights.get("encoder.layer.0.self_attn.q_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.encoderLayer0SelfAttnQProjBias = weights.get("encoder.layer.0.self_attn.q_proj.bias", new int[] {64}, "zeros");
-    this.encoderLayer0SelfAttnKProjWeight = PackedLinear.of(weights.get("encoder.layer.0.self_attn.k_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.encoderLayer0SelfAttnKProjBias = weights.get("encoder.layer.0.self_attn.k_proj.bias", new int[] {64}, "zeros");
-    this.encoderLayer0SelfAttnVProjWeight = PackedLinear.of(weights.get("encoder.layer.0.self_attn.v_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.encoderLayer0SelfAttnVProjBias = weights.get("encoder.layer.0.self_attn.v_proj.bias", new int[] {64}, "zeros");
+    float[] encoderLayer0SelfAttnQProjWeight = weights.get("encoder.layer.0.self_attn.q_proj.weight", new int[] {64, 64}, "uniform");
+    float[] encoderLayer0SelfAttnQProjBias = weights.get("encoder.layer.0.self_attn.q_proj.bias", new int[] {64}, "zeros");
+    float[] encoderLayer0SelfAttnKProjWeight = weights.get("encoder.layer.0.self_attn.k_proj.weight", new int[] {64, 64}, "uniform");
+    float[] encoderLayer0SelfAttnKProjBias = weights.get("encoder.layer.0.self_attn.k_proj.bias", new int[] {64}, "zeros");
+    float[] encoderLayer0SelfAttnVProjWeight = weights.get("encoder.layer.0.self_attn.v_proj.weight", new int[] {64, 64}, "uniform");
+    float[] encoderLayer0SelfAttnVProjBias = weights.get("encoder.layer.0.self_attn.v_proj.bias", new int[] {64}, "zeros");
     this.encoderLayer0SelfAttnOutProjWeight = PackedLinear.of(weights.get("encoder.layer.0.self_attn.out_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.encoderLayer0SelfAttnOutProjBias = weights.get("encoder.layer.0.self_attn.out_proj.bias", new int[] {64}, "zeros");
     this.encoderLayer0Norm1Weight = weights.get("encoder.layer.0.norm1.weight", new int[] {64}, "ones");
@@ -594,12 +505,12 @@ public final class Transformer implements HeedModel {
     this.encoderLayer0FfnLinear2Bias = weights.get("encoder.layer.0.ffn.linear2.bias", new int[] {64}, "zeros");
     this.encoderLayer0Norm2Weight = weights.get("encoder.layer.0.norm2.weight", new int[] {64}, "ones");
     this.encoderLayer0Norm2Bias = weights.get("encoder.layer.0.norm2.bias", new int[] {64}, "zeros");
-    this.encoderLayer1SelfAttnQProjWeight = PackedLinear.of(weights.get("encoder.layer.1.self_attn.q_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.encoderLayer1SelfAttnQProjBias = weights.get("encoder.layer.1.self_attn.q_proj.bias", new int[] {64}, "zeros");
-    this.encoderLayer1SelfAttnKProjWeight = PackedLinear.of(weights.get("encoder.layer.1.self_attn.k_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.encoderLayer1SelfAttnKProjBias = weights.get("encoder.layer.1.self_attn.k_proj.bias", new int[] {64}, "zeros");
-    this.encoderLayer1SelfAttnVProjWeight = PackedLinear.of(weights.get("encoder.layer.1.self_attn.v_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.encoderLayer1SelfAttnVProjBias = weights.get("encoder.layer.1.self_attn.v_proj.bias", new int[] {64}, "zeros");
+    float[] encoderLayer1SelfAttnQProjWeight = weights.get("encoder.layer.1.self_attn.q_proj.weight", new int[] {64, 64}, "uniform");
+    float[] encoderLayer1SelfAttnQProjBias = weights.get("encoder.layer.1.self_attn.q_proj.bias", new int[] {64}, "zeros");
+    float[] encoderLayer1SelfAttnKProjWeight = weights.get("encoder.layer.1.self_attn.k_proj.weight", new int[] {64, 64}, "uniform");
+    float[] encoderLayer1SelfAttnKProjBias = weights.get("encoder.layer.1.self_attn.k_proj.bias", new int[] {64}, "zeros");
+    float[] encoderLayer1SelfAttnVProjWeight = weights.get("encoder.layer.1.self_attn.v_proj.weight", new int[] {64, 64}, "uniform");
+    float[] encoderLayer1SelfAttnVProjBias = weights.get("encoder.layer.1.self_attn.v_proj.bias", new int[] {64}, "zeros");
     this.encoderLayer1SelfAttnOutProjWeight = PackedLinear.of(weights.get("encoder.layer.1.self_attn.out_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.encoderLayer1SelfAttnOutProjBias = weights.get("encoder.layer.1.self_attn.out_proj.bias", new int[] {64}, "zeros");
     this.encoderLayer1Norm1Weight = weights.get("encoder.layer.1.norm1.weight", new int[] {64}, "ones");
@@ -610,22 +521,26 @@ public final class Transformer implements HeedModel {
     this.encoderLayer1FfnLinear2Bias = weights.get("encoder.layer.1.ffn.linear2.bias", new int[] {64}, "zeros");
     this.encoderLayer1Norm2Weight = weights.get("encoder.layer.1.norm2.weight", new int[] {64}, "ones");
     this.encoderLayer1Norm2Bias = weights.get("encoder.layer.1.norm2.bias", new int[] {64}, "zeros");
-    this.decoderLayer0SelfAttnQProjWeight = PackedLinear.of(weights.get("decoder.layer.0.self_attn.q_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.decoderLayer0SelfAttnQProjBias = weights.get("decoder.layer.0.self_attn.q_proj.bias", new int[] {64}, "zeros");
-    this.decoderLayer0SelfAttnKProjWeight = PackedLinear.of(weights.get("decoder.layer.0.self_attn.k_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.decoderLayer0SelfAttnKProjBias = weights.get("decoder.layer.0.self_attn.k_proj.bias", new int[] {64}, "zeros");
-    this.decoderLayer0SelfAttnVProjWeight = PackedLinear.of(weights.get("decoder.layer.0.self_attn.v_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.decoderLayer0SelfAttnVProjBias = weights.get("decoder.layer.0.self_attn.v_proj.bias", new int[] {64}, "zeros");
+    float[] decoderLayer0SelfAttnQProjWeight = weights.get("decoder.layer.0.self_attn.q_proj.weight", new int[] {64, 64}, "uniform");
+    float[] decoderLayer0SelfAttnQProjBias = weights.get("decoder.layer.0.self_attn.q_proj.bias", new int[] {64}, "zeros");
+    float[] decoderLayer0SelfAttnKProjWeight = weights.get("decoder.layer.0.self_attn.k_proj.weight", new int[] {64, 64}, "uniform");
+    float[] decoderLayer0SelfAttnKProjBias = weights.get("decoder.layer.0.self_attn.k_proj.bias", new int[] {64}, "zeros");
+    float[] decoderLayer0SelfAttnVProjWeight = weights.get("decoder.layer.0.self_attn.v_proj.weight", new int[] {64, 64}, "uniform");
+    float[] decoderLayer0SelfAttnVProjBias = weights.get("decoder.layer.0.self_attn.v_proj.bias", new int[] {64}, "zeros");
     this.decoderLayer0SelfAttnOutProjWeight = PackedLinear.of(weights.get("decoder.layer.0.self_attn.out_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer0SelfAttnOutProjBias = weights.get("decoder.layer.0.self_attn.out_proj.bias", new int[] {64}, "zeros");
     this.decoderLayer0Norm1Weight = weights.get("decoder.layer.0.norm1.weight", new int[] {64}, "ones");
     this.decoderLayer0Norm1Bias = weights.get("decoder.layer.0.norm1.bias", new int[] {64}, "zeros");
     this.decoderLayer0CrossAttnQProjWeight = PackedLinear.of(weights.get("decoder.layer.0.cross_attn.q_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer0CrossAttnQProjBias = weights.get("decoder.layer.0.cross_attn.q_proj.bias", new int[] {64}, "zeros");
-    this.decoderLayer0CrossAttnKProjWeight = PackedLinear.of(weights.get("decoder.layer.0.cross_attn.k_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.decoderLayer0CrossAttnKProjBias = weights.get("decoder.layer.0.cross_attn.k_proj.bias", new int[] {64}, "zeros");
-    this.decoderLayer0CrossAttnVProjWeight = PackedLinear.of(weights.get("decoder.layer.0.cross_attn.v_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.decoderLayer0CrossAttnVProjBias = weights.get("decoder.layer.0.cross_attn.v_proj.bias", new int[] {64}, "zeros");
+    float[] decoderLayer0CrossAttnKProjWeight = weights.get("decoder.layer.0.cross_attn.k_proj.weight", new int[] {64, 64}, "uniform");
+    float[] decoderLayer0CrossAttnKProjBias = weights.get("decoder.layer.0.cross_attn.k_proj.bias", new int[] {64}, "zeros");
+    float[] decoderLayer0CrossAttnVProjWeight = weights.get("decoder.layer.0.cross_attn.v_proj.weight", new int[] {64, 64}, "uniform");
+    float[] decoderLayer0CrossAttnVProjBias = weights.get("decoder.layer.0.cross_attn.v_proj.bias", new int[] {64}, "zeros");
+    float[] decoderLayer1CrossAttnKProjWeight = weights.get("decoder.layer.1.cross_attn.k_proj.weight", new int[] {64, 64}, "uniform");
+    float[] decoderLayer1CrossAttnKProjBias = weights.get("decoder.layer.1.cross_attn.k_proj.bias", new int[] {64}, "zeros");
+    float[] decoderLayer1CrossAttnVProjWeight = weights.get("decoder.layer.1.cross_attn.v_proj.weight", new int[] {64, 64}, "uniform");
+    float[] decoderLayer1CrossAttnVProjBias = weights.get("decoder.layer.1.cross_attn.v_proj.bias", new int[] {64}, "zeros");
     this.decoderLayer0CrossAttnOutProjWeight = PackedLinear.of(weights.get("decoder.layer.0.cross_attn.out_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer0CrossAttnOutProjBias = weights.get("decoder.layer.0.cross_attn.out_proj.bias", new int[] {64}, "zeros");
     this.decoderLayer0Norm2Weight = weights.get("decoder.layer.0.norm2.weight", new int[] {64}, "ones");
@@ -636,22 +551,18 @@ public final class Transformer implements HeedModel {
     this.decoderLayer0FfnLinear2Bias = weights.get("decoder.layer.0.ffn.linear2.bias", new int[] {64}, "zeros");
     this.decoderLayer0Norm3Weight = weights.get("decoder.layer.0.norm3.weight", new int[] {64}, "ones");
     this.decoderLayer0Norm3Bias = weights.get("decoder.layer.0.norm3.bias", new int[] {64}, "zeros");
-    this.decoderLayer1SelfAttnQProjWeight = PackedLinear.of(weights.get("decoder.layer.1.self_attn.q_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.decoderLayer1SelfAttnQProjBias = weights.get("decoder.layer.1.self_attn.q_proj.bias", new int[] {64}, "zeros");
-    this.decoderLayer1SelfAttnKProjWeight = PackedLinear.of(weights.get("decoder.layer.1.self_attn.k_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.decoderLayer1SelfAttnKProjBias = weights.get("decoder.layer.1.self_attn.k_proj.bias", new int[] {64}, "zeros");
-    this.decoderLayer1SelfAttnVProjWeight = PackedLinear.of(weights.get("decoder.layer.1.self_attn.v_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.decoderLayer1SelfAttnVProjBias = weights.get("decoder.layer.1.self_attn.v_proj.bias", new int[] {64}, "zeros");
+    float[] decoderLayer1SelfAttnQProjWeight = weights.get("decoder.layer.1.self_attn.q_proj.weight", new int[] {64, 64}, "uniform");
+    float[] decoderLayer1SelfAttnQProjBias = weights.get("decoder.layer.1.self_attn.q_proj.bias", new int[] {64}, "zeros");
+    float[] decoderLayer1SelfAttnKProjWeight = weights.get("decoder.layer.1.self_attn.k_proj.weight", new int[] {64, 64}, "uniform");
+    float[] decoderLayer1SelfAttnKProjBias = weights.get("decoder.layer.1.self_attn.k_proj.bias", new int[] {64}, "zeros");
+    float[] decoderLayer1SelfAttnVProjWeight = weights.get("decoder.layer.1.self_attn.v_proj.weight", new int[] {64, 64}, "uniform");
+    float[] decoderLayer1SelfAttnVProjBias = weights.get("decoder.layer.1.self_attn.v_proj.bias", new int[] {64}, "zeros");
     this.decoderLayer1SelfAttnOutProjWeight = PackedLinear.of(weights.get("decoder.layer.1.self_attn.out_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer1SelfAttnOutProjBias = weights.get("decoder.layer.1.self_attn.out_proj.bias", new int[] {64}, "zeros");
     this.decoderLayer1Norm1Weight = weights.get("decoder.layer.1.norm1.weight", new int[] {64}, "ones");
     this.decoderLayer1Norm1Bias = weights.get("decoder.layer.1.norm1.bias", new int[] {64}, "zeros");
     this.decoderLayer1CrossAttnQProjWeight = PackedLinear.of(weights.get("decoder.layer.1.cross_attn.q_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer1CrossAttnQProjBias = weights.get("decoder.layer.1.cross_attn.q_proj.bias", new int[] {64}, "zeros");
-    this.decoderLayer1CrossAttnKProjWeight = PackedLinear.of(weights.get("decoder.layer.1.cross_attn.k_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.decoderLayer1CrossAttnKProjBias = weights.get("decoder.layer.1.cross_attn.k_proj.bias", new int[] {64}, "zeros");
-    this.decoderLayer1CrossAttnVProjWeight = PackedLinear.of(weights.get("decoder.layer.1.cross_attn.v_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
-    this.decoderLayer1CrossAttnVProjBias = weights.get("decoder.layer.1.cross_attn.v_proj.bias", new int[] {64}, "zeros");
     this.decoderLayer1CrossAttnOutProjWeight = PackedLinear.of(weights.get("decoder.layer.1.cross_attn.out_proj.weight", new int[] {64, 64}, "uniform"), 64, 64);
     this.decoderLayer1CrossAttnOutProjBias = weights.get("decoder.layer.1.cross_attn.out_proj.bias", new int[] {64}, "zeros");
     this.decoderLayer1Norm2Weight = weights.get("decoder.layer.1.norm2.weight", new int[] {64}, "ones");
@@ -664,10 +575,37 @@ public final class Transformer implements HeedModel {
     this.decoderLayer1Norm3Bias = weights.get("decoder.layer.1.norm3.bias", new int[] {64}, "zeros");
     this.fcWeight = PackedLinear.of(weights.get("fc.weight", new int[] {1000, 64}, "uniform"), 1000, 64);
     this.fcBias = weights.get("fc.bias", new int[] {1000}, "zeros");
+
+    // Computed once, from the weights alone.
+    float[] encoderLayer0SelfAttnQkvWeight = new float[12288];
+    concat(encoderLayer0SelfAttnQProjWeight, encoderLayer0SelfAttnKProjWeight, encoderLayer0SelfAttnVProjWeight, encoderLayer0SelfAttnQkvWeight);
+    this.encoderLayer0SelfAttnQkvWeightPacked = PackedLinear.of(encoderLayer0SelfAttnQkvWeight, 192, 64);
+    this.encoderLayer0SelfAttnQkvBias = new float[192];
+    concat2(encoderLayer0SelfAttnQProjBias, encoderLayer0SelfAttnKProjBias, encoderLayer0SelfAttnVProjBias, this.encoderLayer0SelfAttnQkvBias);
+    float[] encoderLayer1SelfAttnQkvWeight = new float[12288];
+    concat(encoderLayer1SelfAttnQProjWeight, encoderLayer1SelfAttnKProjWeight, encoderLayer1SelfAttnVProjWeight, encoderLayer1SelfAttnQkvWeight);
+    this.encoderLayer1SelfAttnQkvWeightPacked = PackedLinear.of(encoderLayer1SelfAttnQkvWeight, 192, 64);
+    this.encoderLayer1SelfAttnQkvBias = new float[192];
+    concat2(encoderLayer1SelfAttnQProjBias, encoderLayer1SelfAttnKProjBias, encoderLayer1SelfAttnVProjBias, this.encoderLayer1SelfAttnQkvBias);
+    float[] decoderLayer0SelfAttnQkvWeight = new float[12288];
+    concat(decoderLayer0SelfAttnQProjWeight, decoderLayer0SelfAttnKProjWeight, decoderLayer0SelfAttnVProjWeight, decoderLayer0SelfAttnQkvWeight);
+    this.decoderLayer0SelfAttnQkvWeightPacked = PackedLinear.of(decoderLayer0SelfAttnQkvWeight, 192, 64);
+    this.decoderLayer0SelfAttnQkvBias = new float[192];
+    concat2(decoderLayer0SelfAttnQProjBias, decoderLayer0SelfAttnKProjBias, decoderLayer0SelfAttnVProjBias, this.decoderLayer0SelfAttnQkvBias);
+    float[] decoderLayerPackedWeight = new float[16384];
+    concat3(decoderLayer0CrossAttnKProjWeight, decoderLayer0CrossAttnVProjWeight, decoderLayer1CrossAttnKProjWeight, decoderLayer1CrossAttnVProjWeight, decoderLayerPackedWeight);
+    this.decoderLayerPackedWeightPacked = PackedLinear.of(decoderLayerPackedWeight, 256, 64);
+    this.decoderLayerPackedBias = new float[256];
+    concat4(decoderLayer0CrossAttnKProjBias, decoderLayer0CrossAttnVProjBias, decoderLayer1CrossAttnKProjBias, decoderLayer1CrossAttnVProjBias, this.decoderLayerPackedBias);
+    float[] decoderLayer1SelfAttnQkvWeight = new float[12288];
+    concat(decoderLayer1SelfAttnQProjWeight, decoderLayer1SelfAttnKProjWeight, decoderLayer1SelfAttnVProjWeight, decoderLayer1SelfAttnQkvWeight);
+    this.decoderLayer1SelfAttnQkvWeightPacked = PackedLinear.of(decoderLayer1SelfAttnQkvWeight, 192, 64);
+    this.decoderLayer1SelfAttnQkvBias = new float[192];
+    concat2(decoderLayer1SelfAttnQProjBias, decoderLayer1SelfAttnKProjBias, decoderLayer1SelfAttnVProjBias, this.decoderLayer1SelfAttnQkvBias);
   }
 
   /**
-   * Runs the model. Buffers are allocated per call, so one instance may serve many threads.
+   * Runs the model. Intermediate tensors live in a workspace taken from this model's pool for the call and given back when it ends, so one instance may serve many threads, and a call in steady state allocates only its outputs.
    *
    * @param src i64[batch, src_seq]
    * @param srcPad i64[batch, src_seq]
@@ -691,389 +629,210 @@ public final class Transformer implements HeedModel {
     InputCheck.fits("f32[tgt_seq, tgt_seq]", tgtSeq, tgtSeq);
     InputCheck.fits("f32[batch, src_seq, 64]", batch, srcSeq, 64);
     InputCheck.fits("f32[src_seq, 64]", srcSeq, 64);
+    InputCheck.fits("f32[batch, src_seq, 192]", batch, srcSeq, 192);
     InputCheck.fits("f32[batch, src_seq, 256]", batch, srcSeq, 256);
     InputCheck.fits("f32[batch, tgt_seq, 64]", batch, tgtSeq, 64);
     InputCheck.fits("f32[tgt_seq, 64]", tgtSeq, 64);
+    InputCheck.fits("f32[batch, tgt_seq, 192]", batch, tgtSeq, 192);
     InputCheck.fits("f32[batch, tgt_seq, 256]", batch, tgtSeq, 256);
     InputCheck.fits("f32[batch, tgt_seq, 1000]", batch, tgtSeq, 1000);
 
-    // transformer.heed:43: let src_mask = padding_mask(src_pad);                        // [batch, 1, src_seq]
-    float[] srcMask = new float[batch * srcSeq];
-    paddingMask(srcPadData, srcMask, batch, srcSeq);
-
-    // transformer.heed:44: let tgt_mask = causal_mask(tgt);                             // [tgt_seq, tgt_seq]
-    float[] tgtMask = new float[tgtSeq * tgtSeq];
-    causalMask(tgtData, tgtMask, batch, tgtSeq);
-
-    // transformer.heed:47: let x = embedding(src, embed) * sqrt(d_model) + sinusoidal(src, d_model);
-    float[] t0 = new float[batch * srcSeq * 64];
-    embedding64(srcData, this.embedWeight, t0, batch, srcSeq);
-    float[] t2 = new float[batch * srcSeq * 64];
-    mulConstant(t0, t2, batch, srcSeq);
-    float[] t3 = new float[srcSeq * 64];
-    sinusoidal(srcData, t3, batch, srcSeq);
-    float[] x = new float[batch * srcSeq * 64];
-    addBroadcast(t2, t3, x, batch, srcSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t4 = new float[batch * srcSeq * 64];
-    linear64to64(x, this.encoderLayer0SelfAttnQProjWeight, this.encoderLayer0SelfAttnQProjBias, t4, batch, srcSeq);
-
-    // heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-    float[] encoderLayer0SelfAttnQ = new float[batch * srcSeq * 64];
-    transpose(t4, encoderLayer0SelfAttnQ, batch, srcSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t6 = new float[batch * srcSeq * 64];
-    linear64to64(x, this.encoderLayer0SelfAttnKProjWeight, this.encoderLayer0SelfAttnKProjBias, t6, batch, srcSeq);
-
-    // heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
-    float[] encoderLayer0SelfAttnK = new float[batch * srcSeq * 64];
-    transpose(t6, encoderLayer0SelfAttnK, batch, srcSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t8 = new float[batch * srcSeq * 64];
-    linear64to64(x, this.encoderLayer0SelfAttnVProjWeight, this.encoderLayer0SelfAttnVProjBias, t8, batch, srcSeq);
-
-    // heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
-    float[] encoderLayer0SelfAttnV = new float[batch * srcSeq * 64];
-    transpose(t8, encoderLayer0SelfAttnV, batch, srcSeq);
-
-    // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-    float[] encoderLayer0SelfAttnO = new float[batch * srcSeq * 64];
-    attention(encoderLayer0SelfAttnQ, encoderLayer0SelfAttnK, encoderLayer0SelfAttnV, srcMask, encoderLayer0SelfAttnO, batch, srcSeq);
-
-    // heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
-    float[] t17 = new float[batch * srcSeq * 64];
-    transpose2(encoderLayer0SelfAttnO, t17, batch, srcSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] encoderLayer0A = new float[batch * srcSeq * 64];
-    linear64to64(t17, this.encoderLayer0SelfAttnOutProjWeight, this.encoderLayer0SelfAttnOutProjBias, encoderLayer0A, batch, srcSeq);
-
-    // transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
-    float[] t19 = new float[batch * srcSeq * 64];
-    add(x, encoderLayer0A, t19, batch, srcSeq);
-
-    // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-    float[] encoderLayer0X = new float[batch * srcSeq * 64];
-    layerNorm64(t19, this.encoderLayer0Norm1Weight, this.encoderLayer0Norm1Bias, encoderLayer0X, batch, srcSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t20 = new float[batch * srcSeq * 256];
-    linear64to256(encoderLayer0X, this.encoderLayer0FfnLinear1Weight, this.encoderLayer0FfnLinear1Bias, t20, batch, srcSeq);
-
-    // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
-    float[] encoderLayer0FfnH = new float[batch * srcSeq * 256];
-    relu(t20, encoderLayer0FfnH, batch, srcSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] encoderLayer0F = new float[batch * srcSeq * 64];
-    linear256to64(encoderLayer0FfnH, this.encoderLayer0FfnLinear2Weight, this.encoderLayer0FfnLinear2Bias, encoderLayer0F, batch, srcSeq);
-
-    // transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
-    float[] t21 = new float[batch * srcSeq * 64];
-    add(encoderLayer0X, encoderLayer0F, t21, batch, srcSeq);
-
-    // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-    float[] x1 = new float[batch * srcSeq * 64];
-    layerNorm64(t21, this.encoderLayer0Norm2Weight, this.encoderLayer0Norm2Bias, x1, batch, srcSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t22 = new float[batch * srcSeq * 64];
-    linear64to64(x1, this.encoderLayer1SelfAttnQProjWeight, this.encoderLayer1SelfAttnQProjBias, t22, batch, srcSeq);
-
-    // heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-    float[] encoderLayer1SelfAttnQ = new float[batch * srcSeq * 64];
-    transpose(t22, encoderLayer1SelfAttnQ, batch, srcSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t24 = new float[batch * srcSeq * 64];
-    linear64to64(x1, this.encoderLayer1SelfAttnKProjWeight, this.encoderLayer1SelfAttnKProjBias, t24, batch, srcSeq);
-
-    // heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
-    float[] encoderLayer1SelfAttnK = new float[batch * srcSeq * 64];
-    transpose(t24, encoderLayer1SelfAttnK, batch, srcSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t26 = new float[batch * srcSeq * 64];
-    linear64to64(x1, this.encoderLayer1SelfAttnVProjWeight, this.encoderLayer1SelfAttnVProjBias, t26, batch, srcSeq);
-
-    // heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
-    float[] encoderLayer1SelfAttnV = new float[batch * srcSeq * 64];
-    transpose(t26, encoderLayer1SelfAttnV, batch, srcSeq);
-
-    // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-    float[] encoderLayer1SelfAttnO = new float[batch * srcSeq * 64];
-    attention(encoderLayer1SelfAttnQ, encoderLayer1SelfAttnK, encoderLayer1SelfAttnV, srcMask, encoderLayer1SelfAttnO, batch, srcSeq);
-
-    // heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
-    float[] t35 = new float[batch * srcSeq * 64];
-    transpose2(encoderLayer1SelfAttnO, t35, batch, srcSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] encoderLayer1A = new float[batch * srcSeq * 64];
-    linear64to64(t35, this.encoderLayer1SelfAttnOutProjWeight, this.encoderLayer1SelfAttnOutProjBias, encoderLayer1A, batch, srcSeq);
-
-    // transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
-    float[] t37 = new float[batch * srcSeq * 64];
-    add(x1, encoderLayer1A, t37, batch, srcSeq);
-
-    // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-    float[] encoderLayer1X = new float[batch * srcSeq * 64];
-    layerNorm64(t37, this.encoderLayer1Norm1Weight, this.encoderLayer1Norm1Bias, encoderLayer1X, batch, srcSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t38 = new float[batch * srcSeq * 256];
-    linear64to256(encoderLayer1X, this.encoderLayer1FfnLinear1Weight, this.encoderLayer1FfnLinear1Bias, t38, batch, srcSeq);
-
-    // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
-    float[] encoderLayer1FfnH = new float[batch * srcSeq * 256];
-    relu(t38, encoderLayer1FfnH, batch, srcSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] encoderLayer1F = new float[batch * srcSeq * 64];
-    linear256to64(encoderLayer1FfnH, this.encoderLayer1FfnLinear2Weight, this.encoderLayer1FfnLinear2Bias, encoderLayer1F, batch, srcSeq);
-
-    // transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
-    float[] t39 = new float[batch * srcSeq * 64];
-    add(encoderLayer1X, encoderLayer1F, t39, batch, srcSeq);
-
-    // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-    float[] x2 = new float[batch * srcSeq * 64];
-    layerNorm64(t39, this.encoderLayer1Norm2Weight, this.encoderLayer1Norm2Bias, x2, batch, srcSeq);
-
-    // transformer.heed:53: let y = embedding(tgt, embed) * sqrt(d_model) + sinusoidal(tgt, d_model);
-    float[] t40 = new float[batch * tgtSeq * 64];
-    embedding64(tgtData, this.embedWeight, t40, batch, tgtSeq);
-    float[] t42 = new float[batch * tgtSeq * 64];
-    mulConstant(t40, t42, batch, tgtSeq);
-    float[] t43 = new float[tgtSeq * 64];
-    sinusoidal(tgtData, t43, batch, tgtSeq);
-    float[] y = new float[batch * tgtSeq * 64];
-    addBroadcast(t42, t43, y, batch, tgtSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t44 = new float[batch * tgtSeq * 64];
-    linear64to64(y, this.decoderLayer0SelfAttnQProjWeight, this.decoderLayer0SelfAttnQProjBias, t44, batch, tgtSeq);
-
-    // heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-    float[] decoderLayer0SelfAttnQ = new float[batch * tgtSeq * 64];
-    transpose(t44, decoderLayer0SelfAttnQ, batch, tgtSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t46 = new float[batch * tgtSeq * 64];
-    linear64to64(y, this.decoderLayer0SelfAttnKProjWeight, this.decoderLayer0SelfAttnKProjBias, t46, batch, tgtSeq);
-
-    // heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
-    float[] decoderLayer0SelfAttnK = new float[batch * tgtSeq * 64];
-    transpose(t46, decoderLayer0SelfAttnK, batch, tgtSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t48 = new float[batch * tgtSeq * 64];
-    linear64to64(y, this.decoderLayer0SelfAttnVProjWeight, this.decoderLayer0SelfAttnVProjBias, t48, batch, tgtSeq);
-
-    // heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
-    float[] decoderLayer0SelfAttnV = new float[batch * tgtSeq * 64];
-    transpose(t48, decoderLayer0SelfAttnV, batch, tgtSeq);
-
-    // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-    float[] decoderLayer0SelfAttnO = new float[batch * tgtSeq * 64];
-    attention2(decoderLayer0SelfAttnQ, decoderLayer0SelfAttnK, decoderLayer0SelfAttnV, tgtMask, decoderLayer0SelfAttnO, batch, tgtSeq);
-
-    // heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
-    float[] t56 = new float[batch * tgtSeq * 64];
-    transpose2(decoderLayer0SelfAttnO, t56, batch, tgtSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] decoderLayer0A = new float[batch * tgtSeq * 64];
-    linear64to64(t56, this.decoderLayer0SelfAttnOutProjWeight, this.decoderLayer0SelfAttnOutProjBias, decoderLayer0A, batch, tgtSeq);
-
-    // transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
-    float[] t58 = new float[batch * tgtSeq * 64];
-    add(y, decoderLayer0A, t58, batch, tgtSeq);
-
-    // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-    float[] decoderLayer0Y = new float[batch * tgtSeq * 64];
-    layerNorm64(t58, this.decoderLayer0Norm1Weight, this.decoderLayer0Norm1Bias, decoderLayer0Y, batch, tgtSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t59 = new float[batch * tgtSeq * 64];
-    linear64to64(decoderLayer0Y, this.decoderLayer0CrossAttnQProjWeight, this.decoderLayer0CrossAttnQProjBias, t59, batch, tgtSeq);
-
-    // heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-    float[] decoderLayer0CrossAttnQ = new float[batch * tgtSeq * 64];
-    transpose(t59, decoderLayer0CrossAttnQ, batch, tgtSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t61 = new float[batch * srcSeq * 64];
-    linear64to64(x2, this.decoderLayer0CrossAttnKProjWeight, this.decoderLayer0CrossAttnKProjBias, t61, batch, srcSeq);
-
-    // heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
-    float[] decoderLayer0CrossAttnK = new float[batch * srcSeq * 64];
-    transpose(t61, decoderLayer0CrossAttnK, batch, srcSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t63 = new float[batch * srcSeq * 64];
-    linear64to64(x2, this.decoderLayer0CrossAttnVProjWeight, this.decoderLayer0CrossAttnVProjBias, t63, batch, srcSeq);
-
-    // heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
-    float[] decoderLayer0CrossAttnV = new float[batch * srcSeq * 64];
-    transpose(t63, decoderLayer0CrossAttnV, batch, srcSeq);
-
-    // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-    float[] decoderLayer0CrossAttnO = new float[batch * tgtSeq * 64];
-    attention3(decoderLayer0CrossAttnQ, decoderLayer0CrossAttnK, decoderLayer0CrossAttnV, srcMask, decoderLayer0CrossAttnO, batch, tgtSeq, srcSeq);
-
-    // heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
-    float[] t72 = new float[batch * tgtSeq * 64];
-    transpose2(decoderLayer0CrossAttnO, t72, batch, tgtSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] decoderLayer0C = new float[batch * tgtSeq * 64];
-    linear64to64(t72, this.decoderLayer0CrossAttnOutProjWeight, this.decoderLayer0CrossAttnOutProjBias, decoderLayer0C, batch, tgtSeq);
-
-    // transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
-    float[] t74 = new float[batch * tgtSeq * 64];
-    add(decoderLayer0Y, decoderLayer0C, t74, batch, tgtSeq);
-
-    // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-    float[] decoderLayer0Y1 = new float[batch * tgtSeq * 64];
-    layerNorm64(t74, this.decoderLayer0Norm2Weight, this.decoderLayer0Norm2Bias, decoderLayer0Y1, batch, tgtSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t75 = new float[batch * tgtSeq * 256];
-    linear64to256(decoderLayer0Y1, this.decoderLayer0FfnLinear1Weight, this.decoderLayer0FfnLinear1Bias, t75, batch, tgtSeq);
-
-    // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
-    float[] decoderLayer0FfnH = new float[batch * tgtSeq * 256];
-    relu(t75, decoderLayer0FfnH, batch, tgtSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] decoderLayer0F = new float[batch * tgtSeq * 64];
-    linear256to64(decoderLayer0FfnH, this.decoderLayer0FfnLinear2Weight, this.decoderLayer0FfnLinear2Bias, decoderLayer0F, batch, tgtSeq);
-
-    // transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
-    float[] t76 = new float[batch * tgtSeq * 64];
-    add(decoderLayer0Y1, decoderLayer0F, t76, batch, tgtSeq);
-
-    // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-    float[] y1 = new float[batch * tgtSeq * 64];
-    layerNorm64(t76, this.decoderLayer0Norm3Weight, this.decoderLayer0Norm3Bias, y1, batch, tgtSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t77 = new float[batch * tgtSeq * 64];
-    linear64to64(y1, this.decoderLayer1SelfAttnQProjWeight, this.decoderLayer1SelfAttnQProjBias, t77, batch, tgtSeq);
-
-    // heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-    float[] decoderLayer1SelfAttnQ = new float[batch * tgtSeq * 64];
-    transpose(t77, decoderLayer1SelfAttnQ, batch, tgtSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t79 = new float[batch * tgtSeq * 64];
-    linear64to64(y1, this.decoderLayer1SelfAttnKProjWeight, this.decoderLayer1SelfAttnKProjBias, t79, batch, tgtSeq);
-
-    // heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
-    float[] decoderLayer1SelfAttnK = new float[batch * tgtSeq * 64];
-    transpose(t79, decoderLayer1SelfAttnK, batch, tgtSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t81 = new float[batch * tgtSeq * 64];
-    linear64to64(y1, this.decoderLayer1SelfAttnVProjWeight, this.decoderLayer1SelfAttnVProjBias, t81, batch, tgtSeq);
-
-    // heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
-    float[] decoderLayer1SelfAttnV = new float[batch * tgtSeq * 64];
-    transpose(t81, decoderLayer1SelfAttnV, batch, tgtSeq);
-
-    // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-    float[] decoderLayer1SelfAttnO = new float[batch * tgtSeq * 64];
-    attention2(decoderLayer1SelfAttnQ, decoderLayer1SelfAttnK, decoderLayer1SelfAttnV, tgtMask, decoderLayer1SelfAttnO, batch, tgtSeq);
-
-    // heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
-    float[] t89 = new float[batch * tgtSeq * 64];
-    transpose2(decoderLayer1SelfAttnO, t89, batch, tgtSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] decoderLayer1A = new float[batch * tgtSeq * 64];
-    linear64to64(t89, this.decoderLayer1SelfAttnOutProjWeight, this.decoderLayer1SelfAttnOutProjBias, decoderLayer1A, batch, tgtSeq);
-
-    // transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
-    float[] t91 = new float[batch * tgtSeq * 64];
-    add(y1, decoderLayer1A, t91, batch, tgtSeq);
-
-    // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-    float[] decoderLayer1Y = new float[batch * tgtSeq * 64];
-    layerNorm64(t91, this.decoderLayer1Norm1Weight, this.decoderLayer1Norm1Bias, decoderLayer1Y, batch, tgtSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t92 = new float[batch * tgtSeq * 64];
-    linear64to64(decoderLayer1Y, this.decoderLayer1CrossAttnQProjWeight, this.decoderLayer1CrossAttnQProjBias, t92, batch, tgtSeq);
-
-    // heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-    float[] decoderLayer1CrossAttnQ = new float[batch * tgtSeq * 64];
-    transpose(t92, decoderLayer1CrossAttnQ, batch, tgtSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t94 = new float[batch * srcSeq * 64];
-    linear64to64(x2, this.decoderLayer1CrossAttnKProjWeight, this.decoderLayer1CrossAttnKProjBias, t94, batch, srcSeq);
-
-    // heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
-    float[] decoderLayer1CrossAttnK = new float[batch * srcSeq * 64];
-    transpose(t94, decoderLayer1CrossAttnK, batch, srcSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t96 = new float[batch * srcSeq * 64];
-    linear64to64(x2, this.decoderLayer1CrossAttnVProjWeight, this.decoderLayer1CrossAttnVProjBias, t96, batch, srcSeq);
-
-    // heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
-    float[] decoderLayer1CrossAttnV = new float[batch * srcSeq * 64];
-    transpose(t96, decoderLayer1CrossAttnV, batch, srcSeq);
-
-    // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-    float[] decoderLayer1CrossAttnO = new float[batch * tgtSeq * 64];
-    attention3(decoderLayer1CrossAttnQ, decoderLayer1CrossAttnK, decoderLayer1CrossAttnV, srcMask, decoderLayer1CrossAttnO, batch, tgtSeq, srcSeq);
-
-    // heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
-    float[] t105 = new float[batch * tgtSeq * 64];
-    transpose2(decoderLayer1CrossAttnO, t105, batch, tgtSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] decoderLayer1C = new float[batch * tgtSeq * 64];
-    linear64to64(t105, this.decoderLayer1CrossAttnOutProjWeight, this.decoderLayer1CrossAttnOutProjBias, decoderLayer1C, batch, tgtSeq);
-
-    // transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
-    float[] t107 = new float[batch * tgtSeq * 64];
-    add(decoderLayer1Y, decoderLayer1C, t107, batch, tgtSeq);
-
-    // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-    float[] decoderLayer1Y1 = new float[batch * tgtSeq * 64];
-    layerNorm64(t107, this.decoderLayer1Norm2Weight, this.decoderLayer1Norm2Bias, decoderLayer1Y1, batch, tgtSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] t108 = new float[batch * tgtSeq * 256];
-    linear64to256(decoderLayer1Y1, this.decoderLayer1FfnLinear1Weight, this.decoderLayer1FfnLinear1Bias, t108, batch, tgtSeq);
-
-    // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
-    float[] decoderLayer1FfnH = new float[batch * tgtSeq * 256];
-    relu(t108, decoderLayer1FfnH, batch, tgtSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] decoderLayer1F = new float[batch * tgtSeq * 64];
-    linear256to64(decoderLayer1FfnH, this.decoderLayer1FfnLinear2Weight, this.decoderLayer1FfnLinear2Bias, decoderLayer1F, batch, tgtSeq);
-
-    // transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
-    float[] t109 = new float[batch * tgtSeq * 64];
-    add(decoderLayer1Y1, decoderLayer1F, t109, batch, tgtSeq);
-
-    // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-    float[] y2 = new float[batch * tgtSeq * 64];
-    layerNorm64(t109, this.decoderLayer1Norm3Weight, this.decoderLayer1Norm3Bias, y2, batch, tgtSeq);
-
-    // heed/prelude.heed:9: return linear(x, weight, bias);
-    float[] logits = new float[batch * tgtSeq * 1000];
-    linear64to1000(y2, this.fcWeight, this.fcBias, logits, batch, tgtSeq);
-
-    return new Outputs(Tensor.ofFloats(logits, batch, tgtSeq, 1000));
+    // Working memory: 7 float slots, grown only when these sizes need more.
+    Workspace ws = this.workspaces.take();
+    try {
+      float[] f0 = ws.floats(0, batch * srcSeq);
+      float[] f1 = ws.floats(1, tgtSeq * tgtSeq);
+      float[] f2 = ws.floats(2, Math.max(batch * srcSeq * 256, batch * tgtSeq * 192));
+      float[] f3 = ws.floats(3, Math.max(batch * srcSeq * 64, batch * tgtSeq * 256));
+      float[] f4 = ws.floats(4, Math.max(batch * srcSeq * 64, batch * tgtSeq * 64));
+      float[] f5 = ws.floats(5, Math.max(batch * srcSeq * 64, batch * tgtSeq * 64));
+      float[] f6 = ws.floats(6, batch * tgtSeq * 64);
+
+      // transformer.heed:43: let src_mask = padding_mask(src_pad);                        // [batch, 1, src_seq]
+      float[] srcMask = f0;
+      paddingMask(srcPadData, srcMask, batch, srcSeq);
+
+      // transformer.heed:44: let tgt_mask = causal_mask(tgt);                             // [tgt_seq, tgt_seq]
+      float[] tgtMask = f1;
+      causalMask(tgtData, tgtMask, batch, tgtSeq);
+
+      // transformer.heed:47: let x = embedding(src, embed) * sqrt(d_model) + sinusoidal(src, d_model);
+      float[] t0 = f2;
+      embedding64(srcData, this.embedWeight, t0, batch, srcSeq);
+      float[] t3 = f3;
+      sinusoidal(srcData, t3, batch, srcSeq);
+      float[] x = f4;
+      mulAdd(t0, t3, x, batch, srcSeq);
+
+      // heed/prelude.heed:9: return linear(x, weight, bias);
+      float[] encoderLayer0SelfAttnQkv = f2;
+      linear64to192(x, this.encoderLayer0SelfAttnQkvWeightPacked, this.encoderLayer0SelfAttnQkvBias, encoderLayer0SelfAttnQkv, batch, srcSeq);
+
+      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      float[] t18 = f3;
+      mha(encoderLayer0SelfAttnQkv, encoderLayer0SelfAttnQkv, encoderLayer0SelfAttnQkv, srcMask, t18, batch, srcSeq);
+
+      // transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
+      float[] t19 = f2;
+      linear64to64Residual(t18, this.encoderLayer0SelfAttnOutProjWeight, this.encoderLayer0SelfAttnOutProjBias, x, t19, batch, srcSeq);
+
+      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      float[] encoderLayer0X = f3;
+      layerNorm64(t19, this.encoderLayer0Norm1Weight, this.encoderLayer0Norm1Bias, encoderLayer0X, batch, srcSeq);
+
+      // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+      float[] encoderLayer0FfnH = f2;
+      linear64to256Relu(encoderLayer0X, this.encoderLayer0FfnLinear1Weight, this.encoderLayer0FfnLinear1Bias, encoderLayer0FfnH, batch, srcSeq);
+
+      // transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
+      float[] t21 = f4;
+      linear256to64Residual(encoderLayer0FfnH, this.encoderLayer0FfnLinear2Weight, this.encoderLayer0FfnLinear2Bias, encoderLayer0X, t21, batch, srcSeq);
+
+      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      float[] x1 = f3;
+      layerNorm64(t21, this.encoderLayer0Norm2Weight, this.encoderLayer0Norm2Bias, x1, batch, srcSeq);
+
+      // heed/prelude.heed:9: return linear(x, weight, bias);
+      float[] encoderLayer1SelfAttnQkv = f2;
+      linear64to192(x1, this.encoderLayer1SelfAttnQkvWeightPacked, this.encoderLayer1SelfAttnQkvBias, encoderLayer1SelfAttnQkv, batch, srcSeq);
+
+      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      float[] t36 = f4;
+      mha(encoderLayer1SelfAttnQkv, encoderLayer1SelfAttnQkv, encoderLayer1SelfAttnQkv, srcMask, t36, batch, srcSeq);
+
+      // transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
+      float[] t37 = f5;
+      linear64to64Residual(t36, this.encoderLayer1SelfAttnOutProjWeight, this.encoderLayer1SelfAttnOutProjBias, x1, t37, batch, srcSeq);
+
+      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      float[] encoderLayer1X = f3;
+      layerNorm64(t37, this.encoderLayer1Norm1Weight, this.encoderLayer1Norm1Bias, encoderLayer1X, batch, srcSeq);
+
+      // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+      float[] encoderLayer1FfnH = f2;
+      linear64to256Relu(encoderLayer1X, this.encoderLayer1FfnLinear1Weight, this.encoderLayer1FfnLinear1Bias, encoderLayer1FfnH, batch, srcSeq);
+
+      // transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
+      float[] t39 = f4;
+      linear256to64Residual(encoderLayer1FfnH, this.encoderLayer1FfnLinear2Weight, this.encoderLayer1FfnLinear2Bias, encoderLayer1X, t39, batch, srcSeq);
+
+      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      float[] x2 = f3;
+      layerNorm64(t39, this.encoderLayer1Norm2Weight, this.encoderLayer1Norm2Bias, x2, batch, srcSeq);
+
+      // transformer.heed:53: let y = embedding(tgt, embed) * sqrt(d_model) + sinusoidal(tgt, d_model);
+      float[] t40 = f4;
+      embedding64(tgtData, this.embedWeight, t40, batch, tgtSeq);
+      float[] t43 = f6;
+      sinusoidal(tgtData, t43, batch, tgtSeq);
+      float[] y = f5;
+      mulAdd(t40, t43, y, batch, tgtSeq);
+
+      // heed/prelude.heed:9: return linear(x, weight, bias);
+      float[] decoderLayer0SelfAttnQkv = f2;
+      linear64to192(y, this.decoderLayer0SelfAttnQkvWeightPacked, this.decoderLayer0SelfAttnQkvBias, decoderLayer0SelfAttnQkv, batch, tgtSeq);
+
+      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      float[] t57 = f4;
+      mha2(decoderLayer0SelfAttnQkv, decoderLayer0SelfAttnQkv, decoderLayer0SelfAttnQkv, tgtMask, t57, batch, tgtSeq);
+
+      // transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
+      float[] t58 = f6;
+      linear64to64Residual(t57, this.decoderLayer0SelfAttnOutProjWeight, this.decoderLayer0SelfAttnOutProjBias, y, t58, batch, tgtSeq);
+
+      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      float[] decoderLayer0Y = f4;
+      layerNorm64(t58, this.decoderLayer0Norm1Weight, this.decoderLayer0Norm1Bias, decoderLayer0Y, batch, tgtSeq);
+
+      // heed/prelude.heed:9: return linear(x, weight, bias);
+      float[] t59 = f5;
+      linear64to64(decoderLayer0Y, this.decoderLayer0CrossAttnQProjWeight, this.decoderLayer0CrossAttnQProjBias, t59, batch, tgtSeq);
+      float[] decoderLayerPacked = f2;
+      linear64to256(x2, this.decoderLayerPackedWeightPacked, this.decoderLayerPackedBias, decoderLayerPacked, batch, srcSeq);
+
+      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      float[] t73 = f6;
+      mha3(t59, decoderLayerPacked, decoderLayerPacked, srcMask, t73, batch, tgtSeq, srcSeq);
+
+      // transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
+      float[] t74 = f5;
+      linear64to64Residual(t73, this.decoderLayer0CrossAttnOutProjWeight, this.decoderLayer0CrossAttnOutProjBias, decoderLayer0Y, t74, batch, tgtSeq);
+
+      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      float[] decoderLayer0Y1 = f4;
+      layerNorm64(t74, this.decoderLayer0Norm2Weight, this.decoderLayer0Norm2Bias, decoderLayer0Y1, batch, tgtSeq);
+
+      // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+      float[] decoderLayer0FfnH = f3;
+      linear64to256Relu(decoderLayer0Y1, this.decoderLayer0FfnLinear1Weight, this.decoderLayer0FfnLinear1Bias, decoderLayer0FfnH, batch, tgtSeq);
+
+      // transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
+      float[] t76 = f5;
+      linear256to64Residual(decoderLayer0FfnH, this.decoderLayer0FfnLinear2Weight, this.decoderLayer0FfnLinear2Bias, decoderLayer0Y1, t76, batch, tgtSeq);
+
+      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      float[] y1 = f4;
+      layerNorm64(t76, this.decoderLayer0Norm3Weight, this.decoderLayer0Norm3Bias, y1, batch, tgtSeq);
+
+      // heed/prelude.heed:9: return linear(x, weight, bias);
+      float[] decoderLayer1SelfAttnQkv = f3;
+      linear64to192(y1, this.decoderLayer1SelfAttnQkvWeightPacked, this.decoderLayer1SelfAttnQkvBias, decoderLayer1SelfAttnQkv, batch, tgtSeq);
+
+      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      float[] t90 = f5;
+      mha2(decoderLayer1SelfAttnQkv, decoderLayer1SelfAttnQkv, decoderLayer1SelfAttnQkv, tgtMask, t90, batch, tgtSeq);
+
+      // transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
+      float[] t91 = f6;
+      linear64to64Residual(t90, this.decoderLayer1SelfAttnOutProjWeight, this.decoderLayer1SelfAttnOutProjBias, y1, t91, batch, tgtSeq);
+
+      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      float[] decoderLayer1Y = f4;
+      layerNorm64(t91, this.decoderLayer1Norm1Weight, this.decoderLayer1Norm1Bias, decoderLayer1Y, batch, tgtSeq);
+
+      // heed/prelude.heed:9: return linear(x, weight, bias);
+      float[] t92 = f5;
+      linear64to64(decoderLayer1Y, this.decoderLayer1CrossAttnQProjWeight, this.decoderLayer1CrossAttnQProjBias, t92, batch, tgtSeq);
+
+      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      float[] t106 = f6;
+      mha4(t92, decoderLayerPacked, decoderLayerPacked, srcMask, t106, batch, tgtSeq, srcSeq);
+
+      // transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
+      float[] t107 = f5;
+      linear64to64Residual(t106, this.decoderLayer1CrossAttnOutProjWeight, this.decoderLayer1CrossAttnOutProjBias, decoderLayer1Y, t107, batch, tgtSeq);
+
+      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      float[] decoderLayer1Y1 = f4;
+      layerNorm64(t107, this.decoderLayer1Norm2Weight, this.decoderLayer1Norm2Bias, decoderLayer1Y1, batch, tgtSeq);
+
+      // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+      float[] decoderLayer1FfnH = f3;
+      linear64to256Relu(decoderLayer1Y1, this.decoderLayer1FfnLinear1Weight, this.decoderLayer1FfnLinear1Bias, decoderLayer1FfnH, batch, tgtSeq);
+
+      // transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
+      float[] t109 = f5;
+      linear256to64Residual(decoderLayer1FfnH, this.decoderLayer1FfnLinear2Weight, this.decoderLayer1FfnLinear2Bias, decoderLayer1Y1, t109, batch, tgtSeq);
+
+      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      float[] y2 = f4;
+      layerNorm64(t109, this.decoderLayer1Norm3Weight, this.decoderLayer1Norm3Bias, y2, batch, tgtSeq);
+
+      // heed/prelude.heed:9: return linear(x, weight, bias);
+      float[] logits = new float[batch * tgtSeq * 1000];
+      linear64to1000(y2, this.fcWeight, this.fcBias, logits, batch, tgtSeq);
+
+      return new Outputs(Tensor.ofFloats(logits, batch, tgtSeq, 1000));
+    } finally {
+      this.workspaces.give(ws);
+    }
+  }
+
+  /**
+   * Drops the working memory that idle workspaces hold; later calls allocate it again.
+   */
+  public void releaseWorkspaces() {
+    this.workspaces.clear();
   }
 
   @Override
@@ -1097,6 +856,102 @@ public final class Transformer implements HeedModel {
     Map<String, Tensor> outputs = new LinkedHashMap<>();
     outputs.put("logits", result.logits());
     return outputs;
+  }
+
+  /**
+   * out[192, 64] = concat([64, 64], [64, 64], [64, 64]) {axis = 0}.
+   *
+   * <p>Runs once, in the constructor: it reads weights only.
+   *
+   * <p>From the spec:
+   * <pre>
+   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * </pre>
+   */
+  static void concat(float[] in0, float[] in1, float[] in2, float[] out) {
+    int outer = 1, inner = 64;
+    int o = 0;
+    for (int i = 0; i < outer; i++) {
+      System.arraycopy(in0, i * 64 * inner, out, o, 64 * inner);
+      o += 64 * inner;
+      System.arraycopy(in1, i * 64 * inner, out, o, 64 * inner);
+      o += 64 * inner;
+      System.arraycopy(in2, i * 64 * inner, out, o, 64 * inner);
+      o += 64 * inner;
+    }
+  }
+
+  /**
+   * out[192] = concat([64], [64], [64]) {axis = 0}.
+   *
+   * <p>Runs once, in the constructor: it reads weights only.
+   *
+   * <p>From the spec:
+   * <pre>
+   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * </pre>
+   */
+  static void concat2(float[] in0, float[] in1, float[] in2, float[] out) {
+    int outer = 1, inner = 1;
+    int o = 0;
+    for (int i = 0; i < outer; i++) {
+      System.arraycopy(in0, i * 64 * inner, out, o, 64 * inner);
+      o += 64 * inner;
+      System.arraycopy(in1, i * 64 * inner, out, o, 64 * inner);
+      o += 64 * inner;
+      System.arraycopy(in2, i * 64 * inner, out, o, 64 * inner);
+      o += 64 * inner;
+    }
+  }
+
+  /**
+   * out[256, 64] = concat([64, 64], [64, 64], [64, 64], [64, 64]) {axis = 0}.
+   *
+   * <p>Runs once, in the constructor: it reads weights only.
+   *
+   * <p>From the spec:
+   * <pre>
+   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * </pre>
+   */
+  static void concat3(float[] in0, float[] in1, float[] in2, float[] in3, float[] out) {
+    int outer = 1, inner = 64;
+    int o = 0;
+    for (int i = 0; i < outer; i++) {
+      System.arraycopy(in0, i * 64 * inner, out, o, 64 * inner);
+      o += 64 * inner;
+      System.arraycopy(in1, i * 64 * inner, out, o, 64 * inner);
+      o += 64 * inner;
+      System.arraycopy(in2, i * 64 * inner, out, o, 64 * inner);
+      o += 64 * inner;
+      System.arraycopy(in3, i * 64 * inner, out, o, 64 * inner);
+      o += 64 * inner;
+    }
+  }
+
+  /**
+   * out[256] = concat([64], [64], [64], [64]) {axis = 0}.
+   *
+   * <p>Runs once, in the constructor: it reads weights only.
+   *
+   * <p>From the spec:
+   * <pre>
+   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * </pre>
+   */
+  static void concat4(float[] in0, float[] in1, float[] in2, float[] in3, float[] out) {
+    int outer = 1, inner = 1;
+    int o = 0;
+    for (int i = 0; i < outer; i++) {
+      System.arraycopy(in0, i * 64 * inner, out, o, 64 * inner);
+      o += 64 * inner;
+      System.arraycopy(in1, i * 64 * inner, out, o, 64 * inner);
+      o += 64 * inner;
+      System.arraycopy(in2, i * 64 * inner, out, o, 64 * inner);
+      o += 64 * inner;
+      System.arraycopy(in3, i * 64 * inner, out, o, 64 * inner);
+      o += 64 * inner;
+    }
   }
 
   /**
@@ -1153,22 +1008,6 @@ public final class Transformer implements HeedModel {
   }
 
   /**
-   * out[batch, src_seq, 64] = mul([batch, src_seq, 64], 8.0f).
-   *
-   * <p>From the spec:
-   * <pre>
-   * transformer.heed:47: let x = embedding(src, embed) * sqrt(d_model) + sinusoidal(src, d_model);
-   * transformer.heed:53: let y = embedding(tgt, embed) * sqrt(d_model) + sinusoidal(tgt, d_model);
-   * </pre>
-   */
-  static void mulConstant(float[] a, float[] out, int batch, int srcSeq) {
-    int n = batch * srcSeq * 64;
-    for (int i = 0; i < n; i++) {
-      out[i] = a[i] * 8.0f;
-    }
-  }
-
-  /**
    * out[src_seq, 64] = sinusoidal([batch, src_seq]) {axis = 1, dim = 64}.
    *
    * <p>From the spec:
@@ -1189,7 +1028,9 @@ public final class Transformer implements HeedModel {
   }
 
   /**
-   * out[batch, src_seq, 64] = add([batch, src_seq, 64], [src_seq, 64]).
+   * out[batch, src_seq, 64] = elementwise([batch, src_seq, 64], [src_seq, 64]) {expr = (($0 * 8.0) + $1)}.
+   *
+   * <p>Fused: {@code (($0 * 8.0) + $1)} in one loop (mul + add).
    *
    * <p>From the spec:
    * <pre>
@@ -1197,116 +1038,63 @@ public final class Transformer implements HeedModel {
    * transformer.heed:53: let y = embedding(tgt, embed) * sqrt(d_model) + sinusoidal(tgt, d_model);
    * </pre>
    */
-  static void addBroadcast(float[] a, float[] b, float[] out, int batch, int srcSeq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < srcSeq; i1++) {
-        for (int i2 = 0; i2 < 64; i2++) {
-          out[o++] = a[i0 * srcSeq * 64 + i1 * 64 + i2] + b[i1 * 64 + i2];
-        }
+  static void mulAdd(float[] x0, float[] x1, float[] out, int batch, int srcSeq) {
+    Parallel.forRange(batch * srcSeq * 64, 16384, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        out[i] = (x0[i] * 8.0f) + x1[i % (srcSeq * 64)];
       }
-    }
+    });
   }
 
   /**
-   * out[batch, src_seq, 64] = linear([batch, src_seq, 64], [64, 64], [64]).
+   * out[batch, src_seq, 192] = linear([batch, src_seq, 64], [192, 64], [192]).
    *
    * <p>From the spec:
    * <pre>
    * heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
-  static void linear64to64(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
+  static void linear64to192(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
       int srcSeq) {
     Gemm.linear(x, w, bias, out, batch * srcSeq);
   }
 
   /**
-   * out[batch, 4, src_seq, 16] = transpose([batch, src_seq, 4, 16]) {perm = [0, 2, 1, 3]}.
+   * out[batch, src_seq, 64] = mha([batch, src_seq, 64], [batch, src_seq, 64], [batch, src_seq, 64], [batch, 1, 1, src_seq]) {heads = 4, scale = 0.25}.
    *
-   * <p>From the spec:
-   * <pre>
-   * heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-   * heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
-   * heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
-   * </pre>
-   */
-  static void transpose(float[] x, float[] out, int batch, int srcSeq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < 4; i1++) {
-        for (int i2 = 0; i2 < srcSeq; i2++) {
-          for (int i3 = 0; i3 < 16; i3++) {
-            out[o++] = x[i0 * srcSeq * 64 + i2 * 64 + i1 * 16 + i3];
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * out[batch, 4, src_seq, 16] = attention([batch, 4, src_seq, 16], [batch, 4, src_seq, 16], [batch, 4, src_seq, 16], [batch, 1, 1, src_seq]) {scale = 0.25}.
+   * <p>Fused: split_heads (reshape + transpose) of q, k and v, attention, merge_heads (transpose + reshape): every head is read and written in place, with strides; no transposed copies. Read in place: q is columns 0 to 63 of the rows of a [batch, src_seq, 192] buffer; k is columns 64 to 127 of the rows of a [batch, src_seq, 192] buffer; v is columns 128 to 191 of the rows of a [batch, src_seq, 192] buffer.
    *
    * <p>From the spec:
    * <pre>
    * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */
-  static void attention(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
+  static void mha(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
       int srcSeq) {
-    int sq = srcSeq, sk = srcSeq, d = 16, dv = 16;
-    float scale = 0.25f;
-    int maskRowStride = 0, maskColStride = 1;
-    Parallel.forRange(batch * 4, Attention.grain(sq, sk, d, dv), (from, to) -> {
-      for (int mat = from; mat < to; mat++) {
-        int rest = mat;
-        int i1 = rest % 4;
-        rest /= 4;
-        int i0 = rest;
-        int qOff = (i0 * 4 + i1) * sq * d, kOff = (i0 * 4 + i1) * sk * d, vOff = (i0 * 4 + i1) * sk * dv;
-        int maskOff = i0 * srcSeq;
-        Attention.head(q, qOff, k, kOff, v, vOff, mask, maskOff, maskRowStride, maskColStride, out, mat * sq * dv, sq, sk, d, dv, scale);
-      }
-    });
+    Attention.attention(
+        q, 0, srcSeq * 192, 16, 192,
+        k, 64, srcSeq * 192, 16, 192,
+        v, 128, srcSeq * 192, 16, 192,
+        mask, 0, srcSeq, 0, 0, 1,
+        out, 0, srcSeq * 64, 16, 64,
+        batch, 4, srcSeq, srcSeq, 16, 16, 0.25f);
   }
 
   /**
-   * out[batch, src_seq, 4, 16] = transpose([batch, 4, src_seq, 16]) {perm = [0, 2, 1, 3]}.
+   * out[batch, src_seq, 64] = fused_linear([batch, src_seq, 64], [64, 64], [64], [batch, src_seq, 64]) {epilogue = bias,residual}.
    *
-   * <p>From the spec:
-   * <pre>
-   * heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
-   * </pre>
-   */
-  static void transpose2(float[] x, float[] out, int batch, int srcSeq) {
-    int o = 0;
-    for (int i0 = 0; i0 < batch; i0++) {
-      for (int i1 = 0; i1 < srcSeq; i1++) {
-        for (int i2 = 0; i2 < 4; i2++) {
-          for (int i3 = 0; i3 < 16; i3++) {
-            out[o++] = x[i0 * srcSeq * 64 + i2 * srcSeq * 16 + i1 * 16 + i3];
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * out[batch, src_seq, 64] = add([batch, src_seq, 64], [batch, src_seq, 64]).
+   * <p>Fused: linear + bias + residual add, in the GEMM's store: the product is written once.
    *
    * <p>From the spec:
    * <pre>
    * transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
-   * transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
    * transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
    * transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
    * </pre>
    */
-  static void add(float[] a, float[] b, float[] out, int batch, int srcSeq) {
-    int n = batch * srcSeq * 64;
-    for (int i = 0; i < n; i++) {
-      out[i] = a[i] + b[i];
-    }
+  static void linear64to64Residual(float[] x, PackedLinear w, float[] bias, float[] residual,
+      float[] out, int batch, int srcSeq) {
+    Gemm.linear(x, w, bias, Activation.NONE, residual, out, batch * srcSeq);
   }
 
   /**
@@ -1319,21 +1107,72 @@ public final class Transformer implements HeedModel {
    */
   static void layerNorm64(float[] x, float[] gamma, float[] beta, float[] out, int batch,
       int srcSeq) {
-    int rows = batch * srcSeq, d = 64;
-    float eps = 1.0E-5f;
-    for (int r = 0; r < rows; r++) {
-      int base = r * d;
-      float mean = 0f;
-      for (int i = 0; i < d; i++) mean += x[base + i];
-      mean /= d;
-      float var = 0f;
-      for (int i = 0; i < d; i++) {
-        float dev = x[base + i] - mean;
-        var += dev * dev;
-      }
-      float inv = 1f / (float) Math.sqrt(var / d + eps);
-      for (int i = 0; i < d; i++) out[base + i] = (x[base + i] - mean) * inv * gamma[i] + beta[i];
-    }
+    Norms.layerNorm(x, gamma, beta, out, batch * srcSeq, 64, 1.0E-5f);
+  }
+
+  /**
+   * out[batch, src_seq, 256] = fused_linear([batch, src_seq, 64], [256, 64], [256]) {epilogue = bias,relu}.
+   *
+   * <p>Fused: linear + bias + relu, in the GEMM's store: the product is written once.
+   *
+   * <p>From the spec:
+   * <pre>
+   * heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+   * </pre>
+   */
+  static void linear64to256Relu(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
+      int srcSeq) {
+    Gemm.linear(x, w, bias, Activation.RELU, null, out, batch * srcSeq);
+  }
+
+  /**
+   * out[batch, src_seq, 64] = fused_linear([batch, src_seq, 256], [64, 256], [64], [batch, src_seq, 64]) {epilogue = bias,residual}.
+   *
+   * <p>Fused: linear + bias + residual add, in the GEMM's store: the product is written once.
+   *
+   * <p>From the spec:
+   * <pre>
+   * transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
+   * transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
+   * </pre>
+   */
+  static void linear256to64Residual(float[] x, PackedLinear w, float[] bias, float[] residual,
+      float[] out, int batch, int srcSeq) {
+    Gemm.linear(x, w, bias, Activation.NONE, residual, out, batch * srcSeq);
+  }
+
+  /**
+   * out[batch, tgt_seq, 64] = mha([batch, tgt_seq, 64], [batch, tgt_seq, 64], [batch, tgt_seq, 64], [tgt_seq, tgt_seq]) {heads = 4, scale = 0.25}.
+   *
+   * <p>Fused: split_heads (reshape + transpose) of q, k and v, attention, merge_heads (transpose + reshape): every head is read and written in place, with strides; no transposed copies. Read in place: q is columns 0 to 63 of the rows of a [batch, tgt_seq, 192] buffer; k is columns 64 to 127 of the rows of a [batch, tgt_seq, 192] buffer; v is columns 128 to 191 of the rows of a [batch, tgt_seq, 192] buffer.
+   *
+   * <p>From the spec:
+   * <pre>
+   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+   * </pre>
+   */
+  static void mha2(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
+      int tgtSeq) {
+    Attention.attention(
+        q, 0, tgtSeq * 192, 16, 192,
+        k, 64, tgtSeq * 192, 16, 192,
+        v, 128, tgtSeq * 192, 16, 192,
+        mask, 0, 0, 0, tgtSeq, 1,
+        out, 0, tgtSeq * 64, 16, 64,
+        batch, 4, tgtSeq, tgtSeq, 16, 16, 0.25f);
+  }
+
+  /**
+   * out[batch, tgt_seq, 64] = linear([batch, tgt_seq, 64], [64, 64], [64]).
+   *
+   * <p>From the spec:
+   * <pre>
+   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * </pre>
+   */
+  static void linear64to64(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
+      int tgtSeq) {
+    Gemm.linear(x, w, bias, out, batch * tgtSeq);
   }
 
   /**
@@ -1350,83 +1189,45 @@ public final class Transformer implements HeedModel {
   }
 
   /**
-   * out[batch, src_seq, 256] = relu([batch, src_seq, 256]).
+   * out[batch, tgt_seq, 64] = mha([batch, tgt_seq, 64], [batch, src_seq, 64], [batch, src_seq, 64], [batch, 1, 1, src_seq]) {heads = 4, scale = 0.25}.
    *
-   * <p>From the spec:
-   * <pre>
-   * heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
-   * </pre>
-   */
-  static void relu(float[] x, float[] out, int batch, int srcSeq) {
-    int n = batch * srcSeq * 256;
-    for (int i = 0; i < n; i++) {
-      out[i] = Math.max(x[i], 0f);
-    }
-  }
-
-  /**
-   * out[batch, src_seq, 64] = linear([batch, src_seq, 256], [64, 256], [64]).
-   *
-   * <p>From the spec:
-   * <pre>
-   * heed/prelude.heed:9: return linear(x, weight, bias);
-   * </pre>
-   */
-  static void linear256to64(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
-      int srcSeq) {
-    Gemm.linear(x, w, bias, out, batch * srcSeq);
-  }
-
-  /**
-   * out[batch, 4, tgt_seq, 16] = attention([batch, 4, tgt_seq, 16], [batch, 4, tgt_seq, 16], [batch, 4, tgt_seq, 16], [tgt_seq, tgt_seq]) {scale = 0.25}.
+   * <p>Fused: split_heads (reshape + transpose) of q, k and v, attention, merge_heads (transpose + reshape): every head is read and written in place, with strides; no transposed copies. Read in place: k is columns 0 to 63 of the rows of a [batch, src_seq, 256] buffer; v is columns 64 to 127 of the rows of a [batch, src_seq, 256] buffer.
    *
    * <p>From the spec:
    * <pre>
    * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */
-  static void attention2(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
-      int tgtSeq) {
-    int sq = tgtSeq, sk = tgtSeq, d = 16, dv = 16;
-    float scale = 0.25f;
-    int maskRowStride = tgtSeq, maskColStride = 1;
-    Parallel.forRange(batch * 4, Attention.grain(sq, sk, d, dv), (from, to) -> {
-      for (int mat = from; mat < to; mat++) {
-        int rest = mat;
-        int i1 = rest % 4;
-        rest /= 4;
-        int i0 = rest;
-        int qOff = (i0 * 4 + i1) * sq * d, kOff = (i0 * 4 + i1) * sk * d, vOff = (i0 * 4 + i1) * sk * dv;
-        int maskOff = 0;
-        Attention.head(q, qOff, k, kOff, v, vOff, mask, maskOff, maskRowStride, maskColStride, out, mat * sq * dv, sq, sk, d, dv, scale);
-      }
-    });
-  }
-
-  /**
-   * out[batch, 4, tgt_seq, 16] = attention([batch, 4, tgt_seq, 16], [batch, 4, src_seq, 16], [batch, 4, src_seq, 16], [batch, 1, 1, src_seq]) {scale = 0.25}.
-   *
-   * <p>From the spec:
-   * <pre>
-   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-   * </pre>
-   */
-  static void attention3(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
+  static void mha3(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
       int tgtSeq, int srcSeq) {
-    int sq = tgtSeq, sk = srcSeq, d = 16, dv = 16;
-    float scale = 0.25f;
-    int maskRowStride = 0, maskColStride = 1;
-    Parallel.forRange(batch * 4, Attention.grain(sq, sk, d, dv), (from, to) -> {
-      for (int mat = from; mat < to; mat++) {
-        int rest = mat;
-        int i1 = rest % 4;
-        rest /= 4;
-        int i0 = rest;
-        int qOff = (i0 * 4 + i1) * sq * d, kOff = (i0 * 4 + i1) * sk * d, vOff = (i0 * 4 + i1) * sk * dv;
-        int maskOff = i0 * srcSeq;
-        Attention.head(q, qOff, k, kOff, v, vOff, mask, maskOff, maskRowStride, maskColStride, out, mat * sq * dv, sq, sk, d, dv, scale);
-      }
-    });
+    Attention.attention(
+        q, 0, tgtSeq * 64, 16, 64,
+        k, 0, srcSeq * 256, 16, 256,
+        v, 64, srcSeq * 256, 16, 256,
+        mask, 0, srcSeq, 0, 0, 1,
+        out, 0, tgtSeq * 64, 16, 64,
+        batch, 4, tgtSeq, srcSeq, 16, 16, 0.25f);
+  }
+
+  /**
+   * out[batch, tgt_seq, 64] = mha([batch, tgt_seq, 64], [batch, src_seq, 64], [batch, src_seq, 64], [batch, 1, 1, src_seq]) {heads = 4, scale = 0.25}.
+   *
+   * <p>Fused: split_heads (reshape + transpose) of q, k and v, attention, merge_heads (transpose + reshape): every head is read and written in place, with strides; no transposed copies. Read in place: k is columns 128 to 191 of the rows of a [batch, src_seq, 256] buffer; v is columns 192 to 255 of the rows of a [batch, src_seq, 256] buffer.
+   *
+   * <p>From the spec:
+   * <pre>
+   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+   * </pre>
+   */
+  static void mha4(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
+      int tgtSeq, int srcSeq) {
+    Attention.attention(
+        q, 0, tgtSeq * 64, 16, 64,
+        k, 128, srcSeq * 256, 16, 256,
+        v, 192, srcSeq * 256, 16, 256,
+        mask, 0, srcSeq, 0, 0, 1,
+        out, 0, tgtSeq * 64, 16, 64,
+        batch, 4, tgtSeq, srcSeq, 16, 16, 0.25f);
   }
 
   /**

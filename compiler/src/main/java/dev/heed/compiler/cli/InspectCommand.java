@@ -21,7 +21,8 @@ import picocli.CommandLine.Parameters;
     description = {
       "Writes a static HTML report on what heed makes of a spec: the graph before and after the passes "
           + "(pictures with Graphviz 'dot' when installed), the generated kernels with FLOPs, bytes and "
-          + "arithmetic intensity, peak activation memory, fusion boundaries and why, the IR after each pass "
+          + "arithmetic intensity, peak activation memory (the buffer plan's workspace and its slots), fusion boundaries "
+          + "and why, the IR after each pass "
           + "with diffs, and the generated Java linked to the spec.",
       "Costs use the sizes given for the symbolic dimensions: batch 1 and every other symbol 128 unless set."
     })

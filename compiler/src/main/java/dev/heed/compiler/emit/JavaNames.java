@@ -29,7 +29,7 @@ final class JavaNames {
   /** Types the generated code refers to by simple name (besides java.lang's). */
   private static final Set<String> TYPES = Set.of("Tensor", "DType", "Weights", "TensorSpec", "HeedModel",
       "HeedModelFactory", "ParamSpec", "InputCheck", "Gemm", "Activations", "PackedLinear", "List", "Map",
-      "LinkedHashMap", "Outputs", "Factory", "Attention", "Parallel");
+      "LinkedHashMap", "Outputs", "Factory", "Attention", "Parallel", "Activation", "Norms", "Workspace", "Workspaces");
 
   /** Restricted identifiers: legal as some names, but not as all the names heed makes of them. */
   private static final Set<String> RESTRICTED = Set.of("var", "yield", "record", "sealed", "permits", "when", "module",

@@ -18,9 +18,12 @@ import dev.heed.dsl.diag.SourceFile;
 import dev.heed.runtime.DType;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -38,6 +41,8 @@ public final class JvmEmitter {
   static final ClassName FACTORY = ClassName.get(RT, "HeedModelFactory");
   static final ClassName PARAM_SPEC = ClassName.get(RT, "HeedModelFactory", "ParamSpec");
   static final ClassName INPUT_CHECK = ClassName.get(RT, "InputCheck");
+  static final ClassName WORKSPACE = ClassName.get(RT, "Workspace");
+  static final ClassName WORKSPACES = ClassName.get(RT, "Workspaces");
 
   /**
    * @param javaPackage package of the generated class
@@ -64,8 +69,10 @@ public final class JvmEmitter {
   public static Map<String, String> emit(Graph g, Options o) {
     String simple = classSimpleName(g);
     ClassName self = ClassName.get(o.javaPackage(), simple);
+    BufferPlan plan = BufferPlan.of(g);
     JavaNames names = new JavaNames().reserve("weights", "inputs", "outputs", "result", "INPUTS", "OUTPUTS", "PARAMETERS",
-        "forward", "run", "name", "Factory", "Outputs", "out");
+        "forward", "run", "name", "Factory", "Outputs", "out", "workspaces", "ws", "releaseWorkspaces");
+    for (BufferPlan.Slot slot : plan.slots()) names.reserve(slot.label());
     for (Node in : g.inputs()) {
       for (Dim d : in.type().shape()) if (d instanceof Dim.Sym sym) names.reserve(JvmKernels.symVar(sym.name()));
     }
@@ -75,7 +82,7 @@ public final class JvmEmitter {
     TypeSpec.Builder cls = TypeSpec.classBuilder(simple)
         .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
         .addSuperinterface(HEED_MODEL)
-        .addJavadoc("$L", classDoc(g, o));
+        .addJavadoc("$L", classDoc(g, o, plan));
 
     // Signature constants.
     cls.addField(FieldSpec.builder(listOf(TENSOR_SPEC), "INPUTS", Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
@@ -97,25 +104,75 @@ public final class JvmEmitter {
         .addJavadoc("Every learned tensor: checkpoint name, shape, random-init rule.\n")
         .initializer(params.build()).build());
 
-    // Parameters: one final field each, read once by the constructor. Weights used only by
-    // linear layers are packed there, once, into the layout the GEMM kernel reads.
-    JvmKernels kernels = new JvmKernels(g, loc -> quote(loc, o));
+    // Which arrays forward() reads (kept in fields), which only the constructor's load-time
+    // code reads (locals there), and which weights are packed once for Gemm.linear.
+    JvmKernels kernels = new JvmKernels(plan, loc -> quote(loc, o));
+    Set<String> forwardUses = new HashSet<>();
+    Set<String> loadUses = new HashSet<>();
+    Set<String> packed = new LinkedHashSet<>();
+    for (Node k : plan.kernels()) uses(k, kernels, plan, forwardUses, packed);
+    for (Node k : plan.loadTime()) uses(k, kernels, plan, loadUses, packed);
+    for (Graph.Output out : g.outputs()) forwardUses.add(plan.root(out.value()));
+    Set<String> packedViaView = new HashSet<>();
+    for (String w : packed) if (!plan.root(w).equals(w)) packedViaView.add(plan.root(w));
+    Map<String, String> packedVars = new HashMap<>();
+
+    // Parameters: read once by the constructor, into final fields when forward() reads them.
+    // Weights used only by linear layers are packed there, once, into the layout the GEMM reads.
     MethodSpec.Builder ctor = MethodSpec.constructorBuilder().addModifiers(Modifier.PUBLIC)
-        .addJavadoc("Loads every parameter from {@code weights}, checking names and shapes.\n")
+        .addJavadoc("Loads every parameter from {@code weights}, checking names and shapes$L.\n",
+            plan.loadTime().isEmpty() ? "" : ", and computes the values that depend on the weights only")
         .addParameter(WEIGHTS, "weights");
     for (Node p : paramNodes) {
-      String field = names.allocate(p.strAttr("name"));
-      vars.put(p.name(), "this." + field);
-      boolean packed = kernels.isPackedWeight(p.name());
-      cls.addField(FieldSpec.builder(packed ? JvmKernels.PACKED_LINEAR : TypeName.get(float[].class), field, Modifier.PRIVATE,
-          Modifier.FINAL).addJavadoc("$L: $L$L\n", JavaNames.comment(p.strAttr("name")), p.type(), packed ? ", packed for linear()" : "").build());
       CodeBlock get = CodeBlock.of("weights.get($S, new int[] {$L}, $S)", p.strAttr("name"), dimsCsv(p.type()), p.strAttr("init"));
-      if (packed) {
+      String what = JavaNames.comment(p.strAttr("name")) + ": " + p.type();
+      boolean array = forwardUses.contains(p.name());
+      boolean ctorArray = loadUses.contains(p.name()) || packedViaView.contains(p.name());
+      if (!array && !ctorArray && packed.contains(p.name())) {
+        String field = names.allocate(p.strAttr("name"));
+        cls.addField(FieldSpec.builder(JvmKernels.PACKED_LINEAR, field, Modifier.PRIVATE, Modifier.FINAL)
+            .addJavadoc("$L, packed for linear()\n", what).build());
         ctor.addStatement("this.$N = $T.of($L, $L, $L)", field, JvmKernels.PACKED_LINEAR, get, p.type().dim(0), p.type().dim(1));
-      } else {
-        ctor.addStatement("this.$N = $L", field, get);
+        packedVars.put(p.name(), "this." + field);
+        continue;
       }
+      String v = names.allocate(p.strAttr("name"));
+      if (array || !ctorArray) {
+        cls.addField(FieldSpec.builder(TypeName.get(float[].class), v, Modifier.PRIVATE, Modifier.FINAL)
+            .addJavadoc("$L\n", what).build());
+        ctor.addStatement("this.$N = $L", v, get);
+        vars.put(p.name(), "this." + v);
+      } else {
+        ctor.addStatement("$T $N = $L", float[].class, v, get);
+        vars.put(p.name(), v);
+      }
+      packFor(p.name(), packed, plan, byName, names, cls, ctor, vars, packedVars, what);
     }
+    // Values computed from the weights alone (e.g. the q, k and v weights joined into one):
+    // computed here, once, with the same kernels forward() would use.
+    if (!plan.loadTime().isEmpty()) ctor.addCode("\n// Computed once, from the weights alone.\n");
+    for (Node n : plan.loadTime()) {
+      JvmKernels.Call call = kernels.kernelFor(n);
+      String v = names.allocate(n.name());
+      String what = "%" + JavaNames.comment(n.name()) + " = " + n.op().irName() + "(" + String.join(", ",
+          n.operands().stream().map(x -> "%" + JavaNames.comment(x)).toList()) + "): " + n.type() + ", computed once at load time";
+      String alloc = CodeBlock.of("new $L[$L]", n.type().dtype() == DType.F32 ? "float" : "long", JvmKernels.size(n.type().shape()))
+          .toString();
+      if (forwardUses.contains(n.name())) {
+        cls.addField(FieldSpec.builder(JvmKernels.arrayType(n.type().dtype()), v, Modifier.PRIVATE, Modifier.FINAL)
+            .addJavadoc("$L\n", what).build());
+        ctor.addStatement("this.$N = $L", v, alloc);
+        vars.put(n.name(), "this." + v);
+      } else {
+        ctor.addStatement("$T $N = $L", JvmKernels.arrayType(n.type().dtype()), v, alloc);
+        vars.put(n.name(), v);
+      }
+      ctor.addStatement("$L($L)", call.method(), String.join(", ", callArgs(n, call, kernels, plan, vars, packedVars, vars.get(n.name()))));
+      packFor(n.name(), packed, plan, byName, names, cls, ctor, vars, packedVars, what);
+    }
+    cls.addField(FieldSpec.builder(WORKSPACES, "workspaces", Modifier.PRIVATE, Modifier.FINAL)
+        .addJavadoc("Working memory for forward(): one workspace per concurrent call, reused.\n")
+        .initializer("new $T($L, $L)", WORKSPACES, plan.slots(DType.F32).size(), plan.slots(DType.I64).size()).build());
     cls.addMethod(ctor.build());
 
     // Outputs record.
@@ -134,7 +191,9 @@ public final class JvmEmitter {
     // forward().
     MethodSpec.Builder fwd = MethodSpec.methodBuilder("forward").addModifiers(Modifier.PUBLIC)
         .returns(self.nestedClass("Outputs"))
-        .addJavadoc("Runs the model. Buffers are allocated per call, so one instance may serve many threads.\n\n");
+        .addJavadoc("Runs the model. Intermediate tensors live in a workspace taken from this model's pool for the call "
+            + "and given back when it ends, so one instance may serve many threads, and a call in steady state allocates "
+            + "only its outputs.\n\n");
     Map<String, String> boundBy = new LinkedHashMap<>();
     CodeBlock.Builder body = CodeBlock.builder();
     body.add("// Check the inputs and bind their symbolic dimensions.\n");
@@ -159,54 +218,72 @@ public final class JvmEmitter {
       vars.put(in.name(), v);
     }
     fwd.addJavadoc("@return $L\n", String.join(", ", outSigs.stream().map(Sig::toString).toList()));
-    // Sizes bound at run time multiply out in int arithmetic below: check them first.
-    java.util.Set<String> checked = new java.util.LinkedHashSet<>();
+    // Sizes bound at run time multiply out in int arithmetic below: check them first, before
+    // anything is allocated.
+    Set<String> checked = new LinkedHashSet<>();
     for (Node in : g.inputs()) checked.add(JvmKernels.size(in.type().shape()));
-    for (Node n : g.nodes()) {
-      if (n.op() == Op.INPUT || n.op() == Op.PARAM || n.op() == Op.CONSTANT || n.op() == Op.RESHAPE || n.type().isStatic()) continue;
+    for (Node n : plan.kernels()) {
+      if (n.type().isStatic()) continue;
       if (!checked.add(JvmKernels.size(n.type().shape()))) continue;
       List<String> factors = n.type().shape().stream().map(JvmKernels::dim).toList();
       body.addStatement("$T.fits($S, $L)", INPUT_CHECK, n.type().toString(), String.join(", ", factors));
     }
-    String lastQuoted = null;
-    for (Node n : g.nodes()) {
-      switch (n.op()) {
-        case INPUT, PARAM -> { }
-        case CONSTANT -> vars.put(n.name(), null);
-        // A reshape is a new view of the same row-major data: no code, no copy.
-        case RESHAPE -> vars.put(n.name(), vars.get(n.operands().get(0)));
-        default -> {
-          String q = quote(n.loc(), o);
-          if (q != null && !q.equals(lastQuoted)) {
-            body.add("\n// $L\n", q);
-            lastQuoted = q;
-          }
-          JvmKernels.Call call = kernels.kernelFor(n);
-          String v = names.allocate(n.name());
-          vars.put(n.name(), v);
-          body.addStatement("$T $L = new $L[$L]", JvmKernels.arrayType(n.type().dtype()), v,
-              n.type().dtype() == DType.F32 ? "float" : "long", JvmKernels.size(n.type().shape()));
-          List<String> args = new ArrayList<>();
-          for (String a : call.arrays()) args.add(vars.get(a));
-          args.add(v);
-          for (String s : call.symbols()) args.add(JvmKernels.symVar(s));
-          body.addStatement("$L($L)", call.method(), String.join(", ", args));
-        }
+    boolean workspace = !plan.slots().isEmpty();
+    if (workspace) {
+      List<String> counts = new ArrayList<>();
+      for (DType t : List.of(DType.F32, DType.I64)) {
+        int n = plan.slots(t).size();
+        if (n > 0) counts.add(n + (t == DType.F32 ? " float slot" : " long slot") + (n == 1 ? "" : "s"));
       }
+      body.add("\n// Working memory: $L, grown only when these sizes need more.\n", String.join(" and ", counts));
+      body.addStatement("$T ws = this.workspaces.take()", WORKSPACE);
+      body.beginControlFlow("try");
+      for (BufferPlan.Slot slot : plan.slots()) {
+        body.addStatement("$T $L = ws.$L($L, $L)", JvmKernels.arrayType(slot.dtype()), slot.label(),
+            slot.dtype() == DType.F32 ? "floats" : "longs", slot.index(), slot.java());
+      }
+    }
+    String lastQuoted = null;
+    for (Node n : plan.kernels()) {
+      String q = quote(n.loc(), o);
+      if (q != null && !q.equals(lastQuoted)) {
+        body.add("\n// $L\n", q);
+        lastQuoted = q;
+      }
+      JvmKernels.Call call = kernels.kernelFor(n);
+      String v = names.allocate(n.name());
+      vars.put(n.name(), v);
+      BufferPlan.Slot slot = plan.slotOf(n.name());
+      if (slot == null) {
+        body.addStatement("$T $L = new $L[$L]", JvmKernels.arrayType(n.type().dtype()), v,
+            n.type().dtype() == DType.F32 ? "float" : "long", JvmKernels.size(n.type().shape()));
+      } else {
+        body.addStatement("$T $L = $L", JvmKernels.arrayType(n.type().dtype()), v, slot.label());
+      }
+      body.addStatement("$L($L)", call.method(), String.join(", ", callArgs(n, call, kernels, plan, vars, packedVars, v)));
     }
     body.add("\n");
     List<CodeBlock> results = new ArrayList<>();
     for (Graph.Output out : g.outputs()) {
       Node n = byName.get(out.value());
-      String data = vars.get(n.name());
+      String root = plan.root(n.name());
+      String data = vars.get(root);
       if (n.op() == Op.CONSTANT) data = "new float[] {" + JvmKernels.floatLiteral(n.floatAttr("value")) + "}";
-      else if (n.op() == Op.INPUT || n.op() == Op.PARAM || isView(n, byName)) data = data + ".clone()";
+      else if (plan.role(root) != BufferPlan.Role.KERNEL) data = data + ".clone()";
       results.add(CodeBlock.of("$T.$L($L$L)", TENSOR, n.type().dtype() == DType.F32 ? "ofFloats" : "ofLongs", data,
           n.type().rank() == 0 ? "" : ", " + dimsJava(n.type())));
     }
     body.addStatement("return new Outputs($L)", CodeBlock.join(results, ", "));
+    if (workspace) {
+      body.nextControlFlow("finally");
+      body.addStatement("this.workspaces.give(ws)");
+      body.endControlFlow();
+    }
     fwd.addCode(body.build());
     cls.addMethod(fwd.build());
+    cls.addMethod(MethodSpec.methodBuilder("releaseWorkspaces").addModifiers(Modifier.PUBLIC)
+        .addJavadoc("Drops the working memory that idle workspaces hold; later calls allocate it again.\n")
+        .addStatement("this.workspaces.clear()").build());
 
     // The uniform API.
     cls.addMethod(MethodSpec.methodBuilder("name").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
@@ -259,17 +336,48 @@ public final class JvmEmitter {
     return className(g, javaPackage) + "$Factory";
   }
 
+  /** Records what kernel {@code k} reads: roots of its array operands, and the weights it reads packed. */
+  private static void uses(Node k, JvmKernels kernels, BufferPlan plan, Set<String> arrays, Set<String> packed) {
+    for (int i = 0; i < k.operands().size(); i++) {
+      String op = k.operands().get(i);
+      if (kernels.isPackedOperand(k, i)) packed.add(op);
+      else arrays.add(plan.root(op));
+    }
+  }
+
+  /** After {@code root}'s array is defined in the constructor: the PackedLinear of every weight it holds. */
+  private static void packFor(String root, Set<String> packed, BufferPlan plan, Map<String, Node> byName, JavaNames names,
+      TypeSpec.Builder cls, MethodSpec.Builder ctor, Map<String, String> vars, Map<String, String> packedVars, String what) {
+    for (String w : packed) {
+      if (!plan.root(w).equals(root) || packedVars.containsKey(w)) continue;
+      TensorType t = byName.get(w).type();
+      String field = names.allocate((w.equals(root) ? vars.get(root).replace("this.", "") : JavaNames.camel(w)) + "_packed");
+      cls.addField(FieldSpec.builder(JvmKernels.PACKED_LINEAR, field, Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("$L$L, packed for linear()\n", what, w.equals(root) ? "" : " viewed as " + t).build());
+      ctor.addStatement("this.$N = $T.of($L, $L, $L)", field, JvmKernels.PACKED_LINEAR, vars.get(root), t.dim(0), t.dim(1));
+      packedVars.put(w, "this." + field);
+    }
+  }
+
+  /** The arguments of a kernel call: its arrays (packed weights where it reads them packed), its output, its symbols. */
+  private static List<String> callArgs(Node n, JvmKernels.Call call, JvmKernels kernels, BufferPlan plan, Map<String, String> vars,
+      Map<String, String> packedVars, String out) {
+    List<String> args = new ArrayList<>();
+    for (int i = 0; i < n.operands().size(); i++) {
+      String op = n.operands().get(i);
+      if (plan.graph().byName().get(op).op() == Op.CONSTANT) continue;
+      args.add(kernels.isPackedOperand(n, i) ? packedVars.get(op) : vars.get(plan.root(op)));
+    }
+    args.add(out);
+    for (String s : call.symbols()) args.add(JvmKernels.symVar(s));
+    return args;
+  }
+
   private record Sig(String name, TensorType type) {
     @Override public String toString() { return name + ": " + type; }
   }
 
-  /** True when {@code n} is a reshape chain ending at an input or param, whose array the caller must not share. */
-  private static boolean isView(Node n, Map<String, Node> byName) {
-    while (n.op() == Op.RESHAPE) n = byName.get(n.operands().get(0));
-    return n.op() == Op.INPUT || n.op() == Op.PARAM;
-  }
-
-  private static String classDoc(Graph g, Options o) {
+  private static String classDoc(Graph g, Options o, BufferPlan plan) {
     StringBuilder sb = new StringBuilder();
     sb.append("The model {@code ").append(g.name()).append("}, compiled by heed from {@code ")
         .append(JavaNames.comment(o.specName()).replace("}", "&#125;")).append("}.\n\n");
@@ -287,7 +395,39 @@ public final class JvmEmitter {
       params += n;
     }
     sb.append("</ul>\n<p>").append(g.params().size()).append(" parameter tensors, ").append(params).append(" floats.\n");
+    sb.append("\n<p>Working memory per call (the buffer plan): ").append(plan.kernels().size()).append(" kernels write their ")
+        .append("results to ").append(plan.slots().size()).append(plan.slots().size() == 1 ? " slot" : " slots")
+        .append(" of a reused workspace, ").append(JavaNames.comment(plan.formula())).append(" bytes");
+    if (!plan.slots().isEmpty()) {
+      sb.append(":\n<ul>\n");
+      for (BufferPlan.Slot s : plan.slots()) {
+        sb.append("  <li>{@code ").append(s.label()).append("}: {@code ").append(s.dtype() == DType.F32 ? "float" : "long")
+            .append("[").append(JavaNames.comment(s.formula())).append("]}, ").append(s.buffers().size())
+            .append(s.buffers().size() == 1 ? " buffer\n" : " buffers\n");
+      }
+      sb.append("</ul>\n<p>");
+    } else {
+      sb.append(". ");
+    }
+    Set<String> syms = new java.util.TreeSet<>();
+    for (Node n : g.nodes()) for (Dim d : n.type().shape()) if (d instanceof Dim.Sym s) syms.add(s.name());
+    List<String> at = new ArrayList<>();
+    for (String s : syms) at.add(s + " = " + exampleSize(s));
+    sb.append(at.isEmpty() ? "That is " : "At " + String.join(", ", at) + " that is ")
+        .append(mib(plan.workspaceBytes(JvmEmitter::exampleSize)))
+        .append(" (a buffer per kernel would take ").append(mib(plan.unplannedBytes(JvmEmitter::exampleSize)))
+        .append(", outputs included), plus ").append(mib(plan.outputBytes(JvmEmitter::exampleSize)))
+        .append(" of outputs, allocated per call.\n");
     return sb.toString();
+  }
+
+  /** The sizes the class comment quotes memory at: batch 8, every other symbol 128. */
+  private static long exampleSize(String symbol) {
+    return symbol.equals("batch") ? 8 : 128;
+  }
+
+  private static String mib(long bytes) {
+    return BufferPlan.bytes(bytes);
   }
 
   private static String quote(Loc loc, Options o) {

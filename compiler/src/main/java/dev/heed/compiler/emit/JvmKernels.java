@@ -5,7 +5,8 @@ import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
 import dev.heed.compiler.ir.Dim;
-import dev.heed.compiler.ir.Graph;
+import dev.heed.compiler.ir.ElementwiseExpr;
+import dev.heed.compiler.ir.Epilogue;
 import dev.heed.compiler.ir.Node;
 import dev.heed.compiler.ir.Op;
 import dev.heed.compiler.ir.ShapeRules;
@@ -13,29 +14,32 @@ import dev.heed.compiler.ir.TensorType;
 import dev.heed.runtime.DType;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.function.Function;
 import javax.lang.model.element.Modifier;
 
 /**
  * Writes the jvm target's kernels: one plain static method per distinct computation,
- * named for what it computes, its Javadoc saying the shapes and the spec lines it comes
- * from. Known dimensions are literals in the code; symbolic ones ({@code batch},
- * {@code seq}) are int parameters. Nodes that compute the same thing on the same shapes
- * share one kernel.
+ * named for what it computes, its Javadoc saying the shapes, what was fused, and the spec
+ * lines it comes from. Known dimensions are literals in the code; symbolic ones
+ * ({@code batch}, {@code seq}) are int parameters. Nodes that compute the same thing on the
+ * same shapes (and read their operands with the same layout) share one kernel.
  */
 final class JvmKernels {
   static final ClassName GEMM = ClassName.get("dev.heed.runtime.kernels", "Gemm");
   static final ClassName ACTIVATIONS = ClassName.get("dev.heed.runtime.kernels", "Activations");
+  static final ClassName ACTIVATION = ClassName.get("dev.heed.runtime.kernels", "Activation");
+  static final ClassName NORMS = ClassName.get("dev.heed.runtime.kernels", "Norms");
   static final ClassName PACKED_LINEAR = ClassName.get("dev.heed.runtime.kernels", "PackedLinear");
   static final ClassName ATTENTION = ClassName.get("dev.heed.runtime.kernels", "Attention");
   static final ClassName PARALLEL = ClassName.get("dev.heed.runtime", "Parallel");
+
+  /** Elements per parallel chunk of a generated elementwise loop. */
+  static final int ELEMENTWISE_GRAIN = 1 << 14;
 
   /** A kernel call: the method to call and the IR values and symbols to pass, in order. */
   record Call(String method, List<String> arrays, List<String> symbols) {}
@@ -45,35 +49,26 @@ final class JvmKernels {
   private final Map<String, Kernel> byKey = new LinkedHashMap<>();
   private final Map<String, Integer> nameCounts = new TreeMap<>();
   private final Map<String, Node> nodes;
+  private final BufferPlan plan;
   private final Function<dev.heed.compiler.ir.Loc, String> sourceLine;
-  /** Params used only as the weight of linear layers: the model holds them as {@code PackedLinear}. */
-  private final Set<String> packedWeights;
 
-  JvmKernels(Graph g, Function<dev.heed.compiler.ir.Loc, String> sourceLine) {
-    this.nodes = g.byName();
+  JvmKernels(BufferPlan plan, Function<dev.heed.compiler.ir.Loc, String> sourceLine) {
+    this.plan = plan;
+    this.nodes = plan.graph().byName();
     this.sourceLine = sourceLine;
-    this.packedWeights = packedWeights(g);
   }
 
-  /** True when param {@code name} is packed once at load time for {@code Gemm.linear}. */
-  boolean isPackedWeight(String name) {
-    return packedWeights.contains(name);
-  }
-
-  private static Set<String> packedWeights(Graph g) {
-    Set<String> linearWeights = new HashSet<>();
-    Set<String> otherUses = new HashSet<>();
-    for (Node n : g.nodes()) {
-      for (int i = 0; i < n.operands().size(); i++) {
-        (n.op() == Op.LINEAR && i == 1 ? linearWeights : otherUses).add(n.operands().get(i));
-      }
-    }
-    for (Graph.Output out : g.outputs()) otherUses.add(out.value());
-    Set<String> packed = new TreeSet<>();
-    for (Node p : g.params()) {
-      if (linearWeights.contains(p.name()) && !otherUses.contains(p.name()) && p.type().rank() == 2) packed.add(p.name());
-    }
-    return packed;
+  /**
+   * True when operand {@code i} of {@code n} is a weight the model packs once, at load time,
+   * for {@code Gemm.linear}: the weight of a linear layer that is a parameter or a load-time
+   * value (or a view of one).
+   */
+  boolean isPackedOperand(Node n, int i) {
+    if ((n.op() != Op.LINEAR && n.op() != Op.FUSED_LINEAR) || i != 1) return false;
+    String w = n.operands().get(1);
+    Node root = nodes.get(plan.root(w));
+    boolean fixed = root.op() == Op.PARAM || plan.role(root.name()) == BufferPlan.Role.LOAD_TIME;
+    return fixed && nodes.get(w).type().rank() == 2;
   }
 
   /** The kernels in the order they were first used. */
@@ -94,7 +89,8 @@ final class JvmKernels {
   /** The kernel computing {@code n}, made on first use. */
   Call kernelFor(Node n) {
     Shapes s = new Shapes(n);
-    String key = n.op().irName() + " " + n.attrs() + " " + s.key + " " + constantsKey(n) + (packedLinear(n) ? " packed" : "");
+    String key = n.op().irName() + " " + n.attrs() + " " + s.key + " " + constantsKey(n) + (isPackedOperand(n, 1) ? " packed" : "")
+        + (plan.role(n.name()) == BufferPlan.Role.LOAD_TIME ? " load-time" : "");
     Kernel k = byKey.get(key);
     if (k == null) {
       String name = uniqueName(baseName(n, s));
@@ -108,9 +104,9 @@ final class JvmKernels {
     return new Call(k.name(), s.arrayOperands, s.actualSymbols);
   }
 
-  /** True for a linear layer whose weight the model packed at load time. */
-  private boolean packedLinear(Node n) {
-    return n.op() == Op.LINEAR && packedWeights.contains(n.operands().get(1));
+  /** True when operand value {@code o} is a slice that its consumer reads in place. */
+  private boolean isSliceView(String o) {
+    return nodes.get(o).op() == Op.SLICE && plan.role(o) == BufferPlan.Role.VIEW;
   }
 
   private String constantsKey(Node n) {
@@ -146,7 +142,12 @@ final class JvmKernels {
         in.add(d.type());
         if (d.op() != Op.CONSTANT) arrayOperands.add(o);
         constants.add(d.op() == Op.CONSTANT ? d.floatAttr("value") : null);
-        sb.append(canon(d.type())).append(d.op() == Op.CONSTANT ? "c" : "").append(';');
+        sb.append(canon(d.type())).append(d.op() == Op.CONSTANT ? "c" : "");
+        if (isSliceView(o)) {
+          // Read in place: the layout of the sliced buffer is part of the kernel.
+          sb.append("@").append(d.attrs()).append(canon(nodes.get(d.operands().get(0)).type()));
+        }
+        sb.append(';');
       }
       out = n.type();
       sb.append("->").append(canon(out));
@@ -185,8 +186,33 @@ final class JvmKernels {
       }
       case LAYER_NORM -> "layerNorm" + dimText(s.out.last());
       case RMS_NORM -> "rmsNorm" + dimText(s.out.last());
+      case ADD_LAYER_NORM -> "addLayerNorm" + dimText(s.out.last());
+      case ADD_RMS_NORM -> "addRmsNorm" + dimText(s.out.last());
       case SOFTMAX -> "softmax";
       case EMBEDDING -> "embedding" + dimText(s.out.last());
+      case FUSED_LINEAR -> {
+        Epilogue e = Epilogue.parse(n.strAttr("epilogue"));
+        String act = e.activation() == null ? "" : JavaNames.camel(e.activation().irName());
+        yield "linear" + dimText(s.in.get(1).dim(1)) + "to" + dimText(s.in.get(1).dim(0)) + (e.bias() ? "" : "NoBias")
+            + (act.isEmpty() ? "" : Character.toUpperCase(act.charAt(0)) + act.substring(1)) + (e.residual() ? "Residual" : "");
+      }
+      case ELEMENTWISE -> {
+        List<String> ops = new ArrayList<>();
+        ElementwiseExpr.parse(n.strAttr("expr")).render(i -> "", c -> "", (op, x) -> {
+          ops.add(op.irName());
+          return "";
+        }, (op, a, b) -> {
+          ops.add(op.irName());
+          return "";
+        });
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < Math.min(3, ops.size()); i++) {
+          String c = JavaNames.camel(ops.get(i));
+          sb.append(i == 0 ? c : Character.toUpperCase(c.charAt(0)) + c.substring(1));
+        }
+        if (ops.size() > 3) sb.append("Etc");
+        yield sb.isEmpty() ? "elementwise" : sb.toString();
+      }
       default -> JavaNames.camel(n.op().irName());
     };
   }
@@ -207,12 +233,12 @@ final class JvmKernels {
       "j", "k", "m", "p", "q", "r", "d", "id", "ids", "in", "inner", "outer", "len", "base", "max", "sum", "scale", "e",
       "mean", "var", "dev", "inv", "sq", "eps", "gamma", "beta", "rows", "dim", "vocab", "table", "mask", "mat", "angle",
       "inputs", "outputs", "weights", "result", "sk", "dv", "rest", "from", "to", "qOff", "kOff", "vOff", "maskOff",
-      "maskRowStride", "maskColStride");
+      "maskRowStride", "maskColStride", "residual", "ws", "workspaces", "heads");
 
   /** The Java variable holding symbolic dimension {@code name}. */
   static String symVar(String name) {
     String v = JavaNames.camel(name);
-    return RESERVED.contains(v) || v.matches("i\\d+|in\\d+") || JavaNames.unusable(v) ? v + "Dim" : v;
+    return RESERVED.contains(v) || v.matches("i\\d+|in\\d+|x\\d+|f\\d+|l\\d+") || JavaNames.unusable(v) ? v + "Dim" : v;
   }
 
   private static String offset(String index, String matrix) {
@@ -247,26 +273,34 @@ final class JvmKernels {
         continue;
       }
       String role = roles.get(Math.min(i, roles.size() - 1));
-      m.addParameter(i == 1 && packedLinear(n) ? PACKED_LINEAR : arrayType(d.type().dtype()), role);
+      m.addParameter(isPackedOperand(n, i) ? PACKED_LINEAR : arrayType(d.type().dtype()), role);
       names.add(role);
     }
     m.addParameter(arrayType(n.type().dtype()), "out");
     for (String sym : s.actualSymbols) m.addParameter(TypeName.INT, symVar(sym));
     m.addJavadoc("$L", describe(n, s));
+    String fused = fusedNote(n);
+    if (fused != null) m.addJavadoc("\n<p>$L\n", fused);
+    if (plan.role(n.name()) == BufferPlan.Role.LOAD_TIME) {
+      m.addJavadoc("\n<p>Runs once, in the constructor: it reads weights only.\n");
+    }
     CodeBlock.Builder c = CodeBlock.builder();
     switch (n.op()) {
-      // GELU in bulk: the runtime's parallel (and, with the Vector API, vectorised) loop.
-      case GELU -> c.addStatement("$T.gelu($L, out, $L)", ACTIVATIONS, names.get(0), size(s.out.shape()));
-      case NEG, RELU, GELU_TANH, TANH, SIGMOID, EXP, SQRT -> {
+      // Activations in bulk: the runtime's parallel (and, with the Vector API, vectorised) loop.
+      case RELU, GELU, GELU_TANH, TANH, SIGMOID ->
+          c.addStatement("$T.apply($T.$L, $L, out, $L)", ACTIVATIONS, ACTIVATION, activation(n.op()), names.get(0),
+              size(s.out.shape()));
+      case NEG, EXP, SQRT -> {
         c.addStatement("int n = $L", size(s.out.shape()));
         c.beginControlFlow("for (int i = 0; i < n; i++)");
         c.addStatement("out[i] = $L", unary(n.op(), names.get(0) + "[i]"));
         c.endControlFlow();
       }
       case ADD, SUB, MUL, DIV -> binary(n, s, names, c);
+      case ELEMENTWISE -> elementwise(n, s, names, c);
       case LINEAR -> {
         TensorType w = s.in.get(1);
-        if (packedLinear(n)) {
+        if (isPackedOperand(n, 1)) {
           c.addStatement("$T.linear($L, w, $L, out, $L)", GEMM, names.get(0), s.in.size() == 3 ? "bias" : "null",
               size(s.in.get(0).shape().subList(0, s.in.get(0).rank() - 1)));
           break;
@@ -274,12 +308,15 @@ final class JvmKernels {
         c.addStatement("$T.linear($L, w, $L, out, $L, $L, $L)", GEMM, names.get(0), s.in.size() == 3 ? "bias" : "null",
             size(s.in.get(0).shape().subList(0, s.in.get(0).rank() - 1)), dim(w.dim(1)), dim(w.dim(0)));
       }
+      case FUSED_LINEAR -> fusedLinear(n, s, c);
       case MATMUL -> matmul(s, c);
       case ATTENTION -> attention(n, s, c);
+      case MHA -> mha(n, s, c);
       case TRANSPOSE -> transpose(n, s, c);
       case CONCAT -> concat(n, s, c);
+      case SLICE -> slice(n, s, c);
       case SOFTMAX -> softmax(n, s, c);
-      case LAYER_NORM, RMS_NORM -> norm(n, s, c);
+      case LAYER_NORM, RMS_NORM, ADD_LAYER_NORM, ADD_RMS_NORM -> norm(n, s, c);
       case EMBEDDING -> {
         TensorType table = s.in.get(1);
         c.addStatement("int n = $L", size(s.in.get(0).shape()));
@@ -331,14 +368,30 @@ final class JvmKernels {
     return switch (n.op()) {
       case ADD, SUB, MUL, DIV, MATMUL -> List.of("a", "b");
       case LINEAR -> List.of("x", "w", "bias");
-      case ATTENTION -> List.of("q", "k", "v", "mask");
+      case FUSED_LINEAR -> {
+        Epilogue e = Epilogue.parse(n.strAttr("epilogue"));
+        List<String> r = new ArrayList<>(List.of("x", "w"));
+        if (e.bias()) r.add("bias");
+        if (e.residual()) r.add("residual");
+        yield r;
+      }
+      case ATTENTION, MHA -> List.of("q", "k", "v", "mask");
       case LAYER_NORM -> List.of("x", "gamma", "beta");
       case RMS_NORM -> List.of("x", "gamma");
+      case ADD_LAYER_NORM -> List.of("a", "b", "gamma", "beta");
+      case ADD_RMS_NORM -> List.of("a", "b", "gamma");
       case EMBEDDING -> List.of("ids", "table");
       case PADDING_MASK -> List.of("mask");
-      case CONCAT -> List.of("in0", "in1", "in2", "in3", "in4", "in5", "in6", "in7").subList(0, Math.max(1, n.operands().size()));
+      case CONCAT -> indexed("in", n.operands().size());
+      case ELEMENTWISE -> indexed("x", n.operands().size());
       default -> List.of("x");
     };
+  }
+
+  private static List<String> indexed(String prefix, int count) {
+    List<String> r = new ArrayList<>();
+    for (int i = 0; i < Math.max(1, count); i++) r.add(prefix + i);
+    return r;
   }
 
   private static String describe(Node n, Shapes s) {
@@ -350,8 +403,56 @@ final class JvmKernels {
       else sb.append(bracket(s.in.get(i)));
     }
     sb.append(')');
-    if (!n.attrs().isEmpty()) sb.append(' ').append(attrText(n));
+    if (!n.attrs().isEmpty()) sb.append(' ').append(JavaNames.comment(attrText(n)));
     return sb.append(".\n").toString();
+  }
+
+  /** For a fused op, what it fused, in the order the ops ran before: "fused: linear + bias + gelu". */
+  private String fusedNote(Node n) {
+    return switch (n.op()) {
+      case FUSED_LINEAR -> {
+        Epilogue e = Epilogue.parse(n.strAttr("epilogue"));
+        List<String> steps = new ArrayList<>(List.of("linear"));
+        if (e.bias()) steps.add("bias");
+        if (e.activation() != null) steps.add(e.activation().irName());
+        if (e.residual()) steps.add("residual add");
+        yield "Fused: " + String.join(" + ", steps) + ", in the GEMM's store: the product is written once.";
+      }
+      case MHA -> {
+        List<String> how = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          String o = n.operands().get(i);
+          String role = i == 0 ? "q" : i == 1 ? "k" : "v";
+          if (isSliceView(o)) {
+            Node sl = nodes.get(o);
+            TensorType base = nodes.get(sl.operands().get(0)).type();
+            how.add(role + " is columns " + sl.intAttr("start") + " to " + (sl.intAttr("end") - 1) + " of the rows of a "
+                + bracket(base) + " buffer");
+          }
+        }
+        yield "Fused: split_heads (reshape + transpose) of q, k and v, attention, merge_heads (transpose + reshape): "
+            + "every head is read and written in place, with strides; no transposed copies."
+            + (how.isEmpty() ? "" : " Read in place: " + String.join("; ", how) + ".");
+      }
+      case ADD_LAYER_NORM -> "Fused: add + layer_norm: the sum is normalised as it is stored.";
+      case ADD_RMS_NORM -> "Fused: add + rms_norm: the sum is normalised as it is stored.";
+      case ELEMENTWISE -> "Fused: {@code " + JavaNames.comment(n.strAttr("expr")).replace("@", "&#64;")
+          .replace("{", "&#123;").replace("}", "&#125;") + "} in one loop (" + opsOf(n) + ").";
+      case ATTENTION -> "Fused: transpose + matmul + scale + mask + softmax + matmul, without the scores tensor.";
+      default -> null;
+    };
+  }
+
+  private static String opsOf(Node n) {
+    List<String> ops = new ArrayList<>();
+    ElementwiseExpr.parse(n.strAttr("expr")).render(i -> "", c -> "", (op, x) -> {
+      ops.add(op.irName());
+      return "";
+    }, (op, a, b) -> {
+      ops.add(op.irName());
+      return "";
+    });
+    return String.join(" + ", ops);
   }
 
   private static String attrText(Node n) {
@@ -379,7 +480,7 @@ final class JvmKernels {
 
   private static String unary(Op op, String x) {
     return switch (op) {
-      case NEG -> "-" + x;
+      case NEG -> x.startsWith("-") ? "-(" + x + ")" : "-" + x;
       case RELU -> "Math.max(" + x + ", 0f)";
       case TANH -> "(float) Math.tanh(" + x + ")";
       case EXP -> "(float) Math.exp(" + x + ")";
@@ -432,6 +533,78 @@ final class JvmKernels {
     return idx[i] == null ? names.get(i) : names.get(i) + idx[i];
   }
 
+  /**
+   * A fused chain of elementwise ops: one loop over the output's flat index {@code i}, each
+   * operand read at {@code i} when it has the output's shape, else at the index it broadcasts
+   * to (e.g. {@code i % (seq * 384)} for {@code [seq, 384]} against {@code [batch, seq, 384]});
+   * in parallel chunks when the output is large.
+   */
+  private void elementwise(Node n, Shapes s, List<String> names, CodeBlock.Builder c) {
+    ElementwiseExpr e = ElementwiseExpr.parse(n.strAttr("expr"));
+    TensorType out = s.out;
+    String[] read = new String[n.operands().size()];
+    for (int i = 0; i < read.length; i++) {
+      Node d = nodes.get(n.operands().get(i));
+      if (d.op() == Op.CONSTANT) read[i] = names.get(i);
+      else if (d.type().shape().equals(out.shape())) read[i] = names.get(i) + "[i]";
+      else read[i] = names.get(i) + "[" + flatBroadcastIndex(d.type(), out) + "]";
+    }
+    String expr = e.render(i -> read[i], v -> floatLiteral(v), JvmKernels::unary,
+        (op, a, b) -> "(" + a + binaryOp(op) + b + ")");
+    if (expr.startsWith("(") && e instanceof ElementwiseExpr.Binary) expr = expr.substring(1, expr.length() - 1);
+    String total = size(out.shape());
+    boolean small = out.isStatic() && Long.parseLong(total) <= ELEMENTWISE_GRAIN;
+    if (small) {
+      c.beginControlFlow("for (int i = 0; i < $L; i++)", total);
+      c.addStatement("out[i] = $L", expr);
+      c.endControlFlow();
+      return;
+    }
+    c.add("$T.forRange($L, $L, (from, to) -> {\n$>", PARALLEL, total, ELEMENTWISE_GRAIN);
+    c.beginControlFlow("for (int i = from; i < to; i++)");
+    c.addStatement("out[i] = $L", expr);
+    c.endControlFlow();
+    c.add("$<});\n");
+  }
+
+  /**
+   * The flat index into {@code in} of output element {@code i}, {@code in} broadcasting to
+   * {@code out}: each run of axes where {@code in} has the output's sizes contributes
+   * {@code (i / inner) % run * stride}; axes where it has size 1 contribute nothing.
+   */
+  static String flatBroadcastIndex(TensorType in, TensorType out) {
+    int r = out.rank(), off = r - in.rank();
+    List<String> terms = new ArrayList<>();
+    int ax = 0;
+    while (ax < r) {
+      if (!matches(in, out, ax, off)) {
+        ax++;
+        continue;
+      }
+      int lo = ax;
+      while (ax < r && matches(in, out, ax, off)) ax++;
+      int hi = ax;
+      String inner = size(out.shape().subList(hi, r));
+      String run = size(out.shape().subList(lo, hi));
+      String stride = size(in.shape().subList(hi - off, in.rank()));
+      String t = inner.equals("1") ? "i" : "i / " + paren(inner);
+      if (lo > 0) t = paren(t) + " % " + paren(run);
+      if (!stride.equals("1")) t = paren(t) + " * " + stride;
+      terms.add(t);
+    }
+    return terms.isEmpty() ? "0" : String.join(" + ", terms);
+  }
+
+  private static boolean matches(TensorType in, TensorType out, int ax, int off) {
+    if (ax < off) return false;
+    Dim d = in.dim(ax - off);
+    return d.equals(out.dim(ax)) && !d.isOne();
+  }
+
+  private static String paren(String e) {
+    return e.matches("[\\w.]+") ? e : "(" + e + ")";
+  }
+
   /** The flat index into {@code in} for loop counters i0..i(r-1) over {@code out}, broadcasting. */
   private static String broadcastIndex(TensorType in, TensorType out) {
     int r = out.rank(), off = r - in.rank();
@@ -443,6 +616,26 @@ final class JvmKernels {
       terms.add(stride.equals("1") ? "i" + (d + off) : "i" + (d + off) + " * " + stride);
     }
     return terms.isEmpty() ? "0" : String.join(" + ", terms);
+  }
+
+  /** The runtime's name for an activation op: {@code GELU_TANH}. */
+  private static String activation(Op op) {
+    return op == null ? "NONE" : op.name();
+  }
+
+  /** linear with its epilogue: bias, activation and residual applied as the GEMM stores each tile. */
+  private void fusedLinear(Node n, Shapes s, CodeBlock.Builder c) {
+    Epilogue e = Epilogue.parse(n.strAttr("epilogue"));
+    TensorType x = s.in.get(0), w = s.in.get(1);
+    String rows = size(x.shape().subList(0, x.rank() - 1));
+    String bias = e.bias() ? "bias" : "null", residual = e.residual() ? "residual" : "null";
+    if (isPackedOperand(n, 1)) {
+      c.addStatement("$T.linear(x, w, $L, $T.$L, $L, out, $L)", GEMM, bias, ACTIVATION, activation(e.activation()), residual,
+          rows);
+    } else {
+      c.addStatement("$T.linear(x, w, $L, $T.$L, $L, out, $L, $L, $L)", GEMM, bias, ACTIVATION, activation(e.activation()),
+          residual, rows, dim(w.dim(1)), dim(w.dim(0)));
+    }
   }
 
   /** Batched matmul: one GEMM per batch index; broadcast batch dims reuse the operand's matrix. */
@@ -466,11 +659,128 @@ final class JvmKernels {
     for (int d = 0; d < r - 2; d++) c.endControlFlow();
   }
 
+  // ---- attention ------------------------------------------------------------------------
+
+  /** How a kernel reads an operand: the offset of its first element and a stride per axis. */
+  private record Layout(String offset, List<String> strides) {}
+
+  /** Row-major strides of {@code shape}, as Java expressions. */
+  private static List<String> rowMajor(List<Dim> shape) {
+    List<String> st = new ArrayList<>();
+    for (int ax = 0; ax < shape.size(); ax++) st.add(size(shape.subList(ax + 1, shape.size())));
+    return st;
+  }
+
+  /** The layout of operand value {@code o}: in place inside its sliced buffer, or contiguous. */
+  private Layout layout(String o) {
+    Node d = nodes.get(o);
+    if (isSliceView(o)) {
+      TensorType base = nodes.get(d.operands().get(0)).type();
+      int ax = ShapeRules.axis(Op.SLICE, base, d.intAttr("axis"));
+      List<String> st = rowMajor(base.shape());
+      return new Layout(times(Long.toString(d.intAttr("start")), st.get(ax)), st);
+    }
+    return new Layout("0", rowMajor(d.type().shape()));
+  }
+
+  /** {@code a * b} for two products, simplified when either is 0 or 1. */
+  private static String times(String a, String b) {
+    if (a.equals("0") || b.equals("0")) return "0";
+    if (a.equals("1")) return b;
+    if (b.equals("1")) return a;
+    return a + " * " + b;
+  }
+
   /**
-   * Fused attention: one {@code Attention.head} call per (batch, head) matrix, in parallel over
-   * the matrices; batch dimensions of q, k, v and the mask broadcast as for matmul.
+   * Multi-head attention on packed rows {@code [batch, seq, heads·d]}: one call of the strided
+   * attention kernel, head h of row i at column h·d. Operands that are slices of one buffer
+   * (the fused QKV product) are read in place: their offset is the slice's first column, their
+   * row stride the buffer's row length.
+   */
+  private void mha(Node n, Shapes s, CodeBlock.Builder c) {
+    int heads = (int) n.intAttr("heads");
+    TensorType q = s.in.get(0), k = s.in.get(1), v = s.in.get(2), out = s.out;
+    long d = q.last().size() / heads, dv = v.last().size() / heads;
+    List<String> args = new ArrayList<>();
+    String[] roles = {"q", "k", "v"};
+    for (int i = 0; i < 3; i++) {
+      Layout l = layout(n.operands().get(i));
+      long hd = i == 2 ? dv : d;
+      args.add(roles[i] + ", " + l.offset() + ", " + l.strides().get(0) + ", " + times(Long.toString(hd), l.strides().get(2))
+          + ", " + l.strides().get(1));
+    }
+    args.add(maskArgs(n, s, 4));
+    List<String> os = rowMajor(out.shape());
+    args.add("out, 0, " + os.get(0) + ", " + dv + ", " + os.get(1));
+    args.add(dim(q.dim(0)) + ", " + heads + ", " + dim(q.dim(1)) + ", " + dim(k.dim(1)) + ", " + d + ", " + dv + ", "
+        + floatLiteral(n.floatAttr("scale")));
+    attentionCall(c, args);
+  }
+
+  /**
+   * The mask's arguments for the strided attention kernel: it broadcasts to
+   * {@code [batch, heads, sq, sk]} (padded with leading 1s), so axes where it has size 1 get
+   * stride 0. {@code null, 0, 0, 0, 0, 0} without a mask.
+   */
+  private String maskArgs(Node n, Shapes s, int rank) {
+    if (s.in.size() < 4) return "null, 0, 0, 0, 0, 0";
+    String o = n.operands().get(3);
+    TensorType m = s.in.get(3);
+    Layout l = layout(o);
+    List<String> st = new ArrayList<>();
+    for (int ax = 0; ax < 4; ax++) {
+      int mi = ax - (4 - m.rank());
+      st.add(mi < 0 || m.dim(mi).isOne() ? "0" : l.strides().get(mi));
+    }
+    return "mask, " + l.offset() + ", " + String.join(", ", st);
+  }
+
+  private static void attentionCall(CodeBlock.Builder c, List<String> args) {
+    c.add("$T.attention(\n$>$>", ATTENTION);
+    for (int i = 0; i < args.size(); i++) c.add("$L$L\n", args.get(i), i == args.size() - 1 ? ");" : ",");
+    c.add("$<$<");
+  }
+
+  /**
+   * Fused attention: q, k, v and the output as {@code [batch, heads, s, d]} (rank 4 or less;
+   * missing leading axes are 1, and batch axes where an operand has size 1 broadcast with
+   * stride 0), in one call of the strided attention kernel. Ranks above 4 run one
+   * {@code Attention.head} call per matrix, in parallel.
    */
   private void attention(Node n, Shapes s, CodeBlock.Builder c) {
+    TensorType q = s.in.get(0), k = s.in.get(1), v = s.in.get(2), out = s.out;
+    int r = out.rank();
+    if (r > 4) {
+      attentionPerMatrix(n, s, c);
+      return;
+    }
+    List<String> args = new ArrayList<>();
+    TensorType[] ts = {q, k, v};
+    String[] roles = {"q", "k", "v"};
+    for (int i = 0; i < 3; i++) {
+      TensorType t = ts[i];
+      List<String> st = rowMajor(t.shape());
+      // Batch axes of the output: out[ax] for ax < r - 2; the operand's axis, right-aligned.
+      String[] bs = {"0", "0"};
+      for (int ax = Math.max(0, r - 4); ax < r - 2; ax++) {
+        int ti = ax - (r - t.rank());
+        int slot = ax - (r - 4);
+        if (ti >= 0 && !t.dim(ti).isOne()) bs[slot] = st.get(ti);
+      }
+      args.add(roles[i] + ", 0, " + bs[0] + ", " + bs[1] + ", " + st.get(t.rank() - 2));
+    }
+    args.add(maskArgs(n, s, r));
+    List<String> os = rowMajor(out.shape());
+    String oB = r == 4 ? os.get(0) : "0", oH = r >= 3 ? os.get(r - 3) : "0";
+    args.add("out, 0, " + oB + ", " + oH + ", " + os.get(r - 2));
+    String batch = r == 4 ? dim(out.dim(0)) : "1", heads = r >= 3 ? dim(out.dim(r - 3)) : "1";
+    args.add(batch + ", " + heads + ", " + dim(q.dim(q.rank() - 2)) + ", " + dim(k.dim(k.rank() - 2)) + ", " + dim(q.last())
+        + ", " + dim(v.last()) + ", " + floatLiteral(n.floatAttr("scale")));
+    attentionCall(c, args);
+  }
+
+  /** Attention of rank above 4: one {@code Attention.head} call per (batch…, head) matrix, in parallel. */
+  private void attentionPerMatrix(Node n, Shapes s, CodeBlock.Builder c) {
     TensorType q = s.in.get(0), k = s.in.get(1), v = s.in.get(2), out = s.out;
     int r = out.rank();
     c.addStatement("int sq = $L, sk = $L, d = $L, dv = $L", dim(q.dim(q.rank() - 2)), dim(k.dim(k.rank() - 2)), dim(q.last()),
@@ -491,11 +801,6 @@ final class JvmKernels {
     }
     String mask = s.in.size() == 4 ? "mask" : "null";
     c.addStatement("int maskRowStride = $L, maskColStride = $L", rowStride, colStride);
-    if (r == 2) {
-      c.addStatement("$T.head(q, 0, k, 0, v, 0, $L, $L, maskRowStride, maskColStride, out, 0, sq, sk, d, dv, scale)", ATTENTION,
-          mask, maskOff);
-      return;
-    }
     c.add("$T.forRange($L, $T.grain(sq, sk, d, dv), (from, to) -> {\n$>", PARALLEL, size(outBatch.shape()), ATTENTION);
     c.beginControlFlow("for (int mat = from; mat < to; mat++)");
     // The batch indices i0, i1, ... of matrix number mat, last one fastest.
@@ -519,6 +824,8 @@ final class JvmKernels {
     c.endControlFlow();
     c.add("$<});\n");
   }
+
+  // ---- layout -----------------------------------------------------------------------------
 
   private void transpose(Node n, Shapes s, CodeBlock.Builder c) {
     TensorType x = s.in.get(0), out = s.out;
@@ -552,6 +859,18 @@ final class JvmKernels {
     c.endControlFlow();
   }
 
+  /** A slice that is copied: one {@code arraycopy} per run of the sliced axis and those after it. */
+  private void slice(Node n, Shapes s, CodeBlock.Builder c) {
+    TensorType x = s.in.get(0), out = s.out;
+    int ax = ShapeRules.axis(Op.SLICE, x, n.intAttr("axis"));
+    long start = n.intAttr("start"), len = n.intAttr("end") - start;
+    c.addStatement("int outer = $L, inner = $L", size(out.shape().subList(0, ax)), size(out.shape().subList(ax + 1, out.rank())));
+    c.beginControlFlow("for (int o = 0; o < outer; o++)");
+    c.addStatement("$T.arraycopy(x, (o * $L + $L) * inner, out, o * $L * inner, $L * inner)", System.class, dim(x.dim(ax)),
+        start, len, len);
+    c.endControlFlow();
+  }
+
   private void softmax(Node n, Shapes s, CodeBlock.Builder c) {
     TensorType x = s.in.get(0);
     int ax = ShapeRules.axis(Op.SOFTMAX, x, n.intAttr("axis"));
@@ -574,30 +893,15 @@ final class JvmKernels {
     c.endControlFlow();
   }
 
+  /** layer_norm and rms_norm over the last axis, the add_ forms of a + b: the runtime's row kernels. */
   private void norm(Node n, Shapes s, CodeBlock.Builder c) {
     TensorType x = s.in.get(0);
-    boolean layer = n.op() == Op.LAYER_NORM;
-    c.addStatement("int rows = $L, d = $L", size(x.shape().subList(0, x.rank() - 1)), dim(x.last()));
-    c.addStatement("float eps = $L", floatLiteral(n.floatAttr("eps")));
-    c.beginControlFlow("for (int r = 0; r < rows; r++)");
-    c.addStatement("int base = r * d");
-    if (layer) {
-      c.addStatement("float mean = 0f");
-      c.addStatement("for (int i = 0; i < d; i++) mean += x[base + i]");
-      c.addStatement("mean /= d");
-      c.addStatement("float var = 0f");
-      c.beginControlFlow("for (int i = 0; i < d; i++)");
-      c.addStatement("float dev = x[base + i] - mean");
-      c.addStatement("var += dev * dev");
-      c.endControlFlow();
-      c.addStatement("float inv = 1f / (float) Math.sqrt(var / d + eps)");
-      c.addStatement("for (int i = 0; i < d; i++) out[base + i] = (x[base + i] - mean) * inv * gamma[i] + beta[i]");
-    } else {
-      c.addStatement("float sq = 0f");
-      c.addStatement("for (int i = 0; i < d; i++) sq += x[base + i] * x[base + i]");
-      c.addStatement("float inv = 1f / (float) Math.sqrt(sq / d + eps)");
-      c.addStatement("for (int i = 0; i < d; i++) out[base + i] = x[base + i] * inv * gamma[i]");
+    String rows = size(x.shape().subList(0, x.rank() - 1)), d = dim(x.last()), eps = floatLiteral(n.floatAttr("eps"));
+    switch (n.op()) {
+      case LAYER_NORM -> c.addStatement("$T.layerNorm(x, gamma, beta, out, $L, $L, $L)", NORMS, rows, d, eps);
+      case RMS_NORM -> c.addStatement("$T.rmsNorm(x, gamma, out, $L, $L, $L)", NORMS, rows, d, eps);
+      case ADD_LAYER_NORM -> c.addStatement("$T.addLayerNorm(a, b, gamma, beta, out, $L, $L, $L)", NORMS, rows, d, eps);
+      default -> c.addStatement("$T.addRmsNorm(a, b, gamma, out, $L, $L, $L)", NORMS, rows, d, eps);
     }
-    c.endControlFlow();
   }
 }

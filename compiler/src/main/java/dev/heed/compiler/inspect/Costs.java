@@ -1,6 +1,9 @@
 package dev.heed.compiler.inspect;
 
+import dev.heed.compiler.emit.BufferPlan;
 import dev.heed.compiler.ir.Dim;
+import dev.heed.compiler.ir.ElementwiseExpr;
+import dev.heed.compiler.ir.Epilogue;
 import dev.heed.compiler.ir.Graph;
 import dev.heed.compiler.ir.Node;
 import dev.heed.compiler.ir.Op;
@@ -18,10 +21,15 @@ import java.util.TreeMap;
  *
  * <p>Counting rules: a contraction is 2·m·n·k (plus one add per output for a bias); an
  * elementwise op one operation per output element (exp, tanh and gelu included); softmax 5,
- * layer_norm 8 and rms_norm 5 per element; the fused attention is its two contractions plus 5
- * per score (scale, mask, softmax); layout, gather and generator ops none. Bytes are every
+ * layer_norm 8 and rms_norm 5 per element (add_layer_norm 9, add_rms_norm 6); the fused attention
+ * (and mha, per head) is its two contractions plus 5 per score (scale, mask, softmax); a
+ * fused_linear is its contraction plus one per output for each epilogue step; an elementwise
+ * chain its op count per element; layout, gather and generator ops none. Bytes are every
  * non-constant operand read once plus the output written once (f32 4 bytes, i64 8); a
  * reshape moves nothing.
+ *
+ * <p>Peak memory: {@link #peak(Graph)} walks the nodes of a graph, one buffer per node; the
+ * generated code's figure is its buffer plan's ({@link #planned}).
  */
 public final class Costs {
   /** The cost of one node. */
@@ -83,13 +91,49 @@ public final class Costs {
         long rows = out / size(n.type().last());
         yield 2 * rows * sk * d + 2 * rows * sk * size(n.type().last()) + 5 * rows * sk;
       }
+      case MHA -> {
+        // Per head: as attention on [sq, d] × [sk, d] → [sq, dv].
+        TensorType q = byName.get(n.operands().get(0)).type();
+        TensorType k = byName.get(n.operands().get(1)).type();
+        long sk = size(k.dim(1));
+        long rows = elements(q) / size(q.last());
+        long heads = n.intAttr("heads");
+        yield 2 * rows * sk * size(q.last()) + 2 * rows * sk * size(n.type().last()) + 5 * rows * heads * sk;
+      }
+      case FUSED_LINEAR -> {
+        Epilogue e = Epilogue.parse(n.strAttr("epilogue"));
+        yield 2 * out * size(byName.get(n.operands().get(0)).type().last())
+            + ((e.bias() ? 1 : 0) + (e.activation() != null ? 1 : 0) + (e.residual() ? 1 : 0)) * out;
+      }
       case SOFTMAX -> 5 * out;
       case LAYER_NORM -> 8 * out;
       case RMS_NORM -> 5 * out;
+      case ADD_LAYER_NORM -> 9 * out;
+      case ADD_RMS_NORM -> 6 * out;
+      case ELEMENTWISE -> ElementwiseExpr.parse(n.strAttr("expr")).opCount() * out;
       default -> n.op().kind() == Op.Kind.ELEMENTWISE ? out : 0;
     };
     if (n.op() == Op.RESHAPE) bytes = 0;
     return new Cost(flops, bytes);
+  }
+
+  /**
+   * The generated code's memory for these sizes, from its buffer plan: the workspace's slots
+   * (peak activation bytes), the outputs allocated per call, and what a buffer per kernel would
+   * take instead.
+   */
+  public record Planned(long workspaceBytes, long outputBytes, long unplannedBytes, BufferPlan plan) {}
+
+  /** {@link Planned} for graph {@code g} (after the passes). */
+  public Planned planned(Graph g) {
+    BufferPlan plan = BufferPlan.of(g);
+    return new Planned(plan.workspaceBytes(this::symbolSize), plan.outputBytes(this::symbolSize),
+        plan.unplannedBytes(this::symbolSize), plan);
+  }
+
+  /** The size of symbol {@code name}. */
+  public long symbolSize(String name) {
+    return dims.getOrDefault(name, defaultSize(name));
   }
 
   /**

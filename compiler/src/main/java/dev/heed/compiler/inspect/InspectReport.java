@@ -1,6 +1,7 @@
 package dev.heed.compiler.inspect;
 
 import dev.heed.compiler.HeedCompiler;
+import dev.heed.compiler.emit.BufferPlan;
 import dev.heed.compiler.emit.JvmEmitter;
 import dev.heed.compiler.emit.KernelNames;
 import dev.heed.compiler.ir.Dim;
@@ -12,6 +13,7 @@ import dev.heed.compiler.ir.Op;
 import dev.heed.compiler.ir.Verifier;
 import dev.heed.compiler.lower.Lowering;
 import dev.heed.compiler.passes.Pass;
+import dev.heed.compiler.passes.PassManager;
 import dev.heed.compiler.passes.PassStats;
 import dev.heed.dsl.SpecParser;
 import dev.heed.dsl.diag.SourceFile;
@@ -385,38 +387,52 @@ public final class InspectReport {
 
     private void memory() {
       Costs.Peak before = costs.peak(lowered);
-      Costs.Peak after = costs.peak(fin);
+      Costs.Planned planned = costs.planned(fin);
+      BufferPlan plan = planned.plan();
       sb.append("<section id=\"memory\">\n<h2>Peak activation memory</h2>\n");
-      sb.append("<p>Walking the nodes in order, a buffer lives from its node to its last use (outputs to the end, ")
-          .append("inputs throughout); a reshape is a view of its operand; parameters are not counted. For ")
-          .append(esc(sizesLine())).append(":</p>\n<table>\n<thead><tr><th>graph</th><th class=\"num\">peak</th>")
-          .append("<th>reached at</th><th>live buffers</th></tr></thead>\n<tbody>\n");
-      peakRow("lowered", before);
-      peakRow("after the passes", after);
-      sb.append("</tbody>\n</table>\n</section>\n");
-    }
-
-    private void peakRow(String label, Costs.Peak p) {
-      sb.append("<tr><td>").append(esc(label)).append("</td><td class=\"num\" id=\"peak-")
-          .append(label.startsWith("lowered") ? "lowered" : "final").append("\">").append(bin(p.bytes()))
-          .append("</td><td><code>%").append(esc(p.atNode())).append("</code></td><td class=\"dim\">")
-          .append(esc(String.join(", ", p.liveAtPeak().stream().map(n -> "%" + n).toList()))).append("</td></tr>\n");
+      sb.append("<p>The generated code's buffer plan: walking the kernels in order, each kernel's buffer lives from ")
+          .append("that kernel to the last one that reads it (directly or through a view); buffers whose lives do not ")
+          .append("overlap share a slot of a workspace that every call reuses, and model outputs are allocated per call. ")
+          .append("The peak is the workspace: <code>").append(esc(plan.formula())).append("</code> bytes. For ")
+          .append(esc(sizesLine())).append(":</p>\n<table>\n<thead><tr><th>what</th><th class=\"num\">bytes</th>")
+          .append("<th>how</th></tr></thead>\n<tbody>\n");
+      sb.append("<tr><td>peak activation memory: the workspace</td><td class=\"num\" id=\"peak-final\">")
+          .append(bin(planned.workspaceBytes())).append("</td><td class=\"dim\">").append(plan.slots().size())
+          .append(plan.slots().size() == 1 ? " slot" : " slots").append(" for ").append(plan.kernels().size())
+          .append(" kernels</td></tr>\n");
+      sb.append("<tr><td>outputs, per call</td><td class=\"num\">").append(bin(planned.outputBytes()))
+          .append("</td><td class=\"dim\">the caller keeps them</td></tr>\n");
+      sb.append("<tr><td>a buffer per kernel, no reuse</td><td class=\"num\">").append(bin(planned.unplannedBytes()))
+          .append("</td><td class=\"dim\">every kernel's output, outputs included</td></tr>\n");
+      sb.append("<tr><td>lowered graph, before the passes</td><td class=\"num\" id=\"peak-lowered\">").append(bin(before.bytes()))
+          .append("</td><td class=\"dim\">a buffer per node, live from its node to its last use, inputs included; ")
+          .append("most at <code>%").append(esc(before.atNode())).append("</code></td></tr>\n");
+      sb.append("</tbody>\n</table>\n");
+      if (!plan.slots().isEmpty()) {
+        sb.append("<table class=\"slots\">\n<thead><tr><th>slot</th><th>size (elements)</th><th class=\"num\">bytes</th>")
+            .append("<th>buffers, in kernel order</th></tr></thead>\n<tbody>\n");
+        for (BufferPlan.Slot slot : plan.slots()) {
+          sb.append("<tr><td><code>").append(slot.label()).append("</code></td><td class=\"shape\">")
+              .append(slot.dtype() == dev.heed.runtime.DType.F32 ? "float[" : "long[").append(esc(slot.formula()))
+              .append("]</td><td class=\"num\">").append(bin(slot.bytes(costs::symbolSize))).append("</td><td class=\"dim\">")
+              .append(esc(String.join(", ", slot.buffers().stream().map(b -> "%" + b).toList()))).append("</td></tr>\n");
+        }
+        sb.append("</tbody>\n</table>\n");
+      }
+      sb.append("</section>\n");
     }
 
     // ---- fusion boundaries ----
 
     private void boundaries() {
-      List<String> declined = new ArrayList<>();
-      for (Stage s : stages) {
-        if (!s.name().equals("fuse-attention")) continue;
-        s.stats().counts().forEach((k, v) -> {
-          if (k.startsWith("not fused: ")) declined.add(k.substring("not fused: ".length()));
-        });
-      }
-      List<FusionBoundaries.Boundary> bs = FusionBoundaries.of(fin, kernels, declined);
+      List<PassManager.PassRun> runs = new ArrayList<>();
+      for (Stage s : stages.subList(1, stages.size())) runs.add(new PassManager.PassRun(s.name(), s.stats()));
+      List<FusionBoundaries.Boundary> bs = FusionBoundaries.of(fin, kernels, FusionBoundaries.declined(runs));
+      List<String> fusions = new ArrayList<>();
+      for (Stage s : stages.subList(1, stages.size())) if (s.name().startsWith("fuse-")) fusions.add(s.name());
       sb.append("<section id=\"boundaries\">\n<h2>Fusion boundaries</h2>\n");
-      sb.append("<p>Every edge from one kernel to another is a tensor written to memory and read back. heed's only ")
-          .append("fusion today is <code>fuse-attention</code>");
+      sb.append("<p>Every edge from one kernel to another is a tensor written to memory and read back. heed's fusion ")
+          .append("passes are ").append(esc(String.join(", ", fusions)));
       if (!fusedNotes.isEmpty()) {
         sb.append(" (here: ").append(esc(String.join("; ", fusedNotes.entrySet().stream()
             .map(e -> "%" + e.getKey() + " replaced " + e.getValue()).toList()))).append(")");
@@ -428,7 +444,8 @@ public final class InspectReport {
             .append(esc(b.producerKernel())).append("</code></a> <span class=\"dim\">%").append(esc(b.producer()))
             .append("</span></td><td><a href=\"#k-").append(esc(b.consumerKernel())).append("\"><code>")
             .append(esc(b.consumerKernel())).append("</code></a> <span class=\"dim\">%").append(esc(b.consumer()))
-            .append(b.viaView() == null ? "" : " via reshape %" + esc(b.viaView()) + " (a view)")
+            .append(b.viaView() == null ? "" : " via " + esc(fin.byName().get(b.viaView()).op().irName()) + " %"
+                + esc(b.viaView()) + " (a view)")
             .append("</span></td><td>").append(esc(b.reason())).append("</td></tr>\n");
       }
       sb.append("</tbody>\n</table>\n</section>\n");

@@ -42,7 +42,7 @@ class BrowserReportTest {
     }
     assertTrue(dom.out().contains("src=\"assets/graph-lowered.svg\""), "lowered graph picture");
     assertTrue(dom.out().contains("src=\"assets/graph-final.svg\""), "final graph picture");
-    assertTrue(dom.out().contains("<td><a href=\"#k-attention\"><code>attention</code></a></td>"), "kernel table row");
+    assertTrue(dom.out().contains("<td><a href=\"#k-mha\"><code>mha</code></a></td>"), "kernel table row");
     assertConsoleClean(dom);
     // Chromium does not log a missing local file: check every asset the page names exists.
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:src|href)=\"(assets/[^\"#]+)\"").matcher(dom.out());

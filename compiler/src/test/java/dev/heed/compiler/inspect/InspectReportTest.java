@@ -47,11 +47,12 @@ class InspectReportTest {
       assertTrue(html.contains("<section id=\"" + id + "\">"), id);
     }
     assertTrue(html.contains("batch = 1, seq = 16"), "sizes line");
-    assertTrue(html.contains("attention (fused: transpose → matmul → mul → add → softmax → matmul)"), "fused ops");
+    assertTrue(html.contains("mha (fused: reshape → transpose → reshape → transpose → reshape → transpose → attention → "
+        + "transpose → reshape)"), "fused ops");
     assertTrue(html.contains("epilogue fusion"), "boundary reasons");
     assertTrue(html.contains("<a href=\"#L19\">multi_head.heed:19:</a>"), "kernel quotes link to spec lines");
     assertTrue(html.contains("id=\"L19\""), "spec line anchors");
-    assertTrue(html.contains("id=\"k-attention\""), "kernel anchors in the Java");
+    assertTrue(html.contains("id=\"k-mha\""), "kernel anchors in the Java");
     assertTrue(html.contains("<h3>4. fuse-attention</h3>"), "pass sections");
     assertTrue(html.contains("<ins>+   %"), "diffs");
     assertFalse(html.contains("<script"), "no scripts");
@@ -84,6 +85,21 @@ class InspectReportTest {
     // At least the input x [2, 10, 48] f32 and one more buffer of that size are live at the peak.
     assertTrue(p.bytes() >= 2 * 2 * 10 * 48 * 4, String.valueOf(p));
     assertFalse(p.liveAtPeak().isEmpty());
+  }
+
+  @Test void peakMemoryIsTheBufferPlansWorkspace() throws IOException {
+    InspectReport.Report r = InspectReport.render(spec(), InspectReport.Options.defaults().withDims(Map.of("batch", 2L, "seq", 16L)));
+    String html = new String(r.files().get("index.html"), StandardCharsets.UTF_8);
+    var g = dev.heed.compiler.HeedCompiler.compile(spec(), dev.heed.compiler.HeedCompiler.Options.defaults(), s -> { }).ir();
+    var plan = dev.heed.compiler.emit.BufferPlan.of(g);
+    long bytes = plan.workspaceBytes(s -> s.equals("batch") ? 2 : 16);
+    assertTrue(bytes > 0);
+    assertTrue(html.contains("id=\"peak-final\">" + InspectReport.bin(bytes) + "<"), html);
+    assertTrue(html.contains("<code>" + plan.formula() + "</code> bytes"), "the workspace formula");
+    assertTrue(html.contains("<table class=\"slots\">"), "the slots");
+    Costs.Planned p = new Costs(Map.of("batch", 2L, "seq", 16L)).planned(g);
+    assertEquals(bytes, p.workspaceBytes());
+    assertTrue(p.workspaceBytes() < p.unplannedBytes(), "slots are shared");
   }
 
   @Test void cliWritesTheReport() throws IOException {

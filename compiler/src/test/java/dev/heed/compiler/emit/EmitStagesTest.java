@@ -1,0 +1,59 @@
+package dev.heed.compiler.emit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.heed.compiler.cli.HeedCli;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** {@code heed emit --stage plan} and {@code --stage kernels}. */
+class EmitStagesTest {
+  private static Path spec(String path) {
+    return Path.of(System.getProperty("user.dir")).resolve("..").resolve(path).normalize();
+  }
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run run(String... args) {
+    StringWriter out = new StringWriter(), err = new StringWriter();
+    int code = HeedCli.execute(new PrintWriter(out), new PrintWriter(err), args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void planListsKernelsSlotsAndPeakForTheGivenSizes() {
+    Run r = run("emit", spec("examples/minilm/minilm.heed").toString(), "--stage", "plan", "--dims", "batch=8,seq=128");
+    assertEquals(0, r.code(), r.err());
+    String o = r.out();
+    assertTrue(o.startsWith("buffer plan of MiniLM: "), o);
+    assertTrue(o.contains("sizes: batch = 8, seq = 128"), o);
+    assertTrue(o.contains("computed once at load time:"), o);
+    assertTrue(o.contains("slots:\n  f0   float[batch·seq·384]"), o);
+    assertTrue(o.contains("mha"), o);
+    assertTrue(o.contains("(view of %"), "q, k, v read through slice views:\n" + o);
+    assertTrue(o.contains("peak activation memory (batch = 8, seq = 128):\n  workspace "), o);
+    assertTrue(o.contains("without the plan (a buffer per kernel, outputs included): "), o);
+
+    Run defaults = run("emit", spec("examples/minilm/minilm.heed").toString(), "--stage", "plan");
+    assertTrue(defaults.out().contains("sizes: batch = 1, seq = 128"), defaults.out());
+
+    Run bad = run("emit", spec("examples/minilm/minilm.heed").toString(), "--stage", "plan", "--dims", "batch=0");
+    assertEquals(HeedCli.EXIT_USAGE, bad.code());
+    assertTrue(bad.err().contains("--dims: expected NAME=N with N a positive whole number, got 'batch=0'"), bad.err());
+  }
+
+  @Test
+  void kernelsSayWhyEachEdgeIsNotFused() {
+    Run r = run("emit", spec("examples/gpt/gpt.heed").toString(), "--stage", "kernels");
+    assertEquals(0, r.code(), r.err());
+    String o = r.out();
+    assertTrue(o.startsWith("kernels of Gpt after fusion: "), o);
+    assertTrue(o.contains(" = mha [opaque] : f32[batch, seq, 64]  at "), o);
+    assertTrue(o.contains("\n    <- %"), "edges into kernels, with reasons:\n" + o);
+    assertTrue(o.contains("computed once at load time"), o);
+    assertTrue(o.contains("fused_linear"), o);
+  }
+}

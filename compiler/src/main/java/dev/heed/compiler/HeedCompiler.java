@@ -1,6 +1,7 @@
 package dev.heed.compiler;
 
 import dev.heed.compiler.emit.JvmEmitter;
+import dev.heed.compiler.emit.tornado.TornadoEmitter;
 import dev.heed.compiler.ir.Graph;
 import dev.heed.compiler.lower.Lowering;
 import dev.heed.compiler.passes.PassManager;
@@ -20,8 +21,12 @@ import java.util.function.Consumer;
  * The CLI, the tests and the Maven plugin all go through here.
  */
 public final class HeedCompiler {
-  /** The targets heed emits code for. */
+  /** The targets heed emits code for: plain Java. */
   public static final String TARGET_JVM = "jvm";
+  /** … and TornadoVM kernels beside it (the jvm code is the fallback). */
+  public static final String TARGET_TORNADOVM = "tornadovm";
+  /** Every target, as options and messages list them. */
+  public static final java.util.List<String> TARGETS = java.util.List.of(TARGET_JVM, TARGET_TORNADOVM);
 
   /** The largest spec file read, checked before reading it (real specs are a few KiB). */
   public static final long MAX_SPEC_BYTES = 16L << 20;
@@ -29,7 +34,7 @@ public final class HeedCompiler {
   /**
    * What to compile and how.
    *
-   * @param target the code generator: "jvm"
+   * @param target the code generator: "jvm" or "tornadovm"
    * @param javaPackage package of the generated classes
    * @param printIrAfter null, a pass name, or "all": print the IR after those passes
    * @param dumpIrDir null, or a directory to receive one numbered .ir file per pass
@@ -90,8 +95,9 @@ public final class HeedCompiler {
 
   /** Compiles spec text already in memory. Spec errors throw HeedException with every diagnostic. */
   public static Result compile(SourceFile spec, Options options, Consumer<String> irLog) {
-    if (!TARGET_JVM.equals(options.target())) {
-      throw new IllegalArgumentException("unknown target '" + options.target() + "' (this heed emits: jvm)");
+    if (!TARGETS.contains(options.target())) {
+      throw new IllegalArgumentException("unknown target '" + options.target() + "' (this heed emits: "
+          + String.join(", ", TARGETS) + ")");
     }
     Spec ast = SpecParser.parse(spec);
     Graph lowered = Lowering.lower(ast);
@@ -99,7 +105,8 @@ public final class HeedCompiler {
     Map<String, SourceFile> sources = new LinkedHashMap<>();
     sources.put(spec.name(), spec);
     sources.put(Lowering.preludeFile().name(), Lowering.preludeFile());
-    Map<String, String> java = JvmEmitter.emit(ir, new JvmEmitter.Options(options.javaPackage(), sources, spec.name()));
+    JvmEmitter.Options emit = new JvmEmitter.Options(options.javaPackage(), sources, spec.name());
+    Map<String, String> java = TARGET_TORNADOVM.equals(options.target()) ? TornadoEmitter.emit(ir, emit) : JvmEmitter.emit(ir, emit);
     return new Result(ast, lowered, ir, java, JvmEmitter.serviceEntry(ir, options.javaPackage()) + "\n");
   }
 }

@@ -43,9 +43,6 @@ import org.apache.maven.project.MavenProject;
  */
 @Mojo(name = "generate", defaultPhase = LifecyclePhase.GENERATE_SOURCES, threadSafe = true)
 public final class GenerateMojo extends AbstractMojo {
-  /** Targets heed knows of but cannot generate code for yet. */
-  private static final List<String> PLANNED_TARGETS = List.of("tornadovm");
-
   /** The folder holding the specs. */
   @Parameter(property = "heed.sourceDirectory", defaultValue = "${project.basedir}/src/main/heed", required = true)
   private File sourceDirectory;
@@ -63,7 +60,13 @@ public final class GenerateMojo extends AbstractMojo {
       defaultValue = "${project.build.directory}/generated-resources/heed", required = true)
   private File resourceOutputDirectory;
 
-  /** The code generator: {@code jvm} (plain Java). */
+  /**
+   * The code generator: {@code jvm} (plain Java), or {@code tornadovm}: each model class also gets
+   * a {@code <Model>Tornado} class of TornadoVM kernels, which the model uses when it runs under
+   * TornadoVM with a device. Those classes compile against TornadoVM's API: add
+   * {@code io.github.beehive-lab:tornado-api:5.2.0-jdk25} with scope {@code provided}, and compile
+   * for Java 25 (with {@code -g}, maven-compiler-plugin's default).
+   */
   @Parameter(defaultValue = HeedCompiler.TARGET_JVM, required = true)
   private String target;
 
@@ -221,10 +224,18 @@ public final class GenerateMojo extends AbstractMojo {
 
   /** Checks the configuration and turns it into compiler options (without the package). */
   private HeedCompiler.Options options() throws MojoFailureException {
-    if (!HeedCompiler.TARGET_JVM.equals(target)) {
-      String why = PLANNED_TARGETS.contains(target) ? "target '" + target + "' is not supported yet"
-          : "unknown target '" + target + "'";
-      throw new MojoFailureException("heed: " + why + " (supported: " + HeedCompiler.TARGET_JVM + ")");
+    if (!HeedCompiler.TARGETS.contains(target)) {
+      throw new MojoFailureException("heed: unknown target '" + target + "' (supported: " + String.join(", ", HeedCompiler.TARGETS)
+          + ")");
+    }
+    if (HeedCompiler.TARGET_TORNADOVM.equals(target)) {
+      boolean hasApi = project.getArtifacts().stream().anyMatch(a -> a.getArtifactId().equals("tornado-api"))
+          || project.getDependencies().stream().anyMatch(d -> d.getArtifactId().equals("tornado-api"));
+      if (!hasApi) {
+        getLog().warn("heed: target tornadovm: the generated <Model>Tornado classes compile against TornadoVM's API; add "
+            + "io.github.beehive-lab:tornado-api:" + dev.heed.compiler.emit.tornado.TornadoApi.VERSION
+            + " (scope provided) and compile for Java 25");
+      }
     }
     if (packageName != null && !SpecScanner.isPackageName(packageName)) {
       throw new MojoFailureException("heed: <packageName> '" + packageName

@@ -1,6 +1,8 @@
 package dev.heed.compiler.cli;
 
 import dev.heed.compiler.HeedCompiler;
+import dev.heed.compiler.emit.tornado.TornadoApi;
+import dev.heed.compiler.emit.tornado.TornadoEmitter;
 import dev.heed.compiler.jar.ClassBytesLoader;
 import dev.heed.compiler.jar.InMemoryJavac;
 import dev.heed.compiler.jar.ModelJar;
@@ -11,9 +13,12 @@ import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -44,8 +49,14 @@ final class CompileCommand implements Callable<Integer> {
   Path output;
 
   @Option(names = "--target", paramLabel = "TARGET", defaultValue = "jvm",
-      description = "Code to generate: jvm (default). tornadovm is planned.")
+      description = {"Code to generate: jvm (default), or tornadovm: TornadoVM kernels as well, used when the jar",
+          "runs under TornadoVM with a device (java @$TORNADOVM_HOME/tornado-argfile ...), else the jvm kernels."})
   String target;
+
+  @Option(names = "--tornado-api", paramLabel = "JAR",
+      description = {"With --target tornadovm: TornadoVM's tornado-api jar to compile against. Default:",
+          "$TORNADOVM_HOME/share/java/tornado/tornado-api*.jar, else ~/.m2's " + TornadoApi.COORDINATES + "."})
+  Path tornadoApi;
 
   @Option(names = "--package", paramLabel = "P",
       description = "Java package of the generated classes (default: heed.models).")
@@ -61,6 +72,10 @@ final class CompileCommand implements Callable<Integer> {
           + "), so the jar runs without it; an ONNX model is converted to safetensors first.")
   boolean embedWeights;
 
+  /** Where --target tornadovm looks for tornado-api: the environment and the home folder (tests replace them). */
+  static java.util.function.Supplier<Map<String, String>> environment = System::getenv;
+  static java.util.function.Supplier<Path> userHome = () -> Path.of(System.getProperty("user.home"));
+
   @Override public Integer call() throws IOException {
     HeedCompiler.Options options = SpecPipeline.options(spec, target, javaPackage);
     if (embedWeights && weights == null) {
@@ -68,9 +83,21 @@ final class CompileCommand implements Callable<Integer> {
     }
     if (weights != null) Files2.requireFile(weights, "weights");
     if (Files.isDirectory(output)) throw new CliException("output " + output + ": is a folder; give the jar's file name");
+    boolean tornado = HeedCompiler.TARGET_TORNADOVM.equals(options.target());
+    if (tornadoApi != null && !tornado) {
+      throw new ParameterException(spec.commandLine(), "--tornado-api is for --target tornadovm");
+    }
+    Path api = null;
+    if (tornado) {
+      try {
+        api = TornadoApi.locate(tornadoApi, environment.get(), userHome.get());
+      } catch (TornadoApi.MissingException e) {
+        throw new CliException(e.getMessage(), e);
+      }
+    }
 
     HeedCompiler.Result result = SpecPipeline.compile(specFile, options, block -> { });
-    Map<String, byte[]> classes = InMemoryJavac.compile(result.javaSources());
+    Map<String, byte[]> classes = tornado ? compileTornado(result.javaSources(), api) : InMemoryJavac.compile(result.javaSources());
     List<HeedModelFactory> factories = new ClassBytesLoader(classes).factories(result.serviceEntries());
     Path embedded = weights;
     if (weights != null) {
@@ -97,6 +124,31 @@ final class CompileCommand implements Callable<Integer> {
     out.println("wrote " + output + " (" + (factories.size() == 1 ? "model " : "models ") + models + ", "
         + size(Files.size(output)) + (embedWeights ? ", weights embedded" : "") + ")");
     return HeedCli.EXIT_OK;
+  }
+
+  /**
+   * The tornadovm target's classes: the model classes for Java 21 as the jvm target's, the
+   * TornadoVM classes against tornado-api for its Java release, both with {@code -g} (TornadoVM
+   * reads the local variable tables; without them it falls back to sequential Java).
+   */
+  static Map<String, byte[]> compileTornado(Map<String, String> sources, Path api) {
+    Map<String, String> jvm = new LinkedHashMap<>(), tornado = new LinkedHashMap<>();
+    sources.forEach((fqcn, src) -> (TornadoEmitter.isTornadoClass(fqcn, sources) ? tornado : jvm).put(fqcn, src));
+    int release;
+    try {
+      release = TornadoApi.release(api);
+    } catch (IOException e) {
+      throw new CliException("--tornado-api " + api + ": cannot read: " + Files2.describe(e), e);
+    }
+    List<Path> classpath = new ArrayList<>(InMemoryJavac.runtimeClasspath());
+    classpath.add(api);
+    Map<String, byte[]> classes = new TreeMap<>(InMemoryJavac.compile(jvm));
+    try {
+      classes.putAll(InMemoryJavac.compile(tornado, classpath, release));
+    } catch (IllegalStateException e) {
+      throw new CliException(e.getMessage(), e);
+    }
+    return classes;
   }
 
   static String size(long bytes) {

@@ -10,17 +10,18 @@ import picocli.CommandLine.ParameterException;
 
 /** What {@code compile} and {@code emit} share: checking options and running the pipeline. */
 final class SpecPipeline {
-  static final String SUPPORTED_TARGETS = "jvm";
+  static final String SUPPORTED_TARGETS = String.join(", ", HeedCompiler.TARGETS);
 
   private SpecPipeline() {}
 
   /** Compiler options for {@code --target} and {@code --package}; usage errors for bad values. */
   static HeedCompiler.Options options(CommandSpec spec, String target, String javaPackage) {
     HeedCompiler.Options options = HeedCompiler.Options.defaults();
-    if (target != null && !target.equals("jvm")) {
-      String why = target.equals("tornadovm") ? "target 'tornadovm' is not supported yet"
-          : "unknown target '" + target + "'";
-      throw new ParameterException(spec.commandLine(), why + " (supported: " + SUPPORTED_TARGETS + ")");
+    if (target != null) {
+      if (!HeedCompiler.TARGETS.contains(target)) {
+        throw new ParameterException(spec.commandLine(), "unknown target '" + target + "' (supported: " + SUPPORTED_TARGETS + ")");
+      }
+      options = options.withTarget(target);
     }
     if (javaPackage != null) {
       if (!SourceVersion.isName(javaPackage, SourceVersion.RELEASE_21)) {

@@ -74,6 +74,28 @@ public final class InMemoryJavac {
 
   /** As {@link #compile(Map)}, against an explicit class path. */
   public static Map<String, byte[]> compile(Map<String, String> sources, List<Path> classpath) {
+    return compile(sources, classpath, OPTIONS);
+  }
+
+  /**
+   * As {@link #compile(Map, List)}, for Java {@code release} instead of 21: the TornadoVM
+   * classes of {@code --target tornadovm} compile against a tornado-api built for Java 25, and
+   * javac reads class files only up to the release it compiles for.
+   *
+   * @throws IllegalStateException if this JDK cannot compile for {@code release}
+   */
+  public static Map<String, byte[]> compile(Map<String, String> sources, List<Path> classpath, int release) {
+    int latest = javax.lang.model.SourceVersion.latestSupported().ordinal();
+    if (release > latest) {
+      throw new IllegalStateException("compiling for Java " + release + " needs a JDK " + release + " or newer, but heed runs on "
+          + System.getProperty("java.version") + " (" + System.getProperty("java.home") + "); set JAVA_HOME to a JDK " + release);
+    }
+    List<String> options = new ArrayList<>(OPTIONS);
+    options.set(options.indexOf("--release") + 1, Integer.toString(release));
+    return compile(sources, classpath, options);
+  }
+
+  private static Map<String, byte[]> compile(Map<String, String> sources, List<Path> classpath, List<String> baseOptions) {
     Objects.requireNonNull(sources, "sources");
     JavaCompiler javac = systemCompiler();
     if (sources.isEmpty()) return Collections.emptyNavigableMap();
@@ -82,7 +104,7 @@ public final class InMemoryJavac {
     for (Map.Entry<String, String> e : new TreeMap<>(sources).entrySet()) {
       units.add(new SourceObject(e.getKey(), e.getValue()));
     }
-    List<String> options = new ArrayList<>(OPTIONS);
+    List<String> options = new ArrayList<>(baseOptions);
     if (!classpath.isEmpty()) {
       options.add("-classpath");
       StringBuilder cp = new StringBuilder();

@@ -78,11 +78,12 @@ class HeedCliTest {
   }
 
   @Test
-  void tornadovmIsNotSupportedYet() throws IOException {
+  void anUnknownTargetIsAUsageError() throws IOException {
+    // --target tornadovm is tested in TornadoCliTest.
     Path spec = Files.writeString(dir.resolve("m.heed"), "model M {}\n");
-    Cli r = Cli.run("compile", spec.toString(), "-o", dir.resolve("m.jar").toString(), "--target", "tornadovm");
+    Cli r = Cli.run("compile", spec.toString(), "-o", dir.resolve("m.jar").toString(), "--target", "gpu");
     assertEquals(2, r.code(), r.toString());
-    assertTrue(r.err().startsWith("heed: error: target 'tornadovm' is not supported yet"), r.toString());
+    assertTrue(r.err().startsWith("heed: error: unknown target 'gpu' (supported: jvm, tornadovm)"), r.toString());
     assertFalse(Files.exists(dir.resolve("m.jar")));
   }
 

@@ -8,7 +8,7 @@ import javax.lang.model.SourceVersion;
  * Turns IR names ({@code encoder.layer.0.self_attn.q}, {@code src_seq}) into readable,
  * unique Java identifiers ({@code encoderLayer0SelfAttnQ}, {@code srcSeq}).
  */
-final class JavaNames {
+public final class JavaNames {
   private final Set<String> used = new HashSet<>();
 
   /** Reserves names the generated code uses itself. */
@@ -40,7 +40,15 @@ final class JavaNames {
    * keyword, or a name that would hide a type the code uses ({@code Math}, {@code Tensor}).
    */
   static boolean unusable(String name) {
-    return SourceVersion.isKeyword(name) || name.equals("_") || RESTRICTED.contains(name) || TYPES.contains(name)
+    return unusableIn(name, TYPES);
+  }
+
+  /**
+   * Whether {@code name} cannot be a name in generated code that uses {@code types} by simple
+   * name: a keyword, a restricted identifier, one of those types, or a java.lang class.
+   */
+  public static boolean unusableIn(String name, Set<String> types) {
+    return SourceVersion.isKeyword(name) || name.equals("_") || RESTRICTED.contains(name) || types.contains(name)
         || isJavaLang(name);
   }
 
@@ -59,13 +67,13 @@ final class JavaNames {
    * escape, backslash-u-000a, can end a line comment), line breaks and control characters as
    * spaces, and star-slash spelled with an HTML entity (so it cannot end a block comment).
    */
-  static String comment(String text) {
+  public static String comment(String text) {
     // Line breaks include U+2028 and U+2029, at which JavaPoet starts a new line of code.
     return text.replace("\\", "\\\\").replace("*/", "*&#47;").replaceAll("[\\p{Cc}\\u2028\\u2029]", " ");
   }
 
   /** {@code self_attn.q_proj} → {@code selfAttnQProj}; names starting with a digit get a 't'. */
-  static String camel(String irName) {
+  public static String camel(String irName) {
     StringBuilder sb = new StringBuilder();
     boolean upper = false;
     for (char c : irName.toCharArray()) {

@@ -1,11 +1,11 @@
 package dev.heed.compiler.emit.tornado;
 
+import dev.heed.compiler.emit.JavaNames;
 import dev.heed.compiler.ir.Dim;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import javax.lang.model.SourceVersion;
 
 /**
  * Identifiers, literals and comment text for the tornadovm target: IR names made into Java
@@ -21,8 +21,6 @@ final class Names {
       "WorkerGrid3D", "TornadoExecutionPlan", "DataTransferMode", "TornadoMath", "TornadoDevice", "TornadoRuntimeProvider",
       "AcceleratedModel", "Accelerators", "Plan", "Arrays");
 
-  private static final Set<String> RESTRICTED = Set.of("var", "yield", "record", "sealed", "permits", "when", "module",
-      "open", "exports", "requires", "to", "with", "transitive", "uses", "provides", "opens");
 
   Names reserve(String... names) {
     used.addAll(List.of(names));
@@ -39,39 +37,17 @@ final class Names {
   }
 
   static boolean unusable(String name) {
-    return SourceVersion.isKeyword(name) || name.equals("_") || RESTRICTED.contains(name) || TYPES.contains(name)
-        || isJavaLang(name);
+    return JavaNames.unusableIn(name, TYPES);
   }
 
-  private static boolean isJavaLang(String name) {
-    if (name.isEmpty() || !Character.isUpperCase(name.charAt(0))) return false;
-    try {
-      Class.forName("java.lang." + name, false, Names.class.getClassLoader());
-      return true;
-    } catch (ClassNotFoundException | LinkageError e) {
-      return false;
-    }
-  }
-
-  /** Text made safe inside a Java comment (no unicode escapes, line breaks or comment ends). */
+  /** Text made safe inside a Java comment: {@link JavaNames#comment}. */
   static String comment(String text) {
-    return text.replace("\\", "\\\\").replace("*/", "*&#47;").replaceAll("[\\p{Cc}\\u2028\\u2029]", " ");
+    return JavaNames.comment(text);
   }
 
-  /** {@code self_attn.q_proj} → {@code selfAttnQProj}; names starting with a digit get a 't'. */
+  /** {@code self_attn.q_proj} → {@code selfAttnQProj}: {@link JavaNames#camel}. */
   static String camel(String irName) {
-    StringBuilder sb = new StringBuilder();
-    boolean upper = false;
-    for (char c : irName.toCharArray()) {
-      if (Character.isLetterOrDigit(c) && c < 128) {
-        sb.append(upper && sb.length() > 0 ? Character.toUpperCase(c) : c);
-        upper = false;
-      } else {
-        upper = true;
-      }
-    }
-    if (sb.isEmpty() || Character.isDigit(sb.charAt(0))) sb.insert(0, 't');
-    return sb.toString();
+    return JavaNames.camel(irName);
   }
 
   /** Local names kernels and host code use; a symbol spelled the same gets a "Dim" suffix. */

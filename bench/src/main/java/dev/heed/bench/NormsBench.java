@@ -20,7 +20,8 @@ import org.openjdk.jmh.annotations.State;
  * The kernels around MiniLM's linear layers at {@code rows × 384} (8×128 tokens: 1024 rows):
  * {@link Norms#addLayerNorm} against a separate residual add then {@link Norms#layerNorm}, and
  * the FFN's first linear layer with GELU fused ({@code fusedGelu}) against the linear layer then
- * {@link Activations#apply} over its output ({@code unfusedGelu}). Threads:
+ * {@link Activations#apply} over its output ({@code unfusedGelu}) and without activation
+ * ({@code linearOnly}). Threads:
  * {@code -Dheed.threads} (JMH: {@code -jvmArgsAppend -Dheed.threads=2}).
  */
 @State(Scope.Benchmark)
@@ -91,6 +92,13 @@ public class NormsBench {
   public float[] rmsNorm() {
     Norms.rmsNorm(a, gamma, out, rows, d, 1e-6f);
     return out;
+  }
+
+  /** The FFN's first linear layer alone, for the cost of the epilogue in {@link #fusedGelu}. */
+  @Benchmark
+  public float[] linearOnly() {
+    Gemm.linear(a, w, bias, hidden, rows);
+    return hidden;
   }
 
   @Benchmark

@@ -11,8 +11,8 @@ import java.util.Objects;
  * {@link PackedLinear#of} and call {@link #linear(float[], PackedLinear, float[], float[], int)}:
  * the unpacked {@link #linear(float[], float[], float[], float[], int, int, int)} repacks on
  * every call. The {@link Activation} overloads fuse a linear layer's epilogue,
- * {@code y = act(x·wᵀ + bias) + residual}, into the product: each output tile gets it right
- * after its last multiply-add, while it is in cache, instead of in further passes over y.
+ * {@code y = act(x·wᵀ + bias) + residual}, into the product: each strip of output tiles gets it
+ * right after its last multiply-adds, while it is in cache, instead of in further passes over y.
  *
  * <p>With a packed weight, a call allocates nothing in steady state apart from
  * {@link dev.heed.runtime.Parallel}'s small loop objects when it runs in parallel: the vector
@@ -76,8 +76,9 @@ public final class Gemm {
 
   /**
    * {@code y[rows, w.out()] = act(x[rows, w.in()] · wᵀ + bias) + residual}: a linear layer and
-   * its epilogue in one pass. The epilogue runs inside the product, on each output tile right
-   * after the tile's last multiply-add, while it is in L1; {@code act(v)} is
+   * its epilogue in one pass. The epilogue runs inside the product, on each strip of output
+   * tiles (8 rows × up to 512 columns on the vector path, one output on the scalar path) right
+   * after its last multiply-adds, while it is in L1; {@code act(v)} is
    * {@link Activation#apply(float)} (to about 1e-6 on the vector path, see {@link Activation}).
    *
    * <p>{@code bias}: length {@code w.out()}, or null for none. {@code act}: not null

@@ -40,13 +40,19 @@ import jdk.incubator.vector.VectorSpecies;
  * the bottom and right edges run through a per-thread scratch tile, so the kernel never reads
  * or writes past C.
  *
- * <p>Measured (JMH, Zen 5, AVX-512): the register block alone runs at about 92% of the FMA
- * ceiling; whole products at 85–93% on one thread and 80–89% on two for 1024³ and MiniLM's
- * shapes. Wider blocks (12×2, 14×2, 6×3) measured the same or slower; 8×3 and 6×4 spill.
+ * <p>Measured on a 2-core AMD EPYC (Zen 5, AVX-512), against the FMA ceiling of the same run:
+ * the register block alone, about 92%; 1024³ with a packed weight, 80% on one thread and
+ * 75–82% on two; MiniLM's linear layers at 1024 rows 88–92% on one thread and 76–85% on two;
+ * at 128 rows 90–96% on one thread and 62–81% on two (the K = 1536 one lowest). Other
+ * register blocks measured the same (12×2, 14×2, 6×3) or slower (4×4; 8×3 and 6×4 spill);
+ * K blocks of 384 or 512, slabs of 256 or 1024 columns, more parts per thread and splitting
+ * small-M products by rows instead of columns made no difference beyond the noise.
  *
- * <p>Epilogue: right after the last K block of a tile, while the tile is in L1,
- * {@link VectorActivations#epilogue} applies the activation and adds the residual. Bias is
- * already in the accumulators.
+ * <p>Epilogue: once the last K block of a row block's strip of tiles is done (8 rows × up to
+ * {@code NC·NR} columns, 16 KiB, still in L1), {@link VectorActivations#epilogue} applies the
+ * activation and adds the residual, a row of up to 512 floats per call (per tile, the calls
+ * and the activation's constants cost more than the arithmetic: a GELU epilogue per 8×32 tile
+ * measured slower than a separate pass). Bias is already in the accumulators.
  *
  * <p>No allocation per call beyond {@link Parallel}'s small loop objects: the packing buffer
  * and the scratch tile are per thread, of a fixed size, created on a thread's first product.
@@ -190,7 +196,11 @@ final class VectorGemm {
             } else {
               edge(ap, depth, packed, bi, c, ci, n, rows, cols, bias, n0, first, scratch.c);
             }
-            if (last && epilogue) VectorActivations.epilogue(act, c, ci, n, rows, cols, res);
+          }
+          if (last && epilogue) {
+            // The strip just finished, rows × up to NC·NR columns (16 KiB), is still in L1.
+            int n0 = j0 * NR;
+            VectorActivations.epilogue(act, c, cOff + r0 * n + n0, n, rows, Math.min(n, j1 * NR) - n0, res);
           }
         }
       }

@@ -445,7 +445,7 @@ public final class BufferPlan {
   }
 
   /** 1536 → "1.50 KiB". */
-  static String bytes(long n) {
+  public static String bytes(long n) {
     String[] units = {" B", " KiB", " MiB", " GiB", " TiB"};
     double v = n;
     int u = 0;

@@ -631,16 +631,9 @@ public final class InspectReport {
     return u == 0 ? Long.toString(n) : String.format(Locale.ROOT, "%.2f%s", v, units[u]);
   }
 
-  /** 1536 → "1.50 KiB". */
+  /** 1536 → "1.50 KiB": {@link BufferPlan#bytes}. */
   static String bin(long n) {
-    String[] units = {" B", " KiB", " MiB", " GiB", " TiB"};
-    double v = n;
-    int u = 0;
-    while (Math.abs(v) >= 1024 && u < units.length - 1) {
-      v /= 1024;
-      u++;
-    }
-    return u == 0 ? n + " B" : String.format(Locale.ROOT, "%.2f%s", v, units[u]);
+    return BufferPlan.bytes(n);
   }
 
   private static String ratio(long flops, long bytes) {

@@ -1,14 +1,14 @@
 package dev.heed.runtime;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * Data-parallel loops over an index range, on one shared pool of daemon threads. The pool
  * has {@code -Dheed.threads=N} threads (default: the available processors); the calling
- * thread works too. Loops nested inside a parallel loop run inline on the thread that
+ * thread works too. Idle pool threads poll for new loops for a while before they park (see
+ * {@link #SPIN_NANOS}). Loops nested inside a parallel loop run inline on the thread that
  * reaches them, so nesting never deadlocks or oversubscribes the machine.
  */
 public final class Parallel {
@@ -30,20 +30,75 @@ public final class Parallel {
 
   private Parallel() {}
 
-  /** The pool, created on first parallel use. */
-  private static final class Pool {
-    static final ExecutorService EXECUTOR = Executors.newFixedThreadPool(THREADS - 1, new java.util.concurrent.ThreadFactory() {
-      private final AtomicInteger count = new AtomicInteger();
+  /**
+   * How long an idle pool thread keeps polling for the next loop before it parks, in
+   * microseconds ({@code -Dheed.spinMicros}, default 200; 0 parks at once). A parked thread
+   * takes tens of microseconds to wake (measured here: about 40 µs), which on a two-core
+   * machine left the caller doing a short loop alone; a model's kernels follow each other
+   * within microseconds, so a polling thread joins each one at once. The cost is a core kept
+   * busy for at most this long after the last loop.
+   */
+  private static final long SPIN_NANOS = Math.max(0L, Long.getLong("heed.spinMicros", 200L)) * 1000L;
 
-      @Override public Thread newThread(Runnable r) {
-        Thread t = new Thread(() -> {
-          INSIDE.set(Boolean.TRUE);
-          r.run();
-        }, "heed-worker-" + count.incrementAndGet());
-        t.setDaemon(true);
-        return t;
+  /** The pool, started on first parallel use. */
+  private static final class Pool {
+    /** Loops waiting for helpers: each loop is offered once per helper it wants. */
+    static final ConcurrentLinkedQueue<Loop> QUEUE = new ConcurrentLinkedQueue<>();
+    static final Worker[] WORKERS = new Worker[THREADS - 1];
+
+    static {
+      for (int i = 0; i < WORKERS.length; i++) {
+        WORKERS[i] = new Worker("heed-worker-" + (i + 1));
+        WORKERS[i].start();
       }
-    });
+    }
+
+    /** Offers {@code loop} to {@code helpers} pool threads and wakes parked ones. */
+    static void submit(Loop loop, int helpers) {
+      for (int i = 0; i < helpers; i++) QUEUE.offer(loop);
+      int woken = 0;
+      for (Worker w : WORKERS) {
+        if (woken == helpers) break;
+        if (w.parked) {
+          LockSupport.unpark(w);
+          woken++;
+        }
+      }
+    }
+  }
+
+  /**
+   * A pool thread: takes loops from the queue, polls for {@link #SPIN_NANOS} once the queue is
+   * empty, then parks. It announces {@link #parked} before its last look at the queue, and a
+   * submitter offers before it reads the flag, so a loop offered while it goes to sleep either
+   * is seen by that last look or finds the flag set and unparks it.
+   */
+  private static final class Worker extends Thread {
+    volatile boolean parked;
+
+    Worker(String name) {
+      super(name);
+      setDaemon(true);
+    }
+
+    @Override public void run() {
+      INSIDE.set(Boolean.TRUE);
+      long idleSince = System.nanoTime();
+      while (true) {
+        Loop loop = Pool.QUEUE.poll();
+        if (loop != null) {
+          loop.work();
+          idleSince = System.nanoTime();
+        } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
+          Thread.onSpinWait();
+        } else {
+          parked = true;
+          if (Pool.QUEUE.isEmpty()) LockSupport.park(this);
+          parked = false;
+          idleSince = System.nanoTime();
+        }
+      }
+    }
   }
 
   /** The number of threads parallel loops use, the caller included. */
@@ -75,7 +130,7 @@ public final class Parallel {
     int chunks = (int) Math.min((n + (long) grain - 1) / grain, (long) THREADS * CHUNKS_PER_THREAD);
     int helpers = Math.min(THREADS, chunks) - 1;
     Loop loop = new Loop(n, chunks, body, Thread.currentThread());
-    for (int i = 0; i < helpers; i++) Pool.EXECUTOR.execute(loop::work);
+    Pool.submit(loop, helpers);
     INSIDE.set(Boolean.TRUE);
     try {
       loop.work();

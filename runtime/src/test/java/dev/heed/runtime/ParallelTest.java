@@ -114,4 +114,33 @@ class ParallelTest {
     Parallel.forRange(100, (from, to) -> sum.addAndGet(to - from));
     assertEquals(100, sum.get());
   }
+
+  /**
+   * Pool threads that polled until they gave up and parked, or are about to, still join the
+   * next loop: each loop here has two chunks that wait for each other at a barrier, so it ends
+   * only if a pool thread takes one. Gaps from none to well past the polling window (parked)
+   * cross the moment a thread goes to sleep, where a lost wake-up would hang the loop.
+   */
+  @Test void parkedAndPollingPoolThreadsJoinTheNextLoop() {
+    assumeTrue(Parallel.threads() > 1);
+    assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+      long[] gapsNanos = {0, 50_000, 150_000, 250_000, 2_000_000, 20_000_000};
+      for (int round = 0; round < 60; round++) {
+        long gap = gapsNanos[round % gapsNanos.length] + round * 1_000L;
+        long until = System.nanoTime() + gap;
+        while (System.nanoTime() < until) Thread.onSpinWait();
+        java.util.concurrent.CyclicBarrier both = new java.util.concurrent.CyclicBarrier(2);
+        Set<Thread> ran = ConcurrentHashMap.newKeySet();
+        Parallel.forRange(2, (from, to) -> {
+          ran.add(Thread.currentThread());
+          try {
+            both.await(20, TimeUnit.SECONDS);
+          } catch (Exception e) {
+            throw new AssertionError("gap " + gap + " ns: no pool thread joined the loop", e);
+          }
+        });
+        assertEquals(2, ran.size(), "round with gap " + gap + " ns: two threads ran the two chunks");
+      }
+    });
+  }
 }

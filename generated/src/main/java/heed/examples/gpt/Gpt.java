@@ -32,15 +32,15 @@ import java.util.Map;
  * </ul>
  * <p>36 parameter tensors, 141056 floats.
  *
- * <p>Working memory per call (the buffer plan): 21 kernels write their results to 5 slots of a reused workspace, 4·(batch·seq·64 + max(seq·seq, batch·seq·64) + batch·seq·256 + batch·seq·192) + 8·seq bytes:
+ * <p>Working memory per call (the buffer plan): 20 kernels write their results to 5 slots of a reused workspace, 4·(batch·seq·64 + max(seq·seq, batch·seq·64) + batch·seq·256 + batch·seq·192) + 8·seq bytes:
  * <ul>
  *   <li>{@code f0}: {@code float[batch·seq·64]}, 7 buffers
- *   <li>{@code f1}: {@code float[max(seq·seq, batch·seq·64)]}, 4 buffers
+ *   <li>{@code f1}: {@code float[max(seq·seq, batch·seq·64)]}, 3 buffers
  *   <li>{@code f2}: {@code float[batch·seq·256]}, 4 buffers
  *   <li>{@code f3}: {@code float[batch·seq·192]}, 4 buffers
  *   <li>{@code l0}: {@code long[seq]}, 1 buffer
  * </ul>
- * <p>At batch = 8, seq = 128 that is 2.25 MiB (a buffer per kernel would take 8.84 MiB, outputs included), plus 2.00 MiB of outputs, allocated per call.
+ * <p>At batch = 8, seq = 128 that is 2.25 MiB (a buffer per kernel would take 8.59 MiB, outputs included), plus 2.00 MiB of outputs, allocated per call.
  */
 public final class Gpt implements HeedModel {
   /**
@@ -400,13 +400,9 @@ public final class Gpt implements HeedModel {
       float[] h1MlpH = f2;
       linear64to256GeluTanh(h1G, this.h1MlpLinear1Weight, this.h1MlpLinear1Bias, h1MlpH, batch, seq);
 
-      // gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
-      float[] x2 = f0;
-      linear256to64Residual(h1MlpH, this.h1MlpLinear2Weight, this.h1MlpLinear2Bias, h1X, x2, batch, seq);
-
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      float[] h = f1;
-      layerNorm64(x2, this.lnFWeight, this.lnFBias, h, batch, seq);
+      float[] h = f0;
+      linear256to64ResidualLayerNorm(h1MlpH, this.h1MlpLinear2Weight, this.h1MlpLinear2Bias, h1X, this.lnFWeight, this.lnFBias, h, batch, seq);
 
       // gpt.heed:31: output logits = linear(h, wte);                  // [batch, seq, vocab], weights tied to wte
       float[] logits = new float[batch * seq * 512];
@@ -672,6 +668,21 @@ public final class Gpt implements HeedModel {
   static void linear256to64Residual(float[] x, PackedLinear w, float[] bias, float[] residual,
       float[] out, int batch, int seq) {
     Gemm.linear(x, w, bias, Activation.NONE, residual, out, batch * seq);
+  }
+
+  /**
+   * out[batch, seq, 64] = fused_linear([batch, seq, 256], [64, 256], [64], [batch, seq, 64], [64], [64]) {epilogue = bias,residual,layer_norm, eps = 1.0E-5}.
+   *
+   * <p>Fused: linear + bias + residual add + layer_norm, in the GEMM's store: the product is written once, and each block of rows is normalised as soon as it is complete, while in cache.
+   *
+   * <p>From the spec:
+   * <pre>
+   * heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * </pre>
+   */
+  static void linear256to64ResidualLayerNorm(float[] x, PackedLinear w, float[] bias,
+      float[] residual, float[] gamma, float[] beta, float[] out, int batch, int seq) {
+    Gemm.linearLayerNorm(x, w, bias, Activation.NONE, residual, gamma, beta, 1.0E-5f, out, batch * seq);
   }
 
   /**

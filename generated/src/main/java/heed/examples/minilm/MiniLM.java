@@ -35,16 +35,16 @@ import java.util.Map;
  * </ul>
  * <p>101 parameter tensors, 22565376 floats.
  *
- * <p>Working memory per call (the buffer plan): 49 kernels write their results to 6 slots of a reused workspace, 4·(3·batch·seq·384 + batch·seq·1536 + batch·seq) + 8·seq bytes:
+ * <p>Working memory per call (the buffer plan): 37 kernels write their results to 6 slots of a reused workspace, 4·(3·batch·seq·384 + batch·seq·1536 + batch·seq) + 8·seq bytes:
  * <ul>
- *   <li>{@code f0}: {@code float[batch·seq·384]}, 13 buffers
+ *   <li>{@code f0}: {@code float[batch·seq·384]}, 7 buffers
  *   <li>{@code f1}: {@code float[batch·seq·1536]}, 13 buffers
- *   <li>{@code f2}: {@code float[batch·seq·384]}, 13 buffers
+ *   <li>{@code f2}: {@code float[batch·seq·384]}, 7 buffers
  *   <li>{@code f3}: {@code float[batch·seq·384]}, 7 buffers
  *   <li>{@code f4}: {@code float[batch·seq]}, 1 buffer
  *   <li>{@code l0}: {@code long[seq]}, 1 buffer
  * </ul>
- * <p>At batch = 8, seq = 128 that is 10.50 MiB (a buffer per kernel would take 114.19 MiB, outputs included), plus 1.50 MiB of outputs, allocated per call.
+ * <p>At batch = 8, seq = 128 that is 10.50 MiB (a buffer per kernel would take 96.19 MiB, outputs included), plus 1.50 MiB of outputs, allocated per call.
  */
 public final class MiniLM implements HeedModel {
   /**
@@ -765,20 +765,16 @@ public final class MiniLM implements HeedModel {
       mha(encoderLayer0AttentionSelfQkv, encoderLayer0AttentionSelfQkv, encoderLayer0AttentionSelfQkv, mask, encoderLayer0A, batch, seq);
 
       // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
-      float[] t21 = f2;
-      linear384to384Residual(encoderLayer0A, this.encoderLayer0AttentionOutputDenseWeight, this.encoderLayer0AttentionOutputDenseBias, x1, t21, batch, seq);
-      float[] encoderLayer0X = f0;
-      layerNorm384(t21, this.encoderLayer0AttentionOutputLayerNormWeight, this.encoderLayer0AttentionOutputLayerNormBias, encoderLayer0X, batch, seq);
+      float[] encoderLayer0X = f2;
+      linear384to384ResidualLayerNorm(encoderLayer0A, this.encoderLayer0AttentionOutputDenseWeight, this.encoderLayer0AttentionOutputDenseBias, x1, this.encoderLayer0AttentionOutputLayerNormWeight, this.encoderLayer0AttentionOutputLayerNormBias, encoderLayer0X, batch, seq);
 
       // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
       float[] encoderLayer0H = f1;
       linear384to1536Gelu(encoderLayer0X, this.encoderLayer0IntermediateDenseWeight, this.encoderLayer0IntermediateDenseBias, encoderLayer0H, batch, seq);
 
       // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
-      float[] t24 = f2;
-      linear1536to384Residual(encoderLayer0H, this.encoderLayer0OutputDenseWeight, this.encoderLayer0OutputDenseBias, encoderLayer0X, t24, batch, seq);
       float[] x2 = f0;
-      layerNorm384(t24, this.encoderLayer0OutputLayerNormWeight, this.encoderLayer0OutputLayerNormBias, x2, batch, seq);
+      linear1536to384ResidualLayerNorm(encoderLayer0H, this.encoderLayer0OutputDenseWeight, this.encoderLayer0OutputDenseBias, encoderLayer0X, this.encoderLayer0OutputLayerNormWeight, this.encoderLayer0OutputLayerNormBias, x2, batch, seq);
 
       // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
       float[] encoderLayer1AttentionSelfQkv = f1;
@@ -789,20 +785,16 @@ public final class MiniLM implements HeedModel {
       mha(encoderLayer1AttentionSelfQkv, encoderLayer1AttentionSelfQkv, encoderLayer1AttentionSelfQkv, mask, encoderLayer1A, batch, seq);
 
       // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
-      float[] t41 = f3;
-      linear384to384Residual(encoderLayer1A, this.encoderLayer1AttentionOutputDenseWeight, this.encoderLayer1AttentionOutputDenseBias, x2, t41, batch, seq);
-      float[] encoderLayer1X = f0;
-      layerNorm384(t41, this.encoderLayer1AttentionOutputLayerNormWeight, this.encoderLayer1AttentionOutputLayerNormBias, encoderLayer1X, batch, seq);
+      float[] encoderLayer1X = f3;
+      linear384to384ResidualLayerNorm(encoderLayer1A, this.encoderLayer1AttentionOutputDenseWeight, this.encoderLayer1AttentionOutputDenseBias, x2, this.encoderLayer1AttentionOutputLayerNormWeight, this.encoderLayer1AttentionOutputLayerNormBias, encoderLayer1X, batch, seq);
 
       // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
       float[] encoderLayer1H = f1;
       linear384to1536Gelu(encoderLayer1X, this.encoderLayer1IntermediateDenseWeight, this.encoderLayer1IntermediateDenseBias, encoderLayer1H, batch, seq);
 
       // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
-      float[] t44 = f2;
-      linear1536to384Residual(encoderLayer1H, this.encoderLayer1OutputDenseWeight, this.encoderLayer1OutputDenseBias, encoderLayer1X, t44, batch, seq);
       float[] x3 = f0;
-      layerNorm384(t44, this.encoderLayer1OutputLayerNormWeight, this.encoderLayer1OutputLayerNormBias, x3, batch, seq);
+      linear1536to384ResidualLayerNorm(encoderLayer1H, this.encoderLayer1OutputDenseWeight, this.encoderLayer1OutputDenseBias, encoderLayer1X, this.encoderLayer1OutputLayerNormWeight, this.encoderLayer1OutputLayerNormBias, x3, batch, seq);
 
       // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
       float[] encoderLayer2AttentionSelfQkv = f1;
@@ -813,20 +805,16 @@ public final class MiniLM implements HeedModel {
       mha(encoderLayer2AttentionSelfQkv, encoderLayer2AttentionSelfQkv, encoderLayer2AttentionSelfQkv, mask, encoderLayer2A, batch, seq);
 
       // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
-      float[] t61 = f3;
-      linear384to384Residual(encoderLayer2A, this.encoderLayer2AttentionOutputDenseWeight, this.encoderLayer2AttentionOutputDenseBias, x3, t61, batch, seq);
-      float[] encoderLayer2X = f0;
-      layerNorm384(t61, this.encoderLayer2AttentionOutputLayerNormWeight, this.encoderLayer2AttentionOutputLayerNormBias, encoderLayer2X, batch, seq);
+      float[] encoderLayer2X = f3;
+      linear384to384ResidualLayerNorm(encoderLayer2A, this.encoderLayer2AttentionOutputDenseWeight, this.encoderLayer2AttentionOutputDenseBias, x3, this.encoderLayer2AttentionOutputLayerNormWeight, this.encoderLayer2AttentionOutputLayerNormBias, encoderLayer2X, batch, seq);
 
       // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
       float[] encoderLayer2H = f1;
       linear384to1536Gelu(encoderLayer2X, this.encoderLayer2IntermediateDenseWeight, this.encoderLayer2IntermediateDenseBias, encoderLayer2H, batch, seq);
 
       // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
-      float[] t64 = f2;
-      linear1536to384Residual(encoderLayer2H, this.encoderLayer2OutputDenseWeight, this.encoderLayer2OutputDenseBias, encoderLayer2X, t64, batch, seq);
       float[] x4 = f0;
-      layerNorm384(t64, this.encoderLayer2OutputLayerNormWeight, this.encoderLayer2OutputLayerNormBias, x4, batch, seq);
+      linear1536to384ResidualLayerNorm(encoderLayer2H, this.encoderLayer2OutputDenseWeight, this.encoderLayer2OutputDenseBias, encoderLayer2X, this.encoderLayer2OutputLayerNormWeight, this.encoderLayer2OutputLayerNormBias, x4, batch, seq);
 
       // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
       float[] encoderLayer3AttentionSelfQkv = f1;
@@ -837,20 +825,16 @@ public final class MiniLM implements HeedModel {
       mha(encoderLayer3AttentionSelfQkv, encoderLayer3AttentionSelfQkv, encoderLayer3AttentionSelfQkv, mask, encoderLayer3A, batch, seq);
 
       // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
-      float[] t81 = f3;
-      linear384to384Residual(encoderLayer3A, this.encoderLayer3AttentionOutputDenseWeight, this.encoderLayer3AttentionOutputDenseBias, x4, t81, batch, seq);
-      float[] encoderLayer3X = f0;
-      layerNorm384(t81, this.encoderLayer3AttentionOutputLayerNormWeight, this.encoderLayer3AttentionOutputLayerNormBias, encoderLayer3X, batch, seq);
+      float[] encoderLayer3X = f3;
+      linear384to384ResidualLayerNorm(encoderLayer3A, this.encoderLayer3AttentionOutputDenseWeight, this.encoderLayer3AttentionOutputDenseBias, x4, this.encoderLayer3AttentionOutputLayerNormWeight, this.encoderLayer3AttentionOutputLayerNormBias, encoderLayer3X, batch, seq);
 
       // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
       float[] encoderLayer3H = f1;
       linear384to1536Gelu(encoderLayer3X, this.encoderLayer3IntermediateDenseWeight, this.encoderLayer3IntermediateDenseBias, encoderLayer3H, batch, seq);
 
       // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
-      float[] t84 = f2;
-      linear1536to384Residual(encoderLayer3H, this.encoderLayer3OutputDenseWeight, this.encoderLayer3OutputDenseBias, encoderLayer3X, t84, batch, seq);
       float[] x5 = f0;
-      layerNorm384(t84, this.encoderLayer3OutputLayerNormWeight, this.encoderLayer3OutputLayerNormBias, x5, batch, seq);
+      linear1536to384ResidualLayerNorm(encoderLayer3H, this.encoderLayer3OutputDenseWeight, this.encoderLayer3OutputDenseBias, encoderLayer3X, this.encoderLayer3OutputLayerNormWeight, this.encoderLayer3OutputLayerNormBias, x5, batch, seq);
 
       // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
       float[] encoderLayer4AttentionSelfQkv = f1;
@@ -861,20 +845,16 @@ public final class MiniLM implements HeedModel {
       mha(encoderLayer4AttentionSelfQkv, encoderLayer4AttentionSelfQkv, encoderLayer4AttentionSelfQkv, mask, encoderLayer4A, batch, seq);
 
       // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
-      float[] t101 = f3;
-      linear384to384Residual(encoderLayer4A, this.encoderLayer4AttentionOutputDenseWeight, this.encoderLayer4AttentionOutputDenseBias, x5, t101, batch, seq);
-      float[] encoderLayer4X = f0;
-      layerNorm384(t101, this.encoderLayer4AttentionOutputLayerNormWeight, this.encoderLayer4AttentionOutputLayerNormBias, encoderLayer4X, batch, seq);
+      float[] encoderLayer4X = f3;
+      linear384to384ResidualLayerNorm(encoderLayer4A, this.encoderLayer4AttentionOutputDenseWeight, this.encoderLayer4AttentionOutputDenseBias, x5, this.encoderLayer4AttentionOutputLayerNormWeight, this.encoderLayer4AttentionOutputLayerNormBias, encoderLayer4X, batch, seq);
 
       // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
       float[] encoderLayer4H = f1;
       linear384to1536Gelu(encoderLayer4X, this.encoderLayer4IntermediateDenseWeight, this.encoderLayer4IntermediateDenseBias, encoderLayer4H, batch, seq);
 
       // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
-      float[] t104 = f2;
-      linear1536to384Residual(encoderLayer4H, this.encoderLayer4OutputDenseWeight, this.encoderLayer4OutputDenseBias, encoderLayer4X, t104, batch, seq);
       float[] x6 = f0;
-      layerNorm384(t104, this.encoderLayer4OutputLayerNormWeight, this.encoderLayer4OutputLayerNormBias, x6, batch, seq);
+      linear1536to384ResidualLayerNorm(encoderLayer4H, this.encoderLayer4OutputDenseWeight, this.encoderLayer4OutputDenseBias, encoderLayer4X, this.encoderLayer4OutputLayerNormWeight, this.encoderLayer4OutputLayerNormBias, x6, batch, seq);
 
       // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
       float[] encoderLayer5AttentionSelfQkv = f1;
@@ -885,20 +865,16 @@ public final class MiniLM implements HeedModel {
       mha(encoderLayer5AttentionSelfQkv, encoderLayer5AttentionSelfQkv, encoderLayer5AttentionSelfQkv, mask, encoderLayer5A, batch, seq);
 
       // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
-      float[] t121 = f3;
-      linear384to384Residual(encoderLayer5A, this.encoderLayer5AttentionOutputDenseWeight, this.encoderLayer5AttentionOutputDenseBias, x6, t121, batch, seq);
-      float[] encoderLayer5X = f0;
-      layerNorm384(t121, this.encoderLayer5AttentionOutputLayerNormWeight, this.encoderLayer5AttentionOutputLayerNormBias, encoderLayer5X, batch, seq);
+      float[] encoderLayer5X = f3;
+      linear384to384ResidualLayerNorm(encoderLayer5A, this.encoderLayer5AttentionOutputDenseWeight, this.encoderLayer5AttentionOutputDenseBias, x6, this.encoderLayer5AttentionOutputLayerNormWeight, this.encoderLayer5AttentionOutputLayerNormBias, encoderLayer5X, batch, seq);
 
       // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
       float[] encoderLayer5H = f1;
       linear384to1536Gelu(encoderLayer5X, this.encoderLayer5IntermediateDenseWeight, this.encoderLayer5IntermediateDenseBias, encoderLayer5H, batch, seq);
 
       // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
-      float[] t124 = f2;
-      linear1536to384Residual(encoderLayer5H, this.encoderLayer5OutputDenseWeight, this.encoderLayer5OutputDenseBias, encoderLayer5X, t124, batch, seq);
       float[] x7 = new float[batch * seq * 384];
-      layerNorm384(t124, this.encoderLayer5OutputLayerNormWeight, this.encoderLayer5OutputLayerNormBias, x7, batch, seq);
+      linear1536to384ResidualLayerNorm(encoderLayer5H, this.encoderLayer5OutputDenseWeight, this.encoderLayer5OutputDenseBias, encoderLayer5X, this.encoderLayer5OutputLayerNormWeight, this.encoderLayer5OutputLayerNormBias, x7, batch, seq);
 
       return new Outputs(Tensor.ofFloats(x7, batch, seq, 384));
     } finally {
@@ -1080,8 +1056,6 @@ public final class MiniLM implements HeedModel {
    * <p>From the spec:
    * <pre>
    * minilm.heed:69: x = layer_norm(x, emb_ln_w, emb_ln_b, eps = eps);
-   * minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
-   * minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
    * </pre>
    */
   static void layerNorm384(float[] x, float[] gamma, float[] beta, float[] out, int batch,
@@ -1138,18 +1112,18 @@ public final class MiniLM implements HeedModel {
   }
 
   /**
-   * out[batch, seq, 384] = fused_linear([batch, seq, 384], [384, 384], [384], [batch, seq, 384]) {epilogue = bias,residual}.
+   * out[batch, seq, 384] = fused_linear([batch, seq, 384], [384, 384], [384], [batch, seq, 384], [384], [384]) {epilogue = bias,residual,layer_norm, eps = 1.0E-12}.
    *
-   * <p>Fused: linear + bias + residual add, in the GEMM's store: the product is written once.
+   * <p>Fused: linear + bias + residual add + layer_norm, in the GEMM's store: the product is written once, and each block of rows is normalised as soon as it is complete, while in cache.
    *
    * <p>From the spec:
    * <pre>
    * minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
    * </pre>
    */
-  static void linear384to384Residual(float[] x, PackedLinear w, float[] bias, float[] residual,
-      float[] out, int batch, int seq) {
-    Gemm.linear(x, w, bias, Activation.NONE, residual, out, batch * seq);
+  static void linear384to384ResidualLayerNorm(float[] x, PackedLinear w, float[] bias,
+      float[] residual, float[] gamma, float[] beta, float[] out, int batch, int seq) {
+    Gemm.linearLayerNorm(x, w, bias, Activation.NONE, residual, gamma, beta, 1.0E-12f, out, batch * seq);
   }
 
   /**
@@ -1168,18 +1142,18 @@ public final class MiniLM implements HeedModel {
   }
 
   /**
-   * out[batch, seq, 384] = fused_linear([batch, seq, 1536], [384, 1536], [384], [batch, seq, 384]) {epilogue = bias,residual}.
+   * out[batch, seq, 384] = fused_linear([batch, seq, 1536], [384, 1536], [384], [batch, seq, 384], [384], [384]) {epilogue = bias,residual,layer_norm, eps = 1.0E-12}.
    *
-   * <p>Fused: linear + bias + residual add, in the GEMM's store: the product is written once.
+   * <p>Fused: linear + bias + residual add + layer_norm, in the GEMM's store: the product is written once, and each block of rows is normalised as soon as it is complete, while in cache.
    *
    * <p>From the spec:
    * <pre>
    * minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
    * </pre>
    */
-  static void linear1536to384Residual(float[] x, PackedLinear w, float[] bias, float[] residual,
-      float[] out, int batch, int seq) {
-    Gemm.linear(x, w, bias, Activation.NONE, residual, out, batch * seq);
+  static void linear1536to384ResidualLayerNorm(float[] x, PackedLinear w, float[] bias,
+      float[] residual, float[] gamma, float[] beta, float[] out, int batch, int seq) {
+    Gemm.linearLayerNorm(x, w, bias, Activation.NONE, residual, gamma, beta, 1.0E-12f, out, batch * seq);
   }
 
   /**

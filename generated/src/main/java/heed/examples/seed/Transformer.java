@@ -14,7 +14,6 @@ import dev.heed.runtime.Workspaces;
 import dev.heed.runtime.kernels.Activation;
 import dev.heed.runtime.kernels.Attention;
 import dev.heed.runtime.kernels.Gemm;
-import dev.heed.runtime.kernels.Norms;
 import dev.heed.runtime.kernels.PackedLinear;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,17 +34,17 @@ import java.util.Map;
  * </ul>
  * <p>87 parameter tensors, 362472 floats.
  *
- * <p>Working memory per call (the buffer plan): 46 kernels write their results to 7 slots of a reused workspace, 4·(batch·src_seq + tgt_seq·tgt_seq + max(batch·src_seq·256, batch·tgt_seq·192) + max(batch·src_seq·64, batch·tgt_seq·256) + 2·max(batch·src_seq·64, batch·tgt_seq·64) + batch·tgt_seq·64) bytes:
+ * <p>Working memory per call (the buffer plan): 36 kernels write their results to 7 slots of a reused workspace, 4·(batch·src_seq + max(tgt_seq·tgt_seq, batch·tgt_seq·64) + max(batch·src_seq·192, batch·tgt_seq·192) + max(batch·src_seq·256, batch·tgt_seq·192) + max(batch·src_seq·64, batch·tgt_seq·256) + max(batch·src_seq·64, batch·tgt_seq·64) + batch·tgt_seq·64) bytes:
  * <ul>
  *   <li>{@code f0}: {@code float[batch·src_seq]}, 1 buffer
- *   <li>{@code f1}: {@code float[tgt_seq·tgt_seq]}, 1 buffer
- *   <li>{@code f2}: {@code float[max(batch·src_seq·256, batch·tgt_seq·192)]}, 8 buffers
- *   <li>{@code f3}: {@code float[max(batch·src_seq·64, batch·tgt_seq·256)]}, 9 buffers
- *   <li>{@code f4}: {@code float[max(batch·src_seq·64, batch·tgt_seq·64)]}, 12 buffers
- *   <li>{@code f5}: {@code float[max(batch·src_seq·64, batch·tgt_seq·64)]}, 9 buffers
- *   <li>{@code f6}: {@code float[batch·tgt_seq·64]}, 5 buffers
+ *   <li>{@code f1}: {@code float[max(tgt_seq·tgt_seq, batch·tgt_seq·64)]}, 3 buffers
+ *   <li>{@code f2}: {@code float[max(batch·src_seq·192, batch·tgt_seq·192)]}, 9 buffers
+ *   <li>{@code f3}: {@code float[max(batch·src_seq·256, batch·tgt_seq·192)]}, 6 buffers
+ *   <li>{@code f4}: {@code float[max(batch·src_seq·64, batch·tgt_seq·256)]}, 5 buffers
+ *   <li>{@code f5}: {@code float[max(batch·src_seq·64, batch·tgt_seq·64)]}, 7 buffers
+ *   <li>{@code f6}: {@code float[batch·tgt_seq·64]}, 4 buffers
  * </ul>
- * <p>At batch = 8, src_seq = 128, tgt_seq = 128 that is 2.82 MiB (a buffer per kernel would take 20.04 MiB, outputs included), plus 3.91 MiB of outputs, allocated per call.
+ * <p>At batch = 8, src_seq = 128, tgt_seq = 128 that is 3.50 MiB (a buffer per kernel would take 17.54 MiB, outputs included), plus 3.91 MiB of outputs, allocated per call.
  */
 public final class Transformer implements HeedModel {
   /**
@@ -641,10 +640,10 @@ public final class Transformer implements HeedModel {
     Workspace ws = this.workspaces.take();
     try {
       float[] f0 = ws.floats(0, batch * srcSeq);
-      float[] f1 = ws.floats(1, tgtSeq * tgtSeq);
-      float[] f2 = ws.floats(2, Math.max(batch * srcSeq * 256, batch * tgtSeq * 192));
-      float[] f3 = ws.floats(3, Math.max(batch * srcSeq * 64, batch * tgtSeq * 256));
-      float[] f4 = ws.floats(4, Math.max(batch * srcSeq * 64, batch * tgtSeq * 64));
+      float[] f1 = ws.floats(1, Math.max(tgtSeq * tgtSeq, batch * tgtSeq * 64));
+      float[] f2 = ws.floats(2, Math.max(batch * srcSeq * 192, batch * tgtSeq * 192));
+      float[] f3 = ws.floats(3, Math.max(batch * srcSeq * 256, batch * tgtSeq * 192));
+      float[] f4 = ws.floats(4, Math.max(batch * srcSeq * 64, batch * tgtSeq * 256));
       float[] f5 = ws.floats(5, Math.max(batch * srcSeq * 64, batch * tgtSeq * 64));
       float[] f6 = ws.floats(6, batch * tgtSeq * 64);
 
@@ -672,123 +671,91 @@ public final class Transformer implements HeedModel {
       float[] t18 = f3;
       mha(encoderLayer0SelfAttnQkv, encoderLayer0SelfAttnQkv, encoderLayer0SelfAttnQkv, srcMask, t18, batch, srcSeq);
 
-      // transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
-      float[] t19 = f2;
-      linear64to64Residual(t18, this.encoderLayer0SelfAttnOutProjWeight, this.encoderLayer0SelfAttnOutProjBias, x, t19, batch, srcSeq);
-
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      float[] encoderLayer0X = f3;
-      layerNorm64(t19, this.encoderLayer0Norm1Weight, this.encoderLayer0Norm1Bias, encoderLayer0X, batch, srcSeq);
+      float[] encoderLayer0X = f2;
+      linear64to64ResidualLayerNorm(t18, this.encoderLayer0SelfAttnOutProjWeight, this.encoderLayer0SelfAttnOutProjBias, x, this.encoderLayer0Norm1Weight, this.encoderLayer0Norm1Bias, encoderLayer0X, batch, srcSeq);
 
       // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
-      float[] encoderLayer0FfnH = f2;
+      float[] encoderLayer0FfnH = f3;
       linear64to256Relu(encoderLayer0X, this.encoderLayer0FfnLinear1Weight, this.encoderLayer0FfnLinear1Bias, encoderLayer0FfnH, batch, srcSeq);
 
-      // transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
-      float[] t21 = f4;
-      linear256to64Residual(encoderLayer0FfnH, this.encoderLayer0FfnLinear2Weight, this.encoderLayer0FfnLinear2Bias, encoderLayer0X, t21, batch, srcSeq);
-
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      float[] x1 = f3;
-      layerNorm64(t21, this.encoderLayer0Norm2Weight, this.encoderLayer0Norm2Bias, x1, batch, srcSeq);
+      float[] x1 = f4;
+      linear256to64ResidualLayerNorm(encoderLayer0FfnH, this.encoderLayer0FfnLinear2Weight, this.encoderLayer0FfnLinear2Bias, encoderLayer0X, this.encoderLayer0Norm2Weight, this.encoderLayer0Norm2Bias, x1, batch, srcSeq);
 
       // heed/prelude.heed:9: return linear(x, weight, bias);
       float[] encoderLayer1SelfAttnQkv = f2;
       linear64to192(x1, this.encoderLayer1SelfAttnQkvWeightPacked, this.encoderLayer1SelfAttnQkvBias, encoderLayer1SelfAttnQkv, batch, srcSeq);
 
       // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-      float[] t36 = f4;
+      float[] t36 = f5;
       mha(encoderLayer1SelfAttnQkv, encoderLayer1SelfAttnQkv, encoderLayer1SelfAttnQkv, srcMask, t36, batch, srcSeq);
 
-      // transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
-      float[] t37 = f5;
-      linear64to64Residual(t36, this.encoderLayer1SelfAttnOutProjWeight, this.encoderLayer1SelfAttnOutProjBias, x1, t37, batch, srcSeq);
-
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      float[] encoderLayer1X = f3;
-      layerNorm64(t37, this.encoderLayer1Norm1Weight, this.encoderLayer1Norm1Bias, encoderLayer1X, batch, srcSeq);
+      float[] encoderLayer1X = f2;
+      linear64to64ResidualLayerNorm(t36, this.encoderLayer1SelfAttnOutProjWeight, this.encoderLayer1SelfAttnOutProjBias, x1, this.encoderLayer1Norm1Weight, this.encoderLayer1Norm1Bias, encoderLayer1X, batch, srcSeq);
 
       // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
-      float[] encoderLayer1FfnH = f2;
+      float[] encoderLayer1FfnH = f3;
       linear64to256Relu(encoderLayer1X, this.encoderLayer1FfnLinear1Weight, this.encoderLayer1FfnLinear1Bias, encoderLayer1FfnH, batch, srcSeq);
 
-      // transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
-      float[] t39 = f4;
-      linear256to64Residual(encoderLayer1FfnH, this.encoderLayer1FfnLinear2Weight, this.encoderLayer1FfnLinear2Bias, encoderLayer1X, t39, batch, srcSeq);
-
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      float[] x2 = f3;
-      layerNorm64(t39, this.encoderLayer1Norm2Weight, this.encoderLayer1Norm2Bias, x2, batch, srcSeq);
+      float[] x2 = f4;
+      linear256to64ResidualLayerNorm(encoderLayer1FfnH, this.encoderLayer1FfnLinear2Weight, this.encoderLayer1FfnLinear2Bias, encoderLayer1X, this.encoderLayer1Norm2Weight, this.encoderLayer1Norm2Bias, x2, batch, srcSeq);
 
       // transformer.heed:53: let y = embedding(tgt, embed) * sqrt(d_model) + sinusoidal(tgt, d_model);
-      float[] t40 = f4;
+      float[] t40 = f5;
       embedding64(tgtData, this.embedWeight, t40, batch, tgtSeq);
       float[] t43 = f6;
       sinusoidal(tgtData, t43, batch, tgtSeq);
-      float[] y = f5;
+      float[] y = f2;
       mulAdd(t40, t43, y, batch, tgtSeq);
 
       // heed/prelude.heed:9: return linear(x, weight, bias);
-      float[] decoderLayer0SelfAttnQkv = f2;
+      float[] decoderLayer0SelfAttnQkv = f3;
       linear64to192(y, this.decoderLayer0SelfAttnQkvWeightPacked, this.decoderLayer0SelfAttnQkvBias, decoderLayer0SelfAttnQkv, batch, tgtSeq);
 
       // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-      float[] t57 = f4;
+      float[] t57 = f5;
       mha2(decoderLayer0SelfAttnQkv, decoderLayer0SelfAttnQkv, decoderLayer0SelfAttnQkv, tgtMask, t57, batch, tgtSeq);
 
-      // transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
-      float[] t58 = f6;
-      linear64to64Residual(t57, this.decoderLayer0SelfAttnOutProjWeight, this.decoderLayer0SelfAttnOutProjBias, y, t58, batch, tgtSeq);
-
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      float[] decoderLayer0Y = f4;
-      layerNorm64(t58, this.decoderLayer0Norm1Weight, this.decoderLayer0Norm1Bias, decoderLayer0Y, batch, tgtSeq);
+      float[] decoderLayer0Y = f6;
+      linear64to64ResidualLayerNorm(t57, this.decoderLayer0SelfAttnOutProjWeight, this.decoderLayer0SelfAttnOutProjBias, y, this.decoderLayer0Norm1Weight, this.decoderLayer0Norm1Bias, decoderLayer0Y, batch, tgtSeq);
 
       // heed/prelude.heed:9: return linear(x, weight, bias);
-      float[] t59 = f5;
+      float[] t59 = f2;
       linear64to64(decoderLayer0Y, this.decoderLayer0CrossAttnQProjWeight, this.decoderLayer0CrossAttnQProjBias, t59, batch, tgtSeq);
-      float[] decoderLayerPacked = f2;
+      float[] decoderLayerPacked = f3;
       linear64to256(x2, this.decoderLayerPackedWeightPacked, this.decoderLayerPackedBias, decoderLayerPacked, batch, srcSeq);
 
       // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-      float[] t73 = f6;
+      float[] t73 = f5;
       mha3(t59, decoderLayerPacked, decoderLayerPacked, srcMask, t73, batch, tgtSeq, srcSeq);
 
-      // transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
-      float[] t74 = f5;
-      linear64to64Residual(t73, this.decoderLayer0CrossAttnOutProjWeight, this.decoderLayer0CrossAttnOutProjBias, decoderLayer0Y, t74, batch, tgtSeq);
-
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      float[] decoderLayer0Y1 = f4;
-      layerNorm64(t74, this.decoderLayer0Norm2Weight, this.decoderLayer0Norm2Bias, decoderLayer0Y1, batch, tgtSeq);
+      float[] decoderLayer0Y1 = f2;
+      linear64to64ResidualLayerNorm(t73, this.decoderLayer0CrossAttnOutProjWeight, this.decoderLayer0CrossAttnOutProjBias, decoderLayer0Y, this.decoderLayer0Norm2Weight, this.decoderLayer0Norm2Bias, decoderLayer0Y1, batch, tgtSeq);
 
       // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
-      float[] decoderLayer0FfnH = f3;
+      float[] decoderLayer0FfnH = f4;
       linear64to256Relu(decoderLayer0Y1, this.decoderLayer0FfnLinear1Weight, this.decoderLayer0FfnLinear1Bias, decoderLayer0FfnH, batch, tgtSeq);
 
-      // transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
-      float[] t76 = f5;
-      linear256to64Residual(decoderLayer0FfnH, this.decoderLayer0FfnLinear2Weight, this.decoderLayer0FfnLinear2Bias, decoderLayer0Y1, t76, batch, tgtSeq);
-
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      float[] y1 = f4;
-      layerNorm64(t76, this.decoderLayer0Norm3Weight, this.decoderLayer0Norm3Bias, y1, batch, tgtSeq);
+      float[] y1 = f5;
+      linear256to64ResidualLayerNorm(decoderLayer0FfnH, this.decoderLayer0FfnLinear2Weight, this.decoderLayer0FfnLinear2Bias, decoderLayer0Y1, this.decoderLayer0Norm3Weight, this.decoderLayer0Norm3Bias, y1, batch, tgtSeq);
 
       // heed/prelude.heed:9: return linear(x, weight, bias);
-      float[] decoderLayer1SelfAttnQkv = f3;
+      float[] decoderLayer1SelfAttnQkv = f2;
       linear64to192(y1, this.decoderLayer1SelfAttnQkvWeightPacked, this.decoderLayer1SelfAttnQkvBias, decoderLayer1SelfAttnQkv, batch, tgtSeq);
 
       // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
-      float[] t90 = f5;
+      float[] t90 = f6;
       mha2(decoderLayer1SelfAttnQkv, decoderLayer1SelfAttnQkv, decoderLayer1SelfAttnQkv, tgtMask, t90, batch, tgtSeq);
 
-      // transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
-      float[] t91 = f6;
-      linear64to64Residual(t90, this.decoderLayer1SelfAttnOutProjWeight, this.decoderLayer1SelfAttnOutProjBias, y1, t91, batch, tgtSeq);
-
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      float[] decoderLayer1Y = f4;
-      layerNorm64(t91, this.decoderLayer1Norm1Weight, this.decoderLayer1Norm1Bias, decoderLayer1Y, batch, tgtSeq);
+      float[] decoderLayer1Y = f1;
+      linear64to64ResidualLayerNorm(t90, this.decoderLayer1SelfAttnOutProjWeight, this.decoderLayer1SelfAttnOutProjBias, y1, this.decoderLayer1Norm1Weight, this.decoderLayer1Norm1Bias, decoderLayer1Y, batch, tgtSeq);
 
       // heed/prelude.heed:9: return linear(x, weight, bias);
       float[] t92 = f5;
@@ -798,25 +765,17 @@ public final class Transformer implements HeedModel {
       float[] t106 = f6;
       mha4(t92, decoderLayerPacked, decoderLayerPacked, srcMask, t106, batch, tgtSeq, srcSeq);
 
-      // transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
-      float[] t107 = f5;
-      linear64to64Residual(t106, this.decoderLayer1CrossAttnOutProjWeight, this.decoderLayer1CrossAttnOutProjBias, decoderLayer1Y, t107, batch, tgtSeq);
-
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      float[] decoderLayer1Y1 = f4;
-      layerNorm64(t107, this.decoderLayer1Norm2Weight, this.decoderLayer1Norm2Bias, decoderLayer1Y1, batch, tgtSeq);
+      float[] decoderLayer1Y1 = f5;
+      linear64to64ResidualLayerNorm(t106, this.decoderLayer1CrossAttnOutProjWeight, this.decoderLayer1CrossAttnOutProjBias, decoderLayer1Y, this.decoderLayer1Norm2Weight, this.decoderLayer1Norm2Bias, decoderLayer1Y1, batch, tgtSeq);
 
       // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
-      float[] decoderLayer1FfnH = f3;
+      float[] decoderLayer1FfnH = f4;
       linear64to256Relu(decoderLayer1Y1, this.decoderLayer1FfnLinear1Weight, this.decoderLayer1FfnLinear1Bias, decoderLayer1FfnH, batch, tgtSeq);
 
-      // transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
-      float[] t109 = f5;
-      linear256to64Residual(decoderLayer1FfnH, this.decoderLayer1FfnLinear2Weight, this.decoderLayer1FfnLinear2Bias, decoderLayer1Y1, t109, batch, tgtSeq);
-
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      float[] y2 = f4;
-      layerNorm64(t109, this.decoderLayer1Norm3Weight, this.decoderLayer1Norm3Bias, y2, batch, tgtSeq);
+      float[] y2 = f1;
+      linear256to64ResidualLayerNorm(decoderLayer1FfnH, this.decoderLayer1FfnLinear2Weight, this.decoderLayer1FfnLinear2Bias, decoderLayer1Y1, this.decoderLayer1Norm3Weight, this.decoderLayer1Norm3Bias, y2, batch, tgtSeq);
 
       // heed/prelude.heed:9: return linear(x, weight, bias);
       float[] logits = new float[batch * tgtSeq * 1000];
@@ -1081,33 +1040,18 @@ public final class Transformer implements HeedModel {
   }
 
   /**
-   * out[batch, src_seq, 64] = fused_linear([batch, src_seq, 64], [64, 64], [64], [batch, src_seq, 64]) {epilogue = bias,residual}.
+   * out[batch, src_seq, 64] = fused_linear([batch, src_seq, 64], [64, 64], [64], [batch, src_seq, 64], [64], [64]) {epilogue = bias,residual,layer_norm, eps = 1.0E-5}.
    *
-   * <p>Fused: linear + bias + residual add, in the GEMM's store: the product is written once.
-   *
-   * <p>From the spec:
-   * <pre>
-   * transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
-   * transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
-   * transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
-   * </pre>
-   */
-  static void linear64to64Residual(float[] x, PackedLinear w, float[] bias, float[] residual,
-      float[] out, int batch, int srcSeq) {
-    Gemm.linear(x, w, bias, Activation.NONE, residual, out, batch * srcSeq);
-  }
-
-  /**
-   * out[batch, src_seq, 64] = layer_norm([batch, src_seq, 64], [64], [64]) {eps = 1.0E-5}.
+   * <p>Fused: linear + bias + residual add + layer_norm, in the GEMM's store: the product is written once, and each block of rows is normalised as soon as it is complete, while in cache.
    *
    * <p>From the spec:
    * <pre>
    * heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>
    */
-  static void layerNorm64(float[] x, float[] gamma, float[] beta, float[] out, int batch,
-      int srcSeq) {
-    Norms.layerNorm(x, gamma, beta, out, batch * srcSeq, 64, 1.0E-5f);
+  static void linear64to64ResidualLayerNorm(float[] x, PackedLinear w, float[] bias,
+      float[] residual, float[] gamma, float[] beta, float[] out, int batch, int srcSeq) {
+    Gemm.linearLayerNorm(x, w, bias, Activation.NONE, residual, gamma, beta, 1.0E-5f, out, batch * srcSeq);
   }
 
   /**
@@ -1126,19 +1070,18 @@ public final class Transformer implements HeedModel {
   }
 
   /**
-   * out[batch, src_seq, 64] = fused_linear([batch, src_seq, 256], [64, 256], [64], [batch, src_seq, 64]) {epilogue = bias,residual}.
+   * out[batch, src_seq, 64] = fused_linear([batch, src_seq, 256], [64, 256], [64], [batch, src_seq, 64], [64], [64]) {epilogue = bias,residual,layer_norm, eps = 1.0E-5}.
    *
-   * <p>Fused: linear + bias + residual add, in the GEMM's store: the product is written once.
+   * <p>Fused: linear + bias + residual add + layer_norm, in the GEMM's store: the product is written once, and each block of rows is normalised as soon as it is complete, while in cache.
    *
    * <p>From the spec:
    * <pre>
-   * transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
-   * transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
+   * heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>
    */
-  static void linear256to64Residual(float[] x, PackedLinear w, float[] bias, float[] residual,
-      float[] out, int batch, int srcSeq) {
-    Gemm.linear(x, w, bias, Activation.NONE, residual, out, batch * srcSeq);
+  static void linear256to64ResidualLayerNorm(float[] x, PackedLinear w, float[] bias,
+      float[] residual, float[] gamma, float[] beta, float[] out, int batch, int srcSeq) {
+    Gemm.linearLayerNorm(x, w, bias, Activation.NONE, residual, gamma, beta, 1.0E-5f, out, batch * srcSeq);
   }
 
   /**

@@ -42,7 +42,8 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * <pre>
  *   model  4 tasks
  *   h.0    8 tasks
- *   h.1    7 tasks
+ *   h.1    6 tasks
+ *   h      1 task
  *   model  2 tasks
  * </pre>
  */
@@ -1152,6 +1153,7 @@ public final class GptTornado implements AcceleratedModel {
    * <p>From the spec:
    * <pre>
    * gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
+   * heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>
    */
   public static void linear256to64BiasResidual(KernelContext context, FloatArray x, FloatArray w,
@@ -1556,9 +1558,9 @@ public final class GptTornado implements AcceleratedModel {
     final FloatArray h1MlpH;
 
     /**
-     * %x_2 (fused_linear): f32[batch, seq, 64]
+     * %h.pre_norm (fused_linear): f32[batch, seq, 64]
      */
-    final FloatArray x2;
+    final FloatArray hPreNorm;
 
     /**
      * %h (layer_norm): f32[batch, seq, 64]
@@ -1605,7 +1607,7 @@ public final class GptTornado implements AcceleratedModel {
       this.h1X = new FloatArray(batch * seq * 64);
       this.h1G = new FloatArray(batch * seq * 64);
       this.h1MlpH = new FloatArray(batch * seq * 256);
-      this.x2 = new FloatArray(batch * seq * 64);
+      this.hPreNorm = new FloatArray(batch * seq * 64);
       this.h = new FloatArray(batch * seq * 64);
       this.logits = new FloatArray(batch * seq * 512);
       this.dimsBatchSeq = sizes(batch, seq);
@@ -1621,12 +1623,13 @@ public final class GptTornado implements AcceleratedModel {
               dimsSeq);
       // Activations: allocated on the device by the first execution; they never come back.
       graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, t1, t2, t0, x, h0H, h0AttnQkv, mask, t16, h0X, h0G, h0MlpH, x1, h1H, h1AttnQkv, t33,
-              h1X, h1G, h1MlpH, x2, h);
+              h1X, h1G, h1MlpH, hPreNorm, h);
       // Inputs: copied every execution.
       graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, idsBuffer);
       addModel(graph, grid);
       addH0(graph, grid);
       addH1(graph, grid);
+      addH(graph, grid);
       addModelPart2(graph, grid);
       // Outputs: copied back every execution.
       graph.transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
@@ -1707,7 +1710,7 @@ public final class GptTornado implements AcceleratedModel {
     }
 
     /**
-     * Layer {@code h.1}: 7 tasks.
+     * Layer {@code h.1}: 6 tasks.
      * <pre>
      *   %x_1                 ─▶ [h.1.ln_1]          layer_norm {eps = 1.0E-5} ─▶ %h.1.h f32[batch, seq, 64]
      *   %h.1.h               ─▶ [h.1.attn.qkv]      linear 64→192 +bias ─▶ %h.1.attn.qkv f32[batch, seq, 192]
@@ -1715,7 +1718,6 @@ public final class GptTornado implements AcceleratedModel {
      *   %33, %x_1            ─▶ [h.1.attn.out_proj] linear 64→64 +bias +residual ─▶ %h.1.x f32[batch, seq, 64]
      *   %h.1.x               ─▶ [h.1.ln_2]          layer_norm {eps = 1.0E-5} ─▶ %h.1.g f32[batch, seq, 64]
      *   %h.1.g               ─▶ [h.1.mlp.linear1]   linear 64→256 +bias +gelu_tanh ─▶ %h.1.mlp.h f32[batch, seq, 256]
-     *   %h.1.mlp.h, %h.1.x   ─▶ [h.1.mlp.linear2]   linear 256→64 +bias +residual ─▶ %x_2 f32[batch, seq, 64]
      * </pre>
      * <p>Fused:
      * <ul>
@@ -1723,7 +1725,6 @@ public final class GptTornado implements AcceleratedModel {
      *   <li>{@code h.1.attention}: %20, %22, %24 read as column slices of %h.1.attn.qkv (one QKV GEMM, no copies)
      *   <li>{@code h.1.attn.out_proj}: linear + bias + residual: the epilogue runs in the GEMM's store
      *   <li>{@code h.1.mlp.linear1}: linear + bias + gelu_tanh: the epilogue runs in the GEMM's store
-     *   <li>{@code h.1.mlp.linear2}: linear + bias + residual: the epilogue runs in the GEMM's store
      * </ul>
      * <p>Read in place, no task: %20, %22, %24 (views).
      */
@@ -1746,22 +1747,35 @@ public final class GptTornado implements AcceleratedModel {
       // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
       graph.task("h.1.mlp.linear1", GptTornado::linear64to256BiasGeluTanh, new KernelContext(), h1G, h1MlpLinear1Weight, h1MlpLinear1Bias, h1MlpH, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.1.mlp.linear1", grid2(256, roundUp(batch * seq, 32) / 8, 32, 4));
-      // gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
-      graph.task("h.1.mlp.linear2", GptTornado::linear256to64BiasResidual, new KernelContext(), h1MlpH, h1MlpLinear2Weight, h1MlpLinear2Bias, h1X, x2, dimsBatchSeq);
+    }
+
+    /**
+     * Layer {@code h}: 1 task.
+     * <pre>
+     *   %h.1.mlp.h, %h.1.x ─▶ [h.1.mlp.linear2] linear 256→64 +bias +residual ─▶ %h.pre_norm f32[batch, seq, 64]
+     * </pre>
+     * <p>Fused:
+     * <ul>
+     *   <li>{@code h.1.mlp.linear2}: linear + bias + residual: the epilogue runs in the GEMM's store
+     * </ul>
+     */
+    private void addH(TaskGraph graph, GridScheduler grid) {
+      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      graph.task("h.1.mlp.linear2", GptTornado::linear256to64BiasResidual, new KernelContext(), h1MlpH, h1MlpLinear2Weight, h1MlpLinear2Bias, h1X, hPreNorm, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.1.mlp.linear2", grid2(64, roundUp(batch * seq, 32) / 8, 32, 4));
     }
 
     /**
      * Layer {@code model}: 2 tasks.
      * <pre>
-     *   %x_2 ─▶ [ln_f]  layer_norm {eps = 1.0E-5} ─▶ %h f32[batch, seq, 64]
-     *   %h   ─▶ [wte_2] linear 64→512 ─▶ %logits f32[batch, seq, 512]
+     *   %h.pre_norm ─▶ [ln_f]  layer_norm {eps = 1.0E-5} ─▶ %h f32[batch, seq, 64]
+     *   %h          ─▶ [wte_2] linear 64→512 ─▶ %logits f32[batch, seq, 512]
      * </pre>
      * <p>Fused: nothing in this layer.
      */
     private void addModelPart2(TaskGraph graph, GridScheduler grid) {
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      graph.task("ln_f", GptTornado::layerNorm64, new KernelContext(), x2, lnFWeight, lnFBias, h, dimsBatchSeq);
+      graph.task("ln_f", GptTornado::layerNorm64, new KernelContext(), hPreNorm, lnFWeight, lnFBias, h, dimsBatchSeq);
       grid.addWorkerGrid("gpt.ln_f", grid1(batch * seq * 64, 64));
       // gpt.heed:31: output logits = linear(h, wte);                  // [batch, seq, vocab], weights tied to wte
       graph.task("wte_2", GptTornado::linear64to512, new KernelContext(), h, wteWeight, logits, dimsBatchSeq);

@@ -41,12 +41,24 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * <p>Layers (task groups, in order):
  * <pre>
  *   model            6 tasks
- *   encoder.layer.0  8 tasks
- *   encoder.layer.1  7 tasks
- *   encoder.layer.2  7 tasks
- *   encoder.layer.3  7 tasks
- *   encoder.layer.4  7 tasks
- *   encoder.layer.5  7 tasks
+ *   encoder.layer.0  6 tasks
+ *   x_2              1 task
+ *   encoder.layer.0  1 task
+ *   encoder.layer.1  5 tasks
+ *   x_3              1 task
+ *   encoder.layer.1  1 task
+ *   encoder.layer.2  5 tasks
+ *   x_4              1 task
+ *   encoder.layer.2  1 task
+ *   encoder.layer.3  5 tasks
+ *   x_5              1 task
+ *   encoder.layer.3  1 task
+ *   encoder.layer.4  5 tasks
+ *   x_6              1 task
+ *   encoder.layer.4  1 task
+ *   encoder.layer.5  5 tasks
+ *   x_7              1 task
+ *   encoder.layer.5  1 task
  * </pre>
  */
 public final class MiniLMTornado implements AcceleratedModel {
@@ -1752,9 +1764,9 @@ public final class MiniLMTornado implements AcceleratedModel {
     final FloatArray encoderLayer0A;
 
     /**
-     * %21 (fused_linear): f32[batch, seq, 384]
+     * %encoder.layer.0.x.pre_norm (fused_linear): f32[batch, seq, 384]
      */
-    final FloatArray t21;
+    final FloatArray encoderLayer0XPreNorm;
 
     /**
      * %encoder.layer.0.x (layer_norm): f32[batch, seq, 384]
@@ -1767,9 +1779,9 @@ public final class MiniLMTornado implements AcceleratedModel {
     final FloatArray encoderLayer0H;
 
     /**
-     * %24 (fused_linear): f32[batch, seq, 384]
+     * %x_2.pre_norm (fused_linear): f32[batch, seq, 384]
      */
-    final FloatArray t24;
+    final FloatArray x2PreNorm;
 
     /**
      * %x_2 (layer_norm): f32[batch, seq, 384]
@@ -1787,9 +1799,9 @@ public final class MiniLMTornado implements AcceleratedModel {
     final FloatArray encoderLayer1A;
 
     /**
-     * %41 (fused_linear): f32[batch, seq, 384]
+     * %encoder.layer.1.x.pre_norm (fused_linear): f32[batch, seq, 384]
      */
-    final FloatArray t41;
+    final FloatArray encoderLayer1XPreNorm;
 
     /**
      * %encoder.layer.1.x (layer_norm): f32[batch, seq, 384]
@@ -1802,9 +1814,9 @@ public final class MiniLMTornado implements AcceleratedModel {
     final FloatArray encoderLayer1H;
 
     /**
-     * %44 (fused_linear): f32[batch, seq, 384]
+     * %x_3.pre_norm (fused_linear): f32[batch, seq, 384]
      */
-    final FloatArray t44;
+    final FloatArray x3PreNorm;
 
     /**
      * %x_3 (layer_norm): f32[batch, seq, 384]
@@ -1822,9 +1834,9 @@ public final class MiniLMTornado implements AcceleratedModel {
     final FloatArray encoderLayer2A;
 
     /**
-     * %61 (fused_linear): f32[batch, seq, 384]
+     * %encoder.layer.2.x.pre_norm (fused_linear): f32[batch, seq, 384]
      */
-    final FloatArray t61;
+    final FloatArray encoderLayer2XPreNorm;
 
     /**
      * %encoder.layer.2.x (layer_norm): f32[batch, seq, 384]
@@ -1837,9 +1849,9 @@ public final class MiniLMTornado implements AcceleratedModel {
     final FloatArray encoderLayer2H;
 
     /**
-     * %64 (fused_linear): f32[batch, seq, 384]
+     * %x_4.pre_norm (fused_linear): f32[batch, seq, 384]
      */
-    final FloatArray t64;
+    final FloatArray x4PreNorm;
 
     /**
      * %x_4 (layer_norm): f32[batch, seq, 384]
@@ -1857,9 +1869,9 @@ public final class MiniLMTornado implements AcceleratedModel {
     final FloatArray encoderLayer3A;
 
     /**
-     * %81 (fused_linear): f32[batch, seq, 384]
+     * %encoder.layer.3.x.pre_norm (fused_linear): f32[batch, seq, 384]
      */
-    final FloatArray t81;
+    final FloatArray encoderLayer3XPreNorm;
 
     /**
      * %encoder.layer.3.x (layer_norm): f32[batch, seq, 384]
@@ -1872,9 +1884,9 @@ public final class MiniLMTornado implements AcceleratedModel {
     final FloatArray encoderLayer3H;
 
     /**
-     * %84 (fused_linear): f32[batch, seq, 384]
+     * %x_5.pre_norm (fused_linear): f32[batch, seq, 384]
      */
-    final FloatArray t84;
+    final FloatArray x5PreNorm;
 
     /**
      * %x_5 (layer_norm): f32[batch, seq, 384]
@@ -1892,9 +1904,9 @@ public final class MiniLMTornado implements AcceleratedModel {
     final FloatArray encoderLayer4A;
 
     /**
-     * %101 (fused_linear): f32[batch, seq, 384]
+     * %encoder.layer.4.x.pre_norm (fused_linear): f32[batch, seq, 384]
      */
-    final FloatArray t101;
+    final FloatArray encoderLayer4XPreNorm;
 
     /**
      * %encoder.layer.4.x (layer_norm): f32[batch, seq, 384]
@@ -1907,9 +1919,9 @@ public final class MiniLMTornado implements AcceleratedModel {
     final FloatArray encoderLayer4H;
 
     /**
-     * %104 (fused_linear): f32[batch, seq, 384]
+     * %x_6.pre_norm (fused_linear): f32[batch, seq, 384]
      */
-    final FloatArray t104;
+    final FloatArray x6PreNorm;
 
     /**
      * %x_6 (layer_norm): f32[batch, seq, 384]
@@ -1927,9 +1939,9 @@ public final class MiniLMTornado implements AcceleratedModel {
     final FloatArray encoderLayer5A;
 
     /**
-     * %121 (fused_linear): f32[batch, seq, 384]
+     * %encoder.layer.5.x.pre_norm (fused_linear): f32[batch, seq, 384]
      */
-    final FloatArray t121;
+    final FloatArray encoderLayer5XPreNorm;
 
     /**
      * %encoder.layer.5.x (layer_norm): f32[batch, seq, 384]
@@ -1942,9 +1954,9 @@ public final class MiniLMTornado implements AcceleratedModel {
     final FloatArray encoderLayer5H;
 
     /**
-     * %124 (fused_linear): f32[batch, seq, 384]
+     * %x_7.pre_norm (fused_linear): f32[batch, seq, 384]
      */
-    final FloatArray t124;
+    final FloatArray x7PreNorm;
 
     /**
      * %x_7 (layer_norm): f32[batch, seq, 384], an output
@@ -1979,45 +1991,45 @@ public final class MiniLMTornado implements AcceleratedModel {
       this.encoderLayer0AttentionSelfQkv = new FloatArray(batch * seq * 1152);
       this.mask = new FloatArray(batch * seq);
       this.encoderLayer0A = new FloatArray(batch * seq * 384);
-      this.t21 = new FloatArray(batch * seq * 384);
+      this.encoderLayer0XPreNorm = new FloatArray(batch * seq * 384);
       this.encoderLayer0X = new FloatArray(batch * seq * 384);
       this.encoderLayer0H = new FloatArray(batch * seq * 1536);
-      this.t24 = new FloatArray(batch * seq * 384);
+      this.x2PreNorm = new FloatArray(batch * seq * 384);
       this.x2 = new FloatArray(batch * seq * 384);
       this.encoderLayer1AttentionSelfQkv = new FloatArray(batch * seq * 1152);
       this.encoderLayer1A = new FloatArray(batch * seq * 384);
-      this.t41 = new FloatArray(batch * seq * 384);
+      this.encoderLayer1XPreNorm = new FloatArray(batch * seq * 384);
       this.encoderLayer1X = new FloatArray(batch * seq * 384);
       this.encoderLayer1H = new FloatArray(batch * seq * 1536);
-      this.t44 = new FloatArray(batch * seq * 384);
+      this.x3PreNorm = new FloatArray(batch * seq * 384);
       this.x3 = new FloatArray(batch * seq * 384);
       this.encoderLayer2AttentionSelfQkv = new FloatArray(batch * seq * 1152);
       this.encoderLayer2A = new FloatArray(batch * seq * 384);
-      this.t61 = new FloatArray(batch * seq * 384);
+      this.encoderLayer2XPreNorm = new FloatArray(batch * seq * 384);
       this.encoderLayer2X = new FloatArray(batch * seq * 384);
       this.encoderLayer2H = new FloatArray(batch * seq * 1536);
-      this.t64 = new FloatArray(batch * seq * 384);
+      this.x4PreNorm = new FloatArray(batch * seq * 384);
       this.x4 = new FloatArray(batch * seq * 384);
       this.encoderLayer3AttentionSelfQkv = new FloatArray(batch * seq * 1152);
       this.encoderLayer3A = new FloatArray(batch * seq * 384);
-      this.t81 = new FloatArray(batch * seq * 384);
+      this.encoderLayer3XPreNorm = new FloatArray(batch * seq * 384);
       this.encoderLayer3X = new FloatArray(batch * seq * 384);
       this.encoderLayer3H = new FloatArray(batch * seq * 1536);
-      this.t84 = new FloatArray(batch * seq * 384);
+      this.x5PreNorm = new FloatArray(batch * seq * 384);
       this.x5 = new FloatArray(batch * seq * 384);
       this.encoderLayer4AttentionSelfQkv = new FloatArray(batch * seq * 1152);
       this.encoderLayer4A = new FloatArray(batch * seq * 384);
-      this.t101 = new FloatArray(batch * seq * 384);
+      this.encoderLayer4XPreNorm = new FloatArray(batch * seq * 384);
       this.encoderLayer4X = new FloatArray(batch * seq * 384);
       this.encoderLayer4H = new FloatArray(batch * seq * 1536);
-      this.t104 = new FloatArray(batch * seq * 384);
+      this.x6PreNorm = new FloatArray(batch * seq * 384);
       this.x6 = new FloatArray(batch * seq * 384);
       this.encoderLayer5AttentionSelfQkv = new FloatArray(batch * seq * 1152);
       this.encoderLayer5A = new FloatArray(batch * seq * 384);
-      this.t121 = new FloatArray(batch * seq * 384);
+      this.encoderLayer5XPreNorm = new FloatArray(batch * seq * 384);
       this.encoderLayer5X = new FloatArray(batch * seq * 384);
       this.encoderLayer5H = new FloatArray(batch * seq * 1536);
-      this.t124 = new FloatArray(batch * seq * 384);
+      this.x7PreNorm = new FloatArray(batch * seq * 384);
       this.x7 = new FloatArray(batch * seq * 384);
       this.dimsBatchSeq = sizes(batch, seq);
       this.dimsSeq = sizes(seq);
@@ -2055,22 +2067,35 @@ public final class MiniLMTornado implements AcceleratedModel {
               encoderLayer5OutputLayerNormWeight, encoderLayer5OutputLayerNormBias, dimsBatchSeq,
               dimsSeq);
       // Activations: allocated on the device by the first execution; they never come back.
-      graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, t3, t4, t0, t1, x, x1, encoderLayer0AttentionSelfQkv, mask, encoderLayer0A, t21,
-              encoderLayer0X, encoderLayer0H, t24, x2, encoderLayer1AttentionSelfQkv, encoderLayer1A,
-              t41, encoderLayer1X, encoderLayer1H, t44, x3, encoderLayer2AttentionSelfQkv, encoderLayer2A,
-              t61, encoderLayer2X, encoderLayer2H, t64, x4, encoderLayer3AttentionSelfQkv, encoderLayer3A,
-              t81, encoderLayer3X, encoderLayer3H, t84, x5, encoderLayer4AttentionSelfQkv, encoderLayer4A,
-              t101, encoderLayer4X, encoderLayer4H, t104, x6, encoderLayer5AttentionSelfQkv, encoderLayer5A,
-              t121, encoderLayer5X, encoderLayer5H, t124);
+      graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, t3, t4, t0, t1, x, x1, encoderLayer0AttentionSelfQkv, mask, encoderLayer0A, encoderLayer0XPreNorm,
+              encoderLayer0X, encoderLayer0H, x2PreNorm, x2, encoderLayer1AttentionSelfQkv, encoderLayer1A,
+              encoderLayer1XPreNorm, encoderLayer1X, encoderLayer1H, x3PreNorm, x3, encoderLayer2AttentionSelfQkv,
+              encoderLayer2A, encoderLayer2XPreNorm, encoderLayer2X, encoderLayer2H, x4PreNorm,
+              x4, encoderLayer3AttentionSelfQkv, encoderLayer3A, encoderLayer3XPreNorm, encoderLayer3X,
+              encoderLayer3H, x5PreNorm, x5, encoderLayer4AttentionSelfQkv, encoderLayer4A, encoderLayer4XPreNorm,
+              encoderLayer4X, encoderLayer4H, x6PreNorm, x6, encoderLayer5AttentionSelfQkv, encoderLayer5A,
+              encoderLayer5XPreNorm, encoderLayer5X, encoderLayer5H, x7PreNorm);
       // Inputs: copied every execution.
       graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, inputIdsBuffer, attentionMaskBuffer, tokenTypeIdsBuffer);
       addModel(graph, grid);
       addEncoderLayer0(graph, grid);
+      addX2(graph, grid);
+      addEncoderLayer0Part2(graph, grid);
       addEncoderLayer1(graph, grid);
+      addX3(graph, grid);
+      addEncoderLayer1Part2(graph, grid);
       addEncoderLayer2(graph, grid);
+      addX4(graph, grid);
+      addEncoderLayer2Part2(graph, grid);
       addEncoderLayer3(graph, grid);
+      addX5(graph, grid);
+      addEncoderLayer3Part2(graph, grid);
       addEncoderLayer4(graph, grid);
+      addX6(graph, grid);
+      addEncoderLayer4Part2(graph, grid);
       addEncoderLayer5(graph, grid);
+      addX7(graph, grid);
+      addEncoderLayer5Part2(graph, grid);
       // Outputs: copied back every execution.
       graph.transferToHost(DataTransferMode.EVERY_EXECUTION, x7);
       this.execution = new TornadoExecutionPlan(graph.snapshot());
@@ -2112,16 +2137,14 @@ public final class MiniLMTornado implements AcceleratedModel {
     }
 
     /**
-     * Layer {@code encoder.layer.0}: 8 tasks.
+     * Layer {@code encoder.layer.0}: 6 tasks.
      * <pre>
-     *   %x_1                                   ─▶ [encoder.layer.0.attention.self.qkv]         linear 384→1152 +bias ─▶ %encoder.layer.0.attention.self.qkv f32[batch, seq, 1152]
-     *   %attention_mask                        ─▶ [encoder.layer.0.mask]                       padding_mask ─▶ %mask f32[batch, 1, seq]
-     *   %5, %7, %9, %15                        ─▶ [encoder.layer.0.attention]                  mha 12 heads × 32, masked, online softmax ─▶ %encoder.layer.0.a f32[batch, seq, 384]
-     *   %encoder.layer.0.a, %x_1               ─▶ [encoder.layer.0.attention.output.dense]     linear 384→384 +bias +residual ─▶ %21 f32[batch, seq, 384]
-     *   %21                                    ─▶ [encoder.layer.0.attention.output.LayerNorm] layer_norm {eps = 1.0E-12} ─▶ %encoder.layer.0.x f32[batch, seq, 384]
-     *   %encoder.layer.0.x                     ─▶ [encoder.layer.0.intermediate.dense]         linear 384→1536 +bias +gelu ─▶ %encoder.layer.0.h f32[batch, seq, 1536]
-     *   %encoder.layer.0.h, %encoder.layer.0.x ─▶ [encoder.layer.0.output.dense]               linear 1536→384 +bias +residual ─▶ %24 f32[batch, seq, 384]
-     *   %24                                    ─▶ [encoder.layer.0.output.LayerNorm]           layer_norm {eps = 1.0E-12} ─▶ %x_2 f32[batch, seq, 384]
+     *   %x_1                        ─▶ [encoder.layer.0.attention.self.qkv]         linear 384→1152 +bias ─▶ %encoder.layer.0.attention.self.qkv f32[batch, seq, 1152]
+     *   %attention_mask             ─▶ [encoder.layer.0.mask]                       padding_mask ─▶ %mask f32[batch, 1, seq]
+     *   %5, %7, %9, %15             ─▶ [encoder.layer.0.attention]                  mha 12 heads × 32, masked, online softmax ─▶ %encoder.layer.0.a f32[batch, seq, 384]
+     *   %encoder.layer.0.a, %x_1    ─▶ [encoder.layer.0.attention.output.dense]     linear 384→384 +bias +residual ─▶ %encoder.layer.0.x.pre_norm f32[batch, seq, 384]
+     *   %encoder.layer.0.x.pre_norm ─▶ [encoder.layer.0.attention.output.LayerNorm] layer_norm {eps = 1.0E-12} ─▶ %encoder.layer.0.x f32[batch, seq, 384]
+     *   %encoder.layer.0.x          ─▶ [encoder.layer.0.intermediate.dense]         linear 384→1536 +bias +gelu ─▶ %encoder.layer.0.h f32[batch, seq, 1536]
      * </pre>
      * <p>Fused:
      * <ul>
@@ -2129,7 +2152,6 @@ public final class MiniLMTornado implements AcceleratedModel {
      *   <li>{@code encoder.layer.0.attention}: %5, %7, %9 read as column slices of %encoder.layer.0.attention.self.qkv (one QKV GEMM, no copies)
      *   <li>{@code encoder.layer.0.attention.output.dense}: linear + bias + residual: the epilogue runs in the GEMM's store
      *   <li>{@code encoder.layer.0.intermediate.dense}: linear + bias + gelu: the epilogue runs in the GEMM's store
-     *   <li>{@code encoder.layer.0.output.dense}: linear + bias + residual: the epilogue runs in the GEMM's store
      * </ul>
      * <p>Read in place, no task: %5, %7, %9, %15 (views).
      */
@@ -2144,30 +2166,52 @@ public final class MiniLMTornado implements AcceleratedModel {
       graph.task("encoder.layer.0.attention", MiniLMTornado::mha12x32, new KernelContext(), encoderLayer0AttentionSelfQkv, encoderLayer0AttentionSelfQkv, encoderLayer0AttentionSelfQkv, mask, encoderLayer0A, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.0.attention", grid2(roundUp(seq, 32), batch * 12, 32, 1));
       // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
-      graph.task("encoder.layer.0.attention.output.dense", MiniLMTornado::linear384to384BiasResidual, new KernelContext(), encoderLayer0A, encoderLayer0AttentionOutputDenseWeight, encoderLayer0AttentionOutputDenseBias, x1, t21, dimsBatchSeq);
+      graph.task("encoder.layer.0.attention.output.dense", MiniLMTornado::linear384to384BiasResidual, new KernelContext(), encoderLayer0A, encoderLayer0AttentionOutputDenseWeight, encoderLayer0AttentionOutputDenseBias, x1, encoderLayer0XPreNorm, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.0.attention.output.dense", grid2(384, roundUp(batch * seq, 32) / 8, 32, 4));
-      graph.task("encoder.layer.0.attention.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), t21, encoderLayer0AttentionOutputLayerNormWeight, encoderLayer0AttentionOutputLayerNormBias, encoderLayer0X, dimsBatchSeq);
+      graph.task("encoder.layer.0.attention.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), encoderLayer0XPreNorm, encoderLayer0AttentionOutputLayerNormWeight, encoderLayer0AttentionOutputLayerNormBias, encoderLayer0X, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.0.attention.output.LayerNorm", grid1(batch * seq * 256, 256));
       // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
       graph.task("encoder.layer.0.intermediate.dense", MiniLMTornado::linear384to1536BiasGelu, new KernelContext(), encoderLayer0X, encoderLayer0IntermediateDenseWeight, encoderLayer0IntermediateDenseBias, encoderLayer0H, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.0.intermediate.dense", grid2(1536, roundUp(batch * seq, 32) / 8, 32, 4));
+    }
+
+    /**
+     * Layer {@code x_2}: 1 task.
+     * <pre>
+     *   %encoder.layer.0.h, %encoder.layer.0.x ─▶ [x_2.encoder.layer.0.output.dense] linear 1536→384 +bias +residual ─▶ %x_2.pre_norm f32[batch, seq, 384]
+     * </pre>
+     * <p>Fused:
+     * <ul>
+     *   <li>{@code x_2.encoder.layer.0.output.dense}: linear + bias + residual: the epilogue runs in the GEMM's store
+     * </ul>
+     */
+    private void addX2(TaskGraph graph, GridScheduler grid) {
       // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
-      graph.task("encoder.layer.0.output.dense", MiniLMTornado::linear1536to384BiasResidual, new KernelContext(), encoderLayer0H, encoderLayer0OutputDenseWeight, encoderLayer0OutputDenseBias, encoderLayer0X, t24, dimsBatchSeq);
-      grid.addWorkerGrid("minilm.encoder.layer.0.output.dense", grid2(384, roundUp(batch * seq, 32) / 8, 32, 4));
-      graph.task("encoder.layer.0.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), t24, encoderLayer0OutputLayerNormWeight, encoderLayer0OutputLayerNormBias, x2, dimsBatchSeq);
+      graph.task("x_2.encoder.layer.0.output.dense", MiniLMTornado::linear1536to384BiasResidual, new KernelContext(), encoderLayer0H, encoderLayer0OutputDenseWeight, encoderLayer0OutputDenseBias, encoderLayer0X, x2PreNorm, dimsBatchSeq);
+      grid.addWorkerGrid("minilm.x_2.encoder.layer.0.output.dense", grid2(384, roundUp(batch * seq, 32) / 8, 32, 4));
+    }
+
+    /**
+     * Layer {@code encoder.layer.0}: 1 task.
+     * <pre>
+     *   %x_2.pre_norm ─▶ [encoder.layer.0.output.LayerNorm] layer_norm {eps = 1.0E-12} ─▶ %x_2 f32[batch, seq, 384]
+     * </pre>
+     * <p>Fused: nothing in this layer.
+     */
+    private void addEncoderLayer0Part2(TaskGraph graph, GridScheduler grid) {
+      // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
+      graph.task("encoder.layer.0.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), x2PreNorm, encoderLayer0OutputLayerNormWeight, encoderLayer0OutputLayerNormBias, x2, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.0.output.LayerNorm", grid1(batch * seq * 256, 256));
     }
 
     /**
-     * Layer {@code encoder.layer.1}: 7 tasks.
+     * Layer {@code encoder.layer.1}: 5 tasks.
      * <pre>
-     *   %x_2                                   ─▶ [encoder.layer.1.attention.self.qkv]         linear 384→1152 +bias ─▶ %encoder.layer.1.attention.self.qkv f32[batch, seq, 1152]
-     *   %25, %27, %29, %15                     ─▶ [encoder.layer.1.attention]                  mha 12 heads × 32, masked, online softmax ─▶ %encoder.layer.1.a f32[batch, seq, 384]
-     *   %encoder.layer.1.a, %x_2               ─▶ [encoder.layer.1.attention.output.dense]     linear 384→384 +bias +residual ─▶ %41 f32[batch, seq, 384]
-     *   %41                                    ─▶ [encoder.layer.1.attention.output.LayerNorm] layer_norm {eps = 1.0E-12} ─▶ %encoder.layer.1.x f32[batch, seq, 384]
-     *   %encoder.layer.1.x                     ─▶ [encoder.layer.1.intermediate.dense]         linear 384→1536 +bias +gelu ─▶ %encoder.layer.1.h f32[batch, seq, 1536]
-     *   %encoder.layer.1.h, %encoder.layer.1.x ─▶ [encoder.layer.1.output.dense]               linear 1536→384 +bias +residual ─▶ %44 f32[batch, seq, 384]
-     *   %44                                    ─▶ [encoder.layer.1.output.LayerNorm]           layer_norm {eps = 1.0E-12} ─▶ %x_3 f32[batch, seq, 384]
+     *   %x_2                        ─▶ [encoder.layer.1.attention.self.qkv]         linear 384→1152 +bias ─▶ %encoder.layer.1.attention.self.qkv f32[batch, seq, 1152]
+     *   %25, %27, %29, %15          ─▶ [encoder.layer.1.attention]                  mha 12 heads × 32, masked, online softmax ─▶ %encoder.layer.1.a f32[batch, seq, 384]
+     *   %encoder.layer.1.a, %x_2    ─▶ [encoder.layer.1.attention.output.dense]     linear 384→384 +bias +residual ─▶ %encoder.layer.1.x.pre_norm f32[batch, seq, 384]
+     *   %encoder.layer.1.x.pre_norm ─▶ [encoder.layer.1.attention.output.LayerNorm] layer_norm {eps = 1.0E-12} ─▶ %encoder.layer.1.x f32[batch, seq, 384]
+     *   %encoder.layer.1.x          ─▶ [encoder.layer.1.intermediate.dense]         linear 384→1536 +bias +gelu ─▶ %encoder.layer.1.h f32[batch, seq, 1536]
      * </pre>
      * <p>Fused:
      * <ul>
@@ -2175,7 +2219,6 @@ public final class MiniLMTornado implements AcceleratedModel {
      *   <li>{@code encoder.layer.1.attention}: %25, %27, %29 read as column slices of %encoder.layer.1.attention.self.qkv (one QKV GEMM, no copies)
      *   <li>{@code encoder.layer.1.attention.output.dense}: linear + bias + residual: the epilogue runs in the GEMM's store
      *   <li>{@code encoder.layer.1.intermediate.dense}: linear + bias + gelu: the epilogue runs in the GEMM's store
-     *   <li>{@code encoder.layer.1.output.dense}: linear + bias + residual: the epilogue runs in the GEMM's store
      * </ul>
      * <p>Read in place, no task: %25, %27, %29, %15 (views).
      */
@@ -2187,30 +2230,52 @@ public final class MiniLMTornado implements AcceleratedModel {
       graph.task("encoder.layer.1.attention", MiniLMTornado::mha12x32, new KernelContext(), encoderLayer1AttentionSelfQkv, encoderLayer1AttentionSelfQkv, encoderLayer1AttentionSelfQkv, mask, encoderLayer1A, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.1.attention", grid2(roundUp(seq, 32), batch * 12, 32, 1));
       // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
-      graph.task("encoder.layer.1.attention.output.dense", MiniLMTornado::linear384to384BiasResidual, new KernelContext(), encoderLayer1A, encoderLayer1AttentionOutputDenseWeight, encoderLayer1AttentionOutputDenseBias, x2, t41, dimsBatchSeq);
+      graph.task("encoder.layer.1.attention.output.dense", MiniLMTornado::linear384to384BiasResidual, new KernelContext(), encoderLayer1A, encoderLayer1AttentionOutputDenseWeight, encoderLayer1AttentionOutputDenseBias, x2, encoderLayer1XPreNorm, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.1.attention.output.dense", grid2(384, roundUp(batch * seq, 32) / 8, 32, 4));
-      graph.task("encoder.layer.1.attention.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), t41, encoderLayer1AttentionOutputLayerNormWeight, encoderLayer1AttentionOutputLayerNormBias, encoderLayer1X, dimsBatchSeq);
+      graph.task("encoder.layer.1.attention.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), encoderLayer1XPreNorm, encoderLayer1AttentionOutputLayerNormWeight, encoderLayer1AttentionOutputLayerNormBias, encoderLayer1X, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.1.attention.output.LayerNorm", grid1(batch * seq * 256, 256));
       // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
       graph.task("encoder.layer.1.intermediate.dense", MiniLMTornado::linear384to1536BiasGelu, new KernelContext(), encoderLayer1X, encoderLayer1IntermediateDenseWeight, encoderLayer1IntermediateDenseBias, encoderLayer1H, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.1.intermediate.dense", grid2(1536, roundUp(batch * seq, 32) / 8, 32, 4));
+    }
+
+    /**
+     * Layer {@code x_3}: 1 task.
+     * <pre>
+     *   %encoder.layer.1.h, %encoder.layer.1.x ─▶ [x_3.encoder.layer.1.output.dense] linear 1536→384 +bias +residual ─▶ %x_3.pre_norm f32[batch, seq, 384]
+     * </pre>
+     * <p>Fused:
+     * <ul>
+     *   <li>{@code x_3.encoder.layer.1.output.dense}: linear + bias + residual: the epilogue runs in the GEMM's store
+     * </ul>
+     */
+    private void addX3(TaskGraph graph, GridScheduler grid) {
       // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
-      graph.task("encoder.layer.1.output.dense", MiniLMTornado::linear1536to384BiasResidual, new KernelContext(), encoderLayer1H, encoderLayer1OutputDenseWeight, encoderLayer1OutputDenseBias, encoderLayer1X, t44, dimsBatchSeq);
-      grid.addWorkerGrid("minilm.encoder.layer.1.output.dense", grid2(384, roundUp(batch * seq, 32) / 8, 32, 4));
-      graph.task("encoder.layer.1.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), t44, encoderLayer1OutputLayerNormWeight, encoderLayer1OutputLayerNormBias, x3, dimsBatchSeq);
+      graph.task("x_3.encoder.layer.1.output.dense", MiniLMTornado::linear1536to384BiasResidual, new KernelContext(), encoderLayer1H, encoderLayer1OutputDenseWeight, encoderLayer1OutputDenseBias, encoderLayer1X, x3PreNorm, dimsBatchSeq);
+      grid.addWorkerGrid("minilm.x_3.encoder.layer.1.output.dense", grid2(384, roundUp(batch * seq, 32) / 8, 32, 4));
+    }
+
+    /**
+     * Layer {@code encoder.layer.1}: 1 task.
+     * <pre>
+     *   %x_3.pre_norm ─▶ [encoder.layer.1.output.LayerNorm] layer_norm {eps = 1.0E-12} ─▶ %x_3 f32[batch, seq, 384]
+     * </pre>
+     * <p>Fused: nothing in this layer.
+     */
+    private void addEncoderLayer1Part2(TaskGraph graph, GridScheduler grid) {
+      // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
+      graph.task("encoder.layer.1.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), x3PreNorm, encoderLayer1OutputLayerNormWeight, encoderLayer1OutputLayerNormBias, x3, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.1.output.LayerNorm", grid1(batch * seq * 256, 256));
     }
 
     /**
-     * Layer {@code encoder.layer.2}: 7 tasks.
+     * Layer {@code encoder.layer.2}: 5 tasks.
      * <pre>
-     *   %x_3                                   ─▶ [encoder.layer.2.attention.self.qkv]         linear 384→1152 +bias ─▶ %encoder.layer.2.attention.self.qkv f32[batch, seq, 1152]
-     *   %45, %47, %49, %15                     ─▶ [encoder.layer.2.attention]                  mha 12 heads × 32, masked, online softmax ─▶ %encoder.layer.2.a f32[batch, seq, 384]
-     *   %encoder.layer.2.a, %x_3               ─▶ [encoder.layer.2.attention.output.dense]     linear 384→384 +bias +residual ─▶ %61 f32[batch, seq, 384]
-     *   %61                                    ─▶ [encoder.layer.2.attention.output.LayerNorm] layer_norm {eps = 1.0E-12} ─▶ %encoder.layer.2.x f32[batch, seq, 384]
-     *   %encoder.layer.2.x                     ─▶ [encoder.layer.2.intermediate.dense]         linear 384→1536 +bias +gelu ─▶ %encoder.layer.2.h f32[batch, seq, 1536]
-     *   %encoder.layer.2.h, %encoder.layer.2.x ─▶ [encoder.layer.2.output.dense]               linear 1536→384 +bias +residual ─▶ %64 f32[batch, seq, 384]
-     *   %64                                    ─▶ [encoder.layer.2.output.LayerNorm]           layer_norm {eps = 1.0E-12} ─▶ %x_4 f32[batch, seq, 384]
+     *   %x_3                        ─▶ [encoder.layer.2.attention.self.qkv]         linear 384→1152 +bias ─▶ %encoder.layer.2.attention.self.qkv f32[batch, seq, 1152]
+     *   %45, %47, %49, %15          ─▶ [encoder.layer.2.attention]                  mha 12 heads × 32, masked, online softmax ─▶ %encoder.layer.2.a f32[batch, seq, 384]
+     *   %encoder.layer.2.a, %x_3    ─▶ [encoder.layer.2.attention.output.dense]     linear 384→384 +bias +residual ─▶ %encoder.layer.2.x.pre_norm f32[batch, seq, 384]
+     *   %encoder.layer.2.x.pre_norm ─▶ [encoder.layer.2.attention.output.LayerNorm] layer_norm {eps = 1.0E-12} ─▶ %encoder.layer.2.x f32[batch, seq, 384]
+     *   %encoder.layer.2.x          ─▶ [encoder.layer.2.intermediate.dense]         linear 384→1536 +bias +gelu ─▶ %encoder.layer.2.h f32[batch, seq, 1536]
      * </pre>
      * <p>Fused:
      * <ul>
@@ -2218,7 +2283,6 @@ public final class MiniLMTornado implements AcceleratedModel {
      *   <li>{@code encoder.layer.2.attention}: %45, %47, %49 read as column slices of %encoder.layer.2.attention.self.qkv (one QKV GEMM, no copies)
      *   <li>{@code encoder.layer.2.attention.output.dense}: linear + bias + residual: the epilogue runs in the GEMM's store
      *   <li>{@code encoder.layer.2.intermediate.dense}: linear + bias + gelu: the epilogue runs in the GEMM's store
-     *   <li>{@code encoder.layer.2.output.dense}: linear + bias + residual: the epilogue runs in the GEMM's store
      * </ul>
      * <p>Read in place, no task: %45, %47, %49, %15 (views).
      */
@@ -2230,30 +2294,52 @@ public final class MiniLMTornado implements AcceleratedModel {
       graph.task("encoder.layer.2.attention", MiniLMTornado::mha12x32, new KernelContext(), encoderLayer2AttentionSelfQkv, encoderLayer2AttentionSelfQkv, encoderLayer2AttentionSelfQkv, mask, encoderLayer2A, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.2.attention", grid2(roundUp(seq, 32), batch * 12, 32, 1));
       // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
-      graph.task("encoder.layer.2.attention.output.dense", MiniLMTornado::linear384to384BiasResidual, new KernelContext(), encoderLayer2A, encoderLayer2AttentionOutputDenseWeight, encoderLayer2AttentionOutputDenseBias, x3, t61, dimsBatchSeq);
+      graph.task("encoder.layer.2.attention.output.dense", MiniLMTornado::linear384to384BiasResidual, new KernelContext(), encoderLayer2A, encoderLayer2AttentionOutputDenseWeight, encoderLayer2AttentionOutputDenseBias, x3, encoderLayer2XPreNorm, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.2.attention.output.dense", grid2(384, roundUp(batch * seq, 32) / 8, 32, 4));
-      graph.task("encoder.layer.2.attention.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), t61, encoderLayer2AttentionOutputLayerNormWeight, encoderLayer2AttentionOutputLayerNormBias, encoderLayer2X, dimsBatchSeq);
+      graph.task("encoder.layer.2.attention.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), encoderLayer2XPreNorm, encoderLayer2AttentionOutputLayerNormWeight, encoderLayer2AttentionOutputLayerNormBias, encoderLayer2X, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.2.attention.output.LayerNorm", grid1(batch * seq * 256, 256));
       // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
       graph.task("encoder.layer.2.intermediate.dense", MiniLMTornado::linear384to1536BiasGelu, new KernelContext(), encoderLayer2X, encoderLayer2IntermediateDenseWeight, encoderLayer2IntermediateDenseBias, encoderLayer2H, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.2.intermediate.dense", grid2(1536, roundUp(batch * seq, 32) / 8, 32, 4));
+    }
+
+    /**
+     * Layer {@code x_4}: 1 task.
+     * <pre>
+     *   %encoder.layer.2.h, %encoder.layer.2.x ─▶ [x_4.encoder.layer.2.output.dense] linear 1536→384 +bias +residual ─▶ %x_4.pre_norm f32[batch, seq, 384]
+     * </pre>
+     * <p>Fused:
+     * <ul>
+     *   <li>{@code x_4.encoder.layer.2.output.dense}: linear + bias + residual: the epilogue runs in the GEMM's store
+     * </ul>
+     */
+    private void addX4(TaskGraph graph, GridScheduler grid) {
       // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
-      graph.task("encoder.layer.2.output.dense", MiniLMTornado::linear1536to384BiasResidual, new KernelContext(), encoderLayer2H, encoderLayer2OutputDenseWeight, encoderLayer2OutputDenseBias, encoderLayer2X, t64, dimsBatchSeq);
-      grid.addWorkerGrid("minilm.encoder.layer.2.output.dense", grid2(384, roundUp(batch * seq, 32) / 8, 32, 4));
-      graph.task("encoder.layer.2.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), t64, encoderLayer2OutputLayerNormWeight, encoderLayer2OutputLayerNormBias, x4, dimsBatchSeq);
+      graph.task("x_4.encoder.layer.2.output.dense", MiniLMTornado::linear1536to384BiasResidual, new KernelContext(), encoderLayer2H, encoderLayer2OutputDenseWeight, encoderLayer2OutputDenseBias, encoderLayer2X, x4PreNorm, dimsBatchSeq);
+      grid.addWorkerGrid("minilm.x_4.encoder.layer.2.output.dense", grid2(384, roundUp(batch * seq, 32) / 8, 32, 4));
+    }
+
+    /**
+     * Layer {@code encoder.layer.2}: 1 task.
+     * <pre>
+     *   %x_4.pre_norm ─▶ [encoder.layer.2.output.LayerNorm] layer_norm {eps = 1.0E-12} ─▶ %x_4 f32[batch, seq, 384]
+     * </pre>
+     * <p>Fused: nothing in this layer.
+     */
+    private void addEncoderLayer2Part2(TaskGraph graph, GridScheduler grid) {
+      // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
+      graph.task("encoder.layer.2.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), x4PreNorm, encoderLayer2OutputLayerNormWeight, encoderLayer2OutputLayerNormBias, x4, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.2.output.LayerNorm", grid1(batch * seq * 256, 256));
     }
 
     /**
-     * Layer {@code encoder.layer.3}: 7 tasks.
+     * Layer {@code encoder.layer.3}: 5 tasks.
      * <pre>
-     *   %x_4                                   ─▶ [encoder.layer.3.attention.self.qkv]         linear 384→1152 +bias ─▶ %encoder.layer.3.attention.self.qkv f32[batch, seq, 1152]
-     *   %65, %67, %69, %15                     ─▶ [encoder.layer.3.attention]                  mha 12 heads × 32, masked, online softmax ─▶ %encoder.layer.3.a f32[batch, seq, 384]
-     *   %encoder.layer.3.a, %x_4               ─▶ [encoder.layer.3.attention.output.dense]     linear 384→384 +bias +residual ─▶ %81 f32[batch, seq, 384]
-     *   %81                                    ─▶ [encoder.layer.3.attention.output.LayerNorm] layer_norm {eps = 1.0E-12} ─▶ %encoder.layer.3.x f32[batch, seq, 384]
-     *   %encoder.layer.3.x                     ─▶ [encoder.layer.3.intermediate.dense]         linear 384→1536 +bias +gelu ─▶ %encoder.layer.3.h f32[batch, seq, 1536]
-     *   %encoder.layer.3.h, %encoder.layer.3.x ─▶ [encoder.layer.3.output.dense]               linear 1536→384 +bias +residual ─▶ %84 f32[batch, seq, 384]
-     *   %84                                    ─▶ [encoder.layer.3.output.LayerNorm]           layer_norm {eps = 1.0E-12} ─▶ %x_5 f32[batch, seq, 384]
+     *   %x_4                        ─▶ [encoder.layer.3.attention.self.qkv]         linear 384→1152 +bias ─▶ %encoder.layer.3.attention.self.qkv f32[batch, seq, 1152]
+     *   %65, %67, %69, %15          ─▶ [encoder.layer.3.attention]                  mha 12 heads × 32, masked, online softmax ─▶ %encoder.layer.3.a f32[batch, seq, 384]
+     *   %encoder.layer.3.a, %x_4    ─▶ [encoder.layer.3.attention.output.dense]     linear 384→384 +bias +residual ─▶ %encoder.layer.3.x.pre_norm f32[batch, seq, 384]
+     *   %encoder.layer.3.x.pre_norm ─▶ [encoder.layer.3.attention.output.LayerNorm] layer_norm {eps = 1.0E-12} ─▶ %encoder.layer.3.x f32[batch, seq, 384]
+     *   %encoder.layer.3.x          ─▶ [encoder.layer.3.intermediate.dense]         linear 384→1536 +bias +gelu ─▶ %encoder.layer.3.h f32[batch, seq, 1536]
      * </pre>
      * <p>Fused:
      * <ul>
@@ -2261,7 +2347,6 @@ public final class MiniLMTornado implements AcceleratedModel {
      *   <li>{@code encoder.layer.3.attention}: %65, %67, %69 read as column slices of %encoder.layer.3.attention.self.qkv (one QKV GEMM, no copies)
      *   <li>{@code encoder.layer.3.attention.output.dense}: linear + bias + residual: the epilogue runs in the GEMM's store
      *   <li>{@code encoder.layer.3.intermediate.dense}: linear + bias + gelu: the epilogue runs in the GEMM's store
-     *   <li>{@code encoder.layer.3.output.dense}: linear + bias + residual: the epilogue runs in the GEMM's store
      * </ul>
      * <p>Read in place, no task: %65, %67, %69, %15 (views).
      */
@@ -2273,30 +2358,52 @@ public final class MiniLMTornado implements AcceleratedModel {
       graph.task("encoder.layer.3.attention", MiniLMTornado::mha12x32, new KernelContext(), encoderLayer3AttentionSelfQkv, encoderLayer3AttentionSelfQkv, encoderLayer3AttentionSelfQkv, mask, encoderLayer3A, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.3.attention", grid2(roundUp(seq, 32), batch * 12, 32, 1));
       // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
-      graph.task("encoder.layer.3.attention.output.dense", MiniLMTornado::linear384to384BiasResidual, new KernelContext(), encoderLayer3A, encoderLayer3AttentionOutputDenseWeight, encoderLayer3AttentionOutputDenseBias, x4, t81, dimsBatchSeq);
+      graph.task("encoder.layer.3.attention.output.dense", MiniLMTornado::linear384to384BiasResidual, new KernelContext(), encoderLayer3A, encoderLayer3AttentionOutputDenseWeight, encoderLayer3AttentionOutputDenseBias, x4, encoderLayer3XPreNorm, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.3.attention.output.dense", grid2(384, roundUp(batch * seq, 32) / 8, 32, 4));
-      graph.task("encoder.layer.3.attention.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), t81, encoderLayer3AttentionOutputLayerNormWeight, encoderLayer3AttentionOutputLayerNormBias, encoderLayer3X, dimsBatchSeq);
+      graph.task("encoder.layer.3.attention.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), encoderLayer3XPreNorm, encoderLayer3AttentionOutputLayerNormWeight, encoderLayer3AttentionOutputLayerNormBias, encoderLayer3X, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.3.attention.output.LayerNorm", grid1(batch * seq * 256, 256));
       // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
       graph.task("encoder.layer.3.intermediate.dense", MiniLMTornado::linear384to1536BiasGelu, new KernelContext(), encoderLayer3X, encoderLayer3IntermediateDenseWeight, encoderLayer3IntermediateDenseBias, encoderLayer3H, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.3.intermediate.dense", grid2(1536, roundUp(batch * seq, 32) / 8, 32, 4));
+    }
+
+    /**
+     * Layer {@code x_5}: 1 task.
+     * <pre>
+     *   %encoder.layer.3.h, %encoder.layer.3.x ─▶ [x_5.encoder.layer.3.output.dense] linear 1536→384 +bias +residual ─▶ %x_5.pre_norm f32[batch, seq, 384]
+     * </pre>
+     * <p>Fused:
+     * <ul>
+     *   <li>{@code x_5.encoder.layer.3.output.dense}: linear + bias + residual: the epilogue runs in the GEMM's store
+     * </ul>
+     */
+    private void addX5(TaskGraph graph, GridScheduler grid) {
       // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
-      graph.task("encoder.layer.3.output.dense", MiniLMTornado::linear1536to384BiasResidual, new KernelContext(), encoderLayer3H, encoderLayer3OutputDenseWeight, encoderLayer3OutputDenseBias, encoderLayer3X, t84, dimsBatchSeq);
-      grid.addWorkerGrid("minilm.encoder.layer.3.output.dense", grid2(384, roundUp(batch * seq, 32) / 8, 32, 4));
-      graph.task("encoder.layer.3.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), t84, encoderLayer3OutputLayerNormWeight, encoderLayer3OutputLayerNormBias, x5, dimsBatchSeq);
+      graph.task("x_5.encoder.layer.3.output.dense", MiniLMTornado::linear1536to384BiasResidual, new KernelContext(), encoderLayer3H, encoderLayer3OutputDenseWeight, encoderLayer3OutputDenseBias, encoderLayer3X, x5PreNorm, dimsBatchSeq);
+      grid.addWorkerGrid("minilm.x_5.encoder.layer.3.output.dense", grid2(384, roundUp(batch * seq, 32) / 8, 32, 4));
+    }
+
+    /**
+     * Layer {@code encoder.layer.3}: 1 task.
+     * <pre>
+     *   %x_5.pre_norm ─▶ [encoder.layer.3.output.LayerNorm] layer_norm {eps = 1.0E-12} ─▶ %x_5 f32[batch, seq, 384]
+     * </pre>
+     * <p>Fused: nothing in this layer.
+     */
+    private void addEncoderLayer3Part2(TaskGraph graph, GridScheduler grid) {
+      // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
+      graph.task("encoder.layer.3.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), x5PreNorm, encoderLayer3OutputLayerNormWeight, encoderLayer3OutputLayerNormBias, x5, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.3.output.LayerNorm", grid1(batch * seq * 256, 256));
     }
 
     /**
-     * Layer {@code encoder.layer.4}: 7 tasks.
+     * Layer {@code encoder.layer.4}: 5 tasks.
      * <pre>
-     *   %x_5                                   ─▶ [encoder.layer.4.attention.self.qkv]         linear 384→1152 +bias ─▶ %encoder.layer.4.attention.self.qkv f32[batch, seq, 1152]
-     *   %85, %87, %89, %15                     ─▶ [encoder.layer.4.attention]                  mha 12 heads × 32, masked, online softmax ─▶ %encoder.layer.4.a f32[batch, seq, 384]
-     *   %encoder.layer.4.a, %x_5               ─▶ [encoder.layer.4.attention.output.dense]     linear 384→384 +bias +residual ─▶ %101 f32[batch, seq, 384]
-     *   %101                                   ─▶ [encoder.layer.4.attention.output.LayerNorm] layer_norm {eps = 1.0E-12} ─▶ %encoder.layer.4.x f32[batch, seq, 384]
-     *   %encoder.layer.4.x                     ─▶ [encoder.layer.4.intermediate.dense]         linear 384→1536 +bias +gelu ─▶ %encoder.layer.4.h f32[batch, seq, 1536]
-     *   %encoder.layer.4.h, %encoder.layer.4.x ─▶ [encoder.layer.4.output.dense]               linear 1536→384 +bias +residual ─▶ %104 f32[batch, seq, 384]
-     *   %104                                   ─▶ [encoder.layer.4.output.LayerNorm]           layer_norm {eps = 1.0E-12} ─▶ %x_6 f32[batch, seq, 384]
+     *   %x_5                        ─▶ [encoder.layer.4.attention.self.qkv]         linear 384→1152 +bias ─▶ %encoder.layer.4.attention.self.qkv f32[batch, seq, 1152]
+     *   %85, %87, %89, %15          ─▶ [encoder.layer.4.attention]                  mha 12 heads × 32, masked, online softmax ─▶ %encoder.layer.4.a f32[batch, seq, 384]
+     *   %encoder.layer.4.a, %x_5    ─▶ [encoder.layer.4.attention.output.dense]     linear 384→384 +bias +residual ─▶ %encoder.layer.4.x.pre_norm f32[batch, seq, 384]
+     *   %encoder.layer.4.x.pre_norm ─▶ [encoder.layer.4.attention.output.LayerNorm] layer_norm {eps = 1.0E-12} ─▶ %encoder.layer.4.x f32[batch, seq, 384]
+     *   %encoder.layer.4.x          ─▶ [encoder.layer.4.intermediate.dense]         linear 384→1536 +bias +gelu ─▶ %encoder.layer.4.h f32[batch, seq, 1536]
      * </pre>
      * <p>Fused:
      * <ul>
@@ -2304,7 +2411,6 @@ public final class MiniLMTornado implements AcceleratedModel {
      *   <li>{@code encoder.layer.4.attention}: %85, %87, %89 read as column slices of %encoder.layer.4.attention.self.qkv (one QKV GEMM, no copies)
      *   <li>{@code encoder.layer.4.attention.output.dense}: linear + bias + residual: the epilogue runs in the GEMM's store
      *   <li>{@code encoder.layer.4.intermediate.dense}: linear + bias + gelu: the epilogue runs in the GEMM's store
-     *   <li>{@code encoder.layer.4.output.dense}: linear + bias + residual: the epilogue runs in the GEMM's store
      * </ul>
      * <p>Read in place, no task: %85, %87, %89, %15 (views).
      */
@@ -2316,30 +2422,52 @@ public final class MiniLMTornado implements AcceleratedModel {
       graph.task("encoder.layer.4.attention", MiniLMTornado::mha12x32, new KernelContext(), encoderLayer4AttentionSelfQkv, encoderLayer4AttentionSelfQkv, encoderLayer4AttentionSelfQkv, mask, encoderLayer4A, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.4.attention", grid2(roundUp(seq, 32), batch * 12, 32, 1));
       // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
-      graph.task("encoder.layer.4.attention.output.dense", MiniLMTornado::linear384to384BiasResidual, new KernelContext(), encoderLayer4A, encoderLayer4AttentionOutputDenseWeight, encoderLayer4AttentionOutputDenseBias, x5, t101, dimsBatchSeq);
+      graph.task("encoder.layer.4.attention.output.dense", MiniLMTornado::linear384to384BiasResidual, new KernelContext(), encoderLayer4A, encoderLayer4AttentionOutputDenseWeight, encoderLayer4AttentionOutputDenseBias, x5, encoderLayer4XPreNorm, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.4.attention.output.dense", grid2(384, roundUp(batch * seq, 32) / 8, 32, 4));
-      graph.task("encoder.layer.4.attention.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), t101, encoderLayer4AttentionOutputLayerNormWeight, encoderLayer4AttentionOutputLayerNormBias, encoderLayer4X, dimsBatchSeq);
+      graph.task("encoder.layer.4.attention.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), encoderLayer4XPreNorm, encoderLayer4AttentionOutputLayerNormWeight, encoderLayer4AttentionOutputLayerNormBias, encoderLayer4X, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.4.attention.output.LayerNorm", grid1(batch * seq * 256, 256));
       // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
       graph.task("encoder.layer.4.intermediate.dense", MiniLMTornado::linear384to1536BiasGelu, new KernelContext(), encoderLayer4X, encoderLayer4IntermediateDenseWeight, encoderLayer4IntermediateDenseBias, encoderLayer4H, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.4.intermediate.dense", grid2(1536, roundUp(batch * seq, 32) / 8, 32, 4));
+    }
+
+    /**
+     * Layer {@code x_6}: 1 task.
+     * <pre>
+     *   %encoder.layer.4.h, %encoder.layer.4.x ─▶ [x_6.encoder.layer.4.output.dense] linear 1536→384 +bias +residual ─▶ %x_6.pre_norm f32[batch, seq, 384]
+     * </pre>
+     * <p>Fused:
+     * <ul>
+     *   <li>{@code x_6.encoder.layer.4.output.dense}: linear + bias + residual: the epilogue runs in the GEMM's store
+     * </ul>
+     */
+    private void addX6(TaskGraph graph, GridScheduler grid) {
       // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
-      graph.task("encoder.layer.4.output.dense", MiniLMTornado::linear1536to384BiasResidual, new KernelContext(), encoderLayer4H, encoderLayer4OutputDenseWeight, encoderLayer4OutputDenseBias, encoderLayer4X, t104, dimsBatchSeq);
-      grid.addWorkerGrid("minilm.encoder.layer.4.output.dense", grid2(384, roundUp(batch * seq, 32) / 8, 32, 4));
-      graph.task("encoder.layer.4.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), t104, encoderLayer4OutputLayerNormWeight, encoderLayer4OutputLayerNormBias, x6, dimsBatchSeq);
+      graph.task("x_6.encoder.layer.4.output.dense", MiniLMTornado::linear1536to384BiasResidual, new KernelContext(), encoderLayer4H, encoderLayer4OutputDenseWeight, encoderLayer4OutputDenseBias, encoderLayer4X, x6PreNorm, dimsBatchSeq);
+      grid.addWorkerGrid("minilm.x_6.encoder.layer.4.output.dense", grid2(384, roundUp(batch * seq, 32) / 8, 32, 4));
+    }
+
+    /**
+     * Layer {@code encoder.layer.4}: 1 task.
+     * <pre>
+     *   %x_6.pre_norm ─▶ [encoder.layer.4.output.LayerNorm] layer_norm {eps = 1.0E-12} ─▶ %x_6 f32[batch, seq, 384]
+     * </pre>
+     * <p>Fused: nothing in this layer.
+     */
+    private void addEncoderLayer4Part2(TaskGraph graph, GridScheduler grid) {
+      // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
+      graph.task("encoder.layer.4.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), x6PreNorm, encoderLayer4OutputLayerNormWeight, encoderLayer4OutputLayerNormBias, x6, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.4.output.LayerNorm", grid1(batch * seq * 256, 256));
     }
 
     /**
-     * Layer {@code encoder.layer.5}: 7 tasks.
+     * Layer {@code encoder.layer.5}: 5 tasks.
      * <pre>
-     *   %x_6                                   ─▶ [encoder.layer.5.attention.self.qkv]         linear 384→1152 +bias ─▶ %encoder.layer.5.attention.self.qkv f32[batch, seq, 1152]
-     *   %105, %107, %109, %15                  ─▶ [encoder.layer.5.attention]                  mha 12 heads × 32, masked, online softmax ─▶ %encoder.layer.5.a f32[batch, seq, 384]
-     *   %encoder.layer.5.a, %x_6               ─▶ [encoder.layer.5.attention.output.dense]     linear 384→384 +bias +residual ─▶ %121 f32[batch, seq, 384]
-     *   %121                                   ─▶ [encoder.layer.5.attention.output.LayerNorm] layer_norm {eps = 1.0E-12} ─▶ %encoder.layer.5.x f32[batch, seq, 384]
-     *   %encoder.layer.5.x                     ─▶ [encoder.layer.5.intermediate.dense]         linear 384→1536 +bias +gelu ─▶ %encoder.layer.5.h f32[batch, seq, 1536]
-     *   %encoder.layer.5.h, %encoder.layer.5.x ─▶ [encoder.layer.5.output.dense]               linear 1536→384 +bias +residual ─▶ %124 f32[batch, seq, 384]
-     *   %124                                   ─▶ [encoder.layer.5.output.LayerNorm]           layer_norm {eps = 1.0E-12} ─▶ %x_7 f32[batch, seq, 384]
+     *   %x_6                        ─▶ [encoder.layer.5.attention.self.qkv]         linear 384→1152 +bias ─▶ %encoder.layer.5.attention.self.qkv f32[batch, seq, 1152]
+     *   %105, %107, %109, %15       ─▶ [encoder.layer.5.attention]                  mha 12 heads × 32, masked, online softmax ─▶ %encoder.layer.5.a f32[batch, seq, 384]
+     *   %encoder.layer.5.a, %x_6    ─▶ [encoder.layer.5.attention.output.dense]     linear 384→384 +bias +residual ─▶ %encoder.layer.5.x.pre_norm f32[batch, seq, 384]
+     *   %encoder.layer.5.x.pre_norm ─▶ [encoder.layer.5.attention.output.LayerNorm] layer_norm {eps = 1.0E-12} ─▶ %encoder.layer.5.x f32[batch, seq, 384]
+     *   %encoder.layer.5.x          ─▶ [encoder.layer.5.intermediate.dense]         linear 384→1536 +bias +gelu ─▶ %encoder.layer.5.h f32[batch, seq, 1536]
      * </pre>
      * <p>Fused:
      * <ul>
@@ -2347,7 +2475,6 @@ public final class MiniLMTornado implements AcceleratedModel {
      *   <li>{@code encoder.layer.5.attention}: %105, %107, %109 read as column slices of %encoder.layer.5.attention.self.qkv (one QKV GEMM, no copies)
      *   <li>{@code encoder.layer.5.attention.output.dense}: linear + bias + residual: the epilogue runs in the GEMM's store
      *   <li>{@code encoder.layer.5.intermediate.dense}: linear + bias + gelu: the epilogue runs in the GEMM's store
-     *   <li>{@code encoder.layer.5.output.dense}: linear + bias + residual: the epilogue runs in the GEMM's store
      * </ul>
      * <p>Read in place, no task: %105, %107, %109, %15 (views).
      */
@@ -2359,17 +2486,41 @@ public final class MiniLMTornado implements AcceleratedModel {
       graph.task("encoder.layer.5.attention", MiniLMTornado::mha12x32, new KernelContext(), encoderLayer5AttentionSelfQkv, encoderLayer5AttentionSelfQkv, encoderLayer5AttentionSelfQkv, mask, encoderLayer5A, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.5.attention", grid2(roundUp(seq, 32), batch * 12, 32, 1));
       // minilm.heed:48: x = layer_norm(x + linear(a, w_o, b_o), ln1_w, ln1_b, eps = eps);
-      graph.task("encoder.layer.5.attention.output.dense", MiniLMTornado::linear384to384BiasResidual, new KernelContext(), encoderLayer5A, encoderLayer5AttentionOutputDenseWeight, encoderLayer5AttentionOutputDenseBias, x6, t121, dimsBatchSeq);
+      graph.task("encoder.layer.5.attention.output.dense", MiniLMTornado::linear384to384BiasResidual, new KernelContext(), encoderLayer5A, encoderLayer5AttentionOutputDenseWeight, encoderLayer5AttentionOutputDenseBias, x6, encoderLayer5XPreNorm, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.5.attention.output.dense", grid2(384, roundUp(batch * seq, 32) / 8, 32, 4));
-      graph.task("encoder.layer.5.attention.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), t121, encoderLayer5AttentionOutputLayerNormWeight, encoderLayer5AttentionOutputLayerNormBias, encoderLayer5X, dimsBatchSeq);
+      graph.task("encoder.layer.5.attention.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), encoderLayer5XPreNorm, encoderLayer5AttentionOutputLayerNormWeight, encoderLayer5AttentionOutputLayerNormBias, encoderLayer5X, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.5.attention.output.LayerNorm", grid1(batch * seq * 256, 256));
       // minilm.heed:51: let h = gelu(linear(x, w_i, b_i));                           // [batch, seq, d_ff]
       graph.task("encoder.layer.5.intermediate.dense", MiniLMTornado::linear384to1536BiasGelu, new KernelContext(), encoderLayer5X, encoderLayer5IntermediateDenseWeight, encoderLayer5IntermediateDenseBias, encoderLayer5H, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.5.intermediate.dense", grid2(1536, roundUp(batch * seq, 32) / 8, 32, 4));
+    }
+
+    /**
+     * Layer {@code x_7}: 1 task.
+     * <pre>
+     *   %encoder.layer.5.h, %encoder.layer.5.x ─▶ [x_7.encoder.layer.5.output.dense] linear 1536→384 +bias +residual ─▶ %x_7.pre_norm f32[batch, seq, 384]
+     * </pre>
+     * <p>Fused:
+     * <ul>
+     *   <li>{@code x_7.encoder.layer.5.output.dense}: linear + bias + residual: the epilogue runs in the GEMM's store
+     * </ul>
+     */
+    private void addX7(TaskGraph graph, GridScheduler grid) {
       // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
-      graph.task("encoder.layer.5.output.dense", MiniLMTornado::linear1536to384BiasResidual, new KernelContext(), encoderLayer5H, encoderLayer5OutputDenseWeight, encoderLayer5OutputDenseBias, encoderLayer5X, t124, dimsBatchSeq);
-      grid.addWorkerGrid("minilm.encoder.layer.5.output.dense", grid2(384, roundUp(batch * seq, 32) / 8, 32, 4));
-      graph.task("encoder.layer.5.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), t124, encoderLayer5OutputLayerNormWeight, encoderLayer5OutputLayerNormBias, x7, dimsBatchSeq);
+      graph.task("x_7.encoder.layer.5.output.dense", MiniLMTornado::linear1536to384BiasResidual, new KernelContext(), encoderLayer5H, encoderLayer5OutputDenseWeight, encoderLayer5OutputDenseBias, encoderLayer5X, x7PreNorm, dimsBatchSeq);
+      grid.addWorkerGrid("minilm.x_7.encoder.layer.5.output.dense", grid2(384, roundUp(batch * seq, 32) / 8, 32, 4));
+    }
+
+    /**
+     * Layer {@code encoder.layer.5}: 1 task.
+     * <pre>
+     *   %x_7.pre_norm ─▶ [encoder.layer.5.output.LayerNorm] layer_norm {eps = 1.0E-12} ─▶ %x_7 f32[batch, seq, 384]
+     * </pre>
+     * <p>Fused: nothing in this layer.
+     */
+    private void addEncoderLayer5Part2(TaskGraph graph, GridScheduler grid) {
+      // minilm.heed:52: return layer_norm(x + linear(h, w_out, b_out), ln2_w, ln2_b, eps = eps);
+      graph.task("encoder.layer.5.output.LayerNorm", MiniLMTornado::layerNorm384, new KernelContext(), x7PreNorm, encoderLayer5OutputLayerNormWeight, encoderLayer5OutputLayerNormBias, x7, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.5.output.LayerNorm", grid1(batch * seq * 256, 256));
     }
   }

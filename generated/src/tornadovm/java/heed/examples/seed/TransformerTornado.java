@@ -41,13 +41,21 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * <p>Layers (task groups, in order):
  * <pre>
  *   model            3 tasks
- *   encoder.layer.0  8 tasks
- *   encoder.layer.1  7 tasks
+ *   encoder.layer.0  6 tasks
+ *   x_1              1 task
+ *   encoder.layer.0  1 task
+ *   encoder.layer.1  5 tasks
+ *   x_2              1 task
+ *   encoder.layer.1  1 task
  *   model            3 tasks
  *   decoder.layer.0  6 tasks
  *   decoder.layer    1 task
- *   decoder.layer.0  6 tasks
- *   decoder.layer.1  11 tasks
+ *   decoder.layer.0  4 tasks
+ *   y_1              1 task
+ *   decoder.layer.0  1 task
+ *   decoder.layer.1  9 tasks
+ *   y_2              1 task
+ *   decoder.layer.1  1 task
  *   model            1 task
  * </pre>
  */
@@ -1058,9 +1066,7 @@ public final class TransformerTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
-   * transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
-   * transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
+   * heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>
    */
   public static void linear64to64BiasResidual(KernelContext context, FloatArray x, FloatArray w,
@@ -1416,8 +1422,7 @@ public final class TransformerTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
-   * transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
+   * heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>
    */
   public static void linear256to64BiasResidual(KernelContext context, FloatArray x, FloatArray w,
@@ -2368,9 +2373,9 @@ public final class TransformerTornado implements AcceleratedModel {
     final FloatArray t18;
 
     /**
-     * %19 (fused_linear): f32[batch, src_seq, 64]
+     * %encoder.layer.0.x.pre_norm (fused_linear): f32[batch, src_seq, 64]
      */
-    final FloatArray t19;
+    final FloatArray encoderLayer0XPreNorm;
 
     /**
      * %encoder.layer.0.x (layer_norm): f32[batch, src_seq, 64]
@@ -2383,9 +2388,9 @@ public final class TransformerTornado implements AcceleratedModel {
     final FloatArray encoderLayer0FfnH;
 
     /**
-     * %21 (fused_linear): f32[batch, src_seq, 64]
+     * %x_1.pre_norm (fused_linear): f32[batch, src_seq, 64]
      */
-    final FloatArray t21;
+    final FloatArray x1PreNorm;
 
     /**
      * %x_1 (layer_norm): f32[batch, src_seq, 64]
@@ -2403,9 +2408,9 @@ public final class TransformerTornado implements AcceleratedModel {
     final FloatArray t36;
 
     /**
-     * %37 (fused_linear): f32[batch, src_seq, 64]
+     * %encoder.layer.1.x.pre_norm (fused_linear): f32[batch, src_seq, 64]
      */
-    final FloatArray t37;
+    final FloatArray encoderLayer1XPreNorm;
 
     /**
      * %encoder.layer.1.x (layer_norm): f32[batch, src_seq, 64]
@@ -2418,9 +2423,9 @@ public final class TransformerTornado implements AcceleratedModel {
     final FloatArray encoderLayer1FfnH;
 
     /**
-     * %39 (fused_linear): f32[batch, src_seq, 64]
+     * %x_2.pre_norm (fused_linear): f32[batch, src_seq, 64]
      */
-    final FloatArray t39;
+    final FloatArray x2PreNorm;
 
     /**
      * %x_2 (layer_norm): f32[batch, src_seq, 64]
@@ -2458,9 +2463,9 @@ public final class TransformerTornado implements AcceleratedModel {
     final FloatArray t57;
 
     /**
-     * %58 (fused_linear): f32[batch, tgt_seq, 64]
+     * %decoder.layer.0.y.pre_norm (fused_linear): f32[batch, tgt_seq, 64]
      */
-    final FloatArray t58;
+    final FloatArray decoderLayer0YPreNorm;
 
     /**
      * %decoder.layer.0.y (layer_norm): f32[batch, tgt_seq, 64]
@@ -2483,9 +2488,9 @@ public final class TransformerTornado implements AcceleratedModel {
     final FloatArray t73;
 
     /**
-     * %74 (fused_linear): f32[batch, tgt_seq, 64]
+     * %decoder.layer.0.y_1.pre_norm (fused_linear): f32[batch, tgt_seq, 64]
      */
-    final FloatArray t74;
+    final FloatArray decoderLayer0Y1PreNorm;
 
     /**
      * %decoder.layer.0.y_1 (layer_norm): f32[batch, tgt_seq, 64]
@@ -2498,9 +2503,9 @@ public final class TransformerTornado implements AcceleratedModel {
     final FloatArray decoderLayer0FfnH;
 
     /**
-     * %76 (fused_linear): f32[batch, tgt_seq, 64]
+     * %y_1.pre_norm (fused_linear): f32[batch, tgt_seq, 64]
      */
-    final FloatArray t76;
+    final FloatArray y1PreNorm;
 
     /**
      * %y_1 (layer_norm): f32[batch, tgt_seq, 64]
@@ -2518,9 +2523,9 @@ public final class TransformerTornado implements AcceleratedModel {
     final FloatArray t90;
 
     /**
-     * %91 (fused_linear): f32[batch, tgt_seq, 64]
+     * %decoder.layer.1.y.pre_norm (fused_linear): f32[batch, tgt_seq, 64]
      */
-    final FloatArray t91;
+    final FloatArray decoderLayer1YPreNorm;
 
     /**
      * %decoder.layer.1.y (layer_norm): f32[batch, tgt_seq, 64]
@@ -2538,9 +2543,9 @@ public final class TransformerTornado implements AcceleratedModel {
     final FloatArray t106;
 
     /**
-     * %107 (fused_linear): f32[batch, tgt_seq, 64]
+     * %decoder.layer.1.y_1.pre_norm (fused_linear): f32[batch, tgt_seq, 64]
      */
-    final FloatArray t107;
+    final FloatArray decoderLayer1Y1PreNorm;
 
     /**
      * %decoder.layer.1.y_1 (layer_norm): f32[batch, tgt_seq, 64]
@@ -2553,9 +2558,9 @@ public final class TransformerTornado implements AcceleratedModel {
     final FloatArray decoderLayer1FfnH;
 
     /**
-     * %109 (fused_linear): f32[batch, tgt_seq, 64]
+     * %y_2.pre_norm (fused_linear): f32[batch, tgt_seq, 64]
      */
-    final FloatArray t109;
+    final FloatArray y2PreNorm;
 
     /**
      * %y_2 (layer_norm): f32[batch, tgt_seq, 64]
@@ -2598,17 +2603,17 @@ public final class TransformerTornado implements AcceleratedModel {
       this.encoderLayer0SelfAttnQkv = new FloatArray(batch * srcSeq * 192);
       this.srcMask = new FloatArray(batch * srcSeq);
       this.t18 = new FloatArray(batch * srcSeq * 64);
-      this.t19 = new FloatArray(batch * srcSeq * 64);
+      this.encoderLayer0XPreNorm = new FloatArray(batch * srcSeq * 64);
       this.encoderLayer0X = new FloatArray(batch * srcSeq * 64);
       this.encoderLayer0FfnH = new FloatArray(batch * srcSeq * 256);
-      this.t21 = new FloatArray(batch * srcSeq * 64);
+      this.x1PreNorm = new FloatArray(batch * srcSeq * 64);
       this.x1 = new FloatArray(batch * srcSeq * 64);
       this.encoderLayer1SelfAttnQkv = new FloatArray(batch * srcSeq * 192);
       this.t36 = new FloatArray(batch * srcSeq * 64);
-      this.t37 = new FloatArray(batch * srcSeq * 64);
+      this.encoderLayer1XPreNorm = new FloatArray(batch * srcSeq * 64);
       this.encoderLayer1X = new FloatArray(batch * srcSeq * 64);
       this.encoderLayer1FfnH = new FloatArray(batch * srcSeq * 256);
-      this.t39 = new FloatArray(batch * srcSeq * 64);
+      this.x2PreNorm = new FloatArray(batch * srcSeq * 64);
       this.x2 = new FloatArray(batch * srcSeq * 64);
       this.t40 = new FloatArray(batch * tgtSeq * 64);
       this.t43 = new FloatArray(tgtSeq * 64);
@@ -2616,26 +2621,26 @@ public final class TransformerTornado implements AcceleratedModel {
       this.decoderLayer0SelfAttnQkv = new FloatArray(batch * tgtSeq * 192);
       this.tgtMask = new FloatArray(tgtSeq * tgtSeq);
       this.t57 = new FloatArray(batch * tgtSeq * 64);
-      this.t58 = new FloatArray(batch * tgtSeq * 64);
+      this.decoderLayer0YPreNorm = new FloatArray(batch * tgtSeq * 64);
       this.decoderLayer0Y = new FloatArray(batch * tgtSeq * 64);
       this.t59 = new FloatArray(batch * tgtSeq * 64);
       this.decoderLayerPacked = new FloatArray(batch * srcSeq * 256);
       this.t73 = new FloatArray(batch * tgtSeq * 64);
-      this.t74 = new FloatArray(batch * tgtSeq * 64);
+      this.decoderLayer0Y1PreNorm = new FloatArray(batch * tgtSeq * 64);
       this.decoderLayer0Y1 = new FloatArray(batch * tgtSeq * 64);
       this.decoderLayer0FfnH = new FloatArray(batch * tgtSeq * 256);
-      this.t76 = new FloatArray(batch * tgtSeq * 64);
+      this.y1PreNorm = new FloatArray(batch * tgtSeq * 64);
       this.y1 = new FloatArray(batch * tgtSeq * 64);
       this.decoderLayer1SelfAttnQkv = new FloatArray(batch * tgtSeq * 192);
       this.t90 = new FloatArray(batch * tgtSeq * 64);
-      this.t91 = new FloatArray(batch * tgtSeq * 64);
+      this.decoderLayer1YPreNorm = new FloatArray(batch * tgtSeq * 64);
       this.decoderLayer1Y = new FloatArray(batch * tgtSeq * 64);
       this.t92 = new FloatArray(batch * tgtSeq * 64);
       this.t106 = new FloatArray(batch * tgtSeq * 64);
-      this.t107 = new FloatArray(batch * tgtSeq * 64);
+      this.decoderLayer1Y1PreNorm = new FloatArray(batch * tgtSeq * 64);
       this.decoderLayer1Y1 = new FloatArray(batch * tgtSeq * 64);
       this.decoderLayer1FfnH = new FloatArray(batch * tgtSeq * 256);
-      this.t109 = new FloatArray(batch * tgtSeq * 64);
+      this.y2PreNorm = new FloatArray(batch * tgtSeq * 64);
       this.y2 = new FloatArray(batch * tgtSeq * 64);
       this.logits = new FloatArray(batch * tgtSeq * 1000);
       this.dimsBatchSrcSeq = sizes(batch, srcSeq);
@@ -2666,22 +2671,31 @@ public final class TransformerTornado implements AcceleratedModel {
               decoderLayer1FfnLinear2Weight, decoderLayer1FfnLinear2Bias, decoderLayer1Norm3Weight,
               decoderLayer1Norm3Bias, fcWeight, fcBias, dimsBatchSrcSeq, dimsBatchTgtSeq, dimsBatchTgtSeqSrcSeq);
       // Activations: allocated on the device by the first execution; they never come back.
-      graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, t0, t3, x, encoderLayer0SelfAttnQkv, srcMask, t18, t19, encoderLayer0X, encoderLayer0FfnH,
-              t21, x1, encoderLayer1SelfAttnQkv, t36, t37, encoderLayer1X, encoderLayer1FfnH, t39,
-              x2, t40, t43, y, decoderLayer0SelfAttnQkv, tgtMask, t57, t58, decoderLayer0Y, t59,
-              decoderLayerPacked, t73, t74, decoderLayer0Y1, decoderLayer0FfnH, t76, y1, decoderLayer1SelfAttnQkv,
-              t90, t91, decoderLayer1Y, t92, t106, t107, decoderLayer1Y1, decoderLayer1FfnH, t109,
-              y2);
+      graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, t0, t3, x, encoderLayer0SelfAttnQkv, srcMask, t18, encoderLayer0XPreNorm, encoderLayer0X,
+              encoderLayer0FfnH, x1PreNorm, x1, encoderLayer1SelfAttnQkv, t36, encoderLayer1XPreNorm,
+              encoderLayer1X, encoderLayer1FfnH, x2PreNorm, x2, t40, t43, y, decoderLayer0SelfAttnQkv,
+              tgtMask, t57, decoderLayer0YPreNorm, decoderLayer0Y, t59, decoderLayerPacked, t73,
+              decoderLayer0Y1PreNorm, decoderLayer0Y1, decoderLayer0FfnH, y1PreNorm, y1, decoderLayer1SelfAttnQkv,
+              t90, decoderLayer1YPreNorm, decoderLayer1Y, t92, t106, decoderLayer1Y1PreNorm, decoderLayer1Y1,
+              decoderLayer1FfnH, y2PreNorm, y2);
       // Inputs: copied every execution.
       graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, srcBuffer, srcPadBuffer, tgtBuffer);
       addModel(graph, grid);
       addEncoderLayer0(graph, grid);
+      addX1(graph, grid);
+      addEncoderLayer0Part2(graph, grid);
       addEncoderLayer1(graph, grid);
+      addX2(graph, grid);
+      addEncoderLayer1Part2(graph, grid);
       addModelPart2(graph, grid);
       addDecoderLayer0(graph, grid);
       addDecoderLayer(graph, grid);
       addDecoderLayer0Part2(graph, grid);
+      addY1(graph, grid);
+      addDecoderLayer0Part3(graph, grid);
       addDecoderLayer1(graph, grid);
+      addY2(graph, grid);
+      addDecoderLayer1Part2(graph, grid);
       addModelPart3(graph, grid);
       // Outputs: copied back every execution.
       graph.transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
@@ -2712,16 +2726,14 @@ public final class TransformerTornado implements AcceleratedModel {
     }
 
     /**
-     * Layer {@code encoder.layer.0}: 8 tasks.
+     * Layer {@code encoder.layer.0}: 6 tasks.
      * <pre>
-     *   %x                                         ─▶ [encoder.layer.0.self_attn.qkv]      linear 64→192 +bias ─▶ %encoder.layer.0.self_attn.qkv f32[batch, src_seq, 192]
-     *   %src_pad                                   ─▶ [encoder.layer.0.src_mask]           padding_mask ─▶ %src_mask f32[batch, 1, src_seq]
-     *   %4, %6, %8, %14                            ─▶ [encoder.layer.0.attention]          mha 4 heads × 16, masked, online softmax ─▶ %18 f32[batch, src_seq, 64]
-     *   %18, %x                                    ─▶ [encoder.layer.0.self_attn.out_proj] linear 64→64 +bias +residual ─▶ %19 f32[batch, src_seq, 64]
-     *   %19                                        ─▶ [encoder.layer.0.norm1]              layer_norm {eps = 1.0E-5} ─▶ %encoder.layer.0.x f32[batch, src_seq, 64]
-     *   %encoder.layer.0.x                         ─▶ [encoder.layer.0.ffn.linear1]        linear 64→256 +bias +relu ─▶ %encoder.layer.0.ffn.h f32[batch, src_seq, 256]
-     *   %encoder.layer.0.ffn.h, %encoder.layer.0.x ─▶ [encoder.layer.0.ffn.linear2]        linear 256→64 +bias +residual ─▶ %21 f32[batch, src_seq, 64]
-     *   %21                                        ─▶ [encoder.layer.0.norm2]              layer_norm {eps = 1.0E-5} ─▶ %x_1 f32[batch, src_seq, 64]
+     *   %x                          ─▶ [encoder.layer.0.self_attn.qkv]      linear 64→192 +bias ─▶ %encoder.layer.0.self_attn.qkv f32[batch, src_seq, 192]
+     *   %src_pad                    ─▶ [encoder.layer.0.src_mask]           padding_mask ─▶ %src_mask f32[batch, 1, src_seq]
+     *   %4, %6, %8, %14             ─▶ [encoder.layer.0.attention]          mha 4 heads × 16, masked, online softmax ─▶ %18 f32[batch, src_seq, 64]
+     *   %18, %x                     ─▶ [encoder.layer.0.self_attn.out_proj] linear 64→64 +bias +residual ─▶ %encoder.layer.0.x.pre_norm f32[batch, src_seq, 64]
+     *   %encoder.layer.0.x.pre_norm ─▶ [encoder.layer.0.norm1]              layer_norm {eps = 1.0E-5} ─▶ %encoder.layer.0.x f32[batch, src_seq, 64]
+     *   %encoder.layer.0.x          ─▶ [encoder.layer.0.ffn.linear1]        linear 64→256 +bias +relu ─▶ %encoder.layer.0.ffn.h f32[batch, src_seq, 256]
      * </pre>
      * <p>Fused:
      * <ul>
@@ -2729,7 +2741,6 @@ public final class TransformerTornado implements AcceleratedModel {
      *   <li>{@code encoder.layer.0.attention}: %4, %6, %8 read as column slices of %encoder.layer.0.self_attn.qkv (one QKV GEMM, no copies)
      *   <li>{@code encoder.layer.0.self_attn.out_proj}: linear + bias + residual: the epilogue runs in the GEMM's store
      *   <li>{@code encoder.layer.0.ffn.linear1}: linear + bias + relu: the epilogue runs in the GEMM's store
-     *   <li>{@code encoder.layer.0.ffn.linear2}: linear + bias + residual: the epilogue runs in the GEMM's store
      * </ul>
      * <p>Read in place, no task: %4, %6, %8, %14 (views).
      */
@@ -2743,33 +2754,53 @@ public final class TransformerTornado implements AcceleratedModel {
       // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       graph.task("encoder.layer.0.attention", TransformerTornado::mha4x16, new KernelContext(), encoderLayer0SelfAttnQkv, encoderLayer0SelfAttnQkv, encoderLayer0SelfAttnQkv, srcMask, t18, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.0.attention", grid2(roundUp(srcSeq, 32), batch * 4, 32, 1));
-      // transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
-      graph.task("encoder.layer.0.self_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t18, encoderLayer0SelfAttnOutProjWeight, encoderLayer0SelfAttnOutProjBias, x, t19, dimsBatchSrcSeq);
-      grid.addWorkerGrid("transformer.encoder.layer.0.self_attn.out_proj", grid2(64, roundUp(batch * srcSeq, 32) / 8, 32, 4));
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      graph.task("encoder.layer.0.norm1", TransformerTornado::layerNorm64, new KernelContext(), t19, encoderLayer0Norm1Weight, encoderLayer0Norm1Bias, encoderLayer0X, dimsBatchSrcSeq);
+      graph.task("encoder.layer.0.self_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t18, encoderLayer0SelfAttnOutProjWeight, encoderLayer0SelfAttnOutProjBias, x, encoderLayer0XPreNorm, dimsBatchSrcSeq);
+      grid.addWorkerGrid("transformer.encoder.layer.0.self_attn.out_proj", grid2(64, roundUp(batch * srcSeq, 32) / 8, 32, 4));
+      graph.task("encoder.layer.0.norm1", TransformerTornado::layerNorm64, new KernelContext(), encoderLayer0XPreNorm, encoderLayer0Norm1Weight, encoderLayer0Norm1Bias, encoderLayer0X, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.0.norm1", grid1(batch * srcSeq * 64, 64));
       // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
       graph.task("encoder.layer.0.ffn.linear1", TransformerTornado::linear64to256BiasRelu, new KernelContext(), encoderLayer0X, encoderLayer0FfnLinear1Weight, encoderLayer0FfnLinear1Bias, encoderLayer0FfnH, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.0.ffn.linear1", grid2(256, roundUp(batch * srcSeq, 32) / 8, 32, 4));
-      // transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
-      graph.task("encoder.layer.0.ffn.linear2", TransformerTornado::linear256to64BiasResidual, new KernelContext(), encoderLayer0FfnH, encoderLayer0FfnLinear2Weight, encoderLayer0FfnLinear2Bias, encoderLayer0X, t21, dimsBatchSrcSeq);
-      grid.addWorkerGrid("transformer.encoder.layer.0.ffn.linear2", grid2(64, roundUp(batch * srcSeq, 32) / 8, 32, 4));
+    }
+
+    /**
+     * Layer {@code x_1}: 1 task.
+     * <pre>
+     *   %encoder.layer.0.ffn.h, %encoder.layer.0.x ─▶ [x_1.encoder.layer.0.ffn.linear2] linear 256→64 +bias +residual ─▶ %x_1.pre_norm f32[batch, src_seq, 64]
+     * </pre>
+     * <p>Fused:
+     * <ul>
+     *   <li>{@code x_1.encoder.layer.0.ffn.linear2}: linear + bias + residual: the epilogue runs in the GEMM's store
+     * </ul>
+     */
+    private void addX1(TaskGraph graph, GridScheduler grid) {
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      graph.task("encoder.layer.0.norm2", TransformerTornado::layerNorm64, new KernelContext(), t21, encoderLayer0Norm2Weight, encoderLayer0Norm2Bias, x1, dimsBatchSrcSeq);
+      graph.task("x_1.encoder.layer.0.ffn.linear2", TransformerTornado::linear256to64BiasResidual, new KernelContext(), encoderLayer0FfnH, encoderLayer0FfnLinear2Weight, encoderLayer0FfnLinear2Bias, encoderLayer0X, x1PreNorm, dimsBatchSrcSeq);
+      grid.addWorkerGrid("transformer.x_1.encoder.layer.0.ffn.linear2", grid2(64, roundUp(batch * srcSeq, 32) / 8, 32, 4));
+    }
+
+    /**
+     * Layer {@code encoder.layer.0}: 1 task.
+     * <pre>
+     *   %x_1.pre_norm ─▶ [encoder.layer.0.norm2] layer_norm {eps = 1.0E-5} ─▶ %x_1 f32[batch, src_seq, 64]
+     * </pre>
+     * <p>Fused: nothing in this layer.
+     */
+    private void addEncoderLayer0Part2(TaskGraph graph, GridScheduler grid) {
+      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      graph.task("encoder.layer.0.norm2", TransformerTornado::layerNorm64, new KernelContext(), x1PreNorm, encoderLayer0Norm2Weight, encoderLayer0Norm2Bias, x1, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.0.norm2", grid1(batch * srcSeq * 64, 64));
     }
 
     /**
-     * Layer {@code encoder.layer.1}: 7 tasks.
+     * Layer {@code encoder.layer.1}: 5 tasks.
      * <pre>
-     *   %x_1                                       ─▶ [encoder.layer.1.self_attn.qkv]      linear 64→192 +bias ─▶ %encoder.layer.1.self_attn.qkv f32[batch, src_seq, 192]
-     *   %22, %24, %26, %14                         ─▶ [encoder.layer.1.attention]          mha 4 heads × 16, masked, online softmax ─▶ %36 f32[batch, src_seq, 64]
-     *   %36, %x_1                                  ─▶ [encoder.layer.1.self_attn.out_proj] linear 64→64 +bias +residual ─▶ %37 f32[batch, src_seq, 64]
-     *   %37                                        ─▶ [encoder.layer.1.norm1]              layer_norm {eps = 1.0E-5} ─▶ %encoder.layer.1.x f32[batch, src_seq, 64]
-     *   %encoder.layer.1.x                         ─▶ [encoder.layer.1.ffn.linear1]        linear 64→256 +bias +relu ─▶ %encoder.layer.1.ffn.h f32[batch, src_seq, 256]
-     *   %encoder.layer.1.ffn.h, %encoder.layer.1.x ─▶ [encoder.layer.1.ffn.linear2]        linear 256→64 +bias +residual ─▶ %39 f32[batch, src_seq, 64]
-     *   %39                                        ─▶ [encoder.layer.1.norm2]              layer_norm {eps = 1.0E-5} ─▶ %x_2 f32[batch, src_seq, 64]
+     *   %x_1                        ─▶ [encoder.layer.1.self_attn.qkv]      linear 64→192 +bias ─▶ %encoder.layer.1.self_attn.qkv f32[batch, src_seq, 192]
+     *   %22, %24, %26, %14          ─▶ [encoder.layer.1.attention]          mha 4 heads × 16, masked, online softmax ─▶ %36 f32[batch, src_seq, 64]
+     *   %36, %x_1                   ─▶ [encoder.layer.1.self_attn.out_proj] linear 64→64 +bias +residual ─▶ %encoder.layer.1.x.pre_norm f32[batch, src_seq, 64]
+     *   %encoder.layer.1.x.pre_norm ─▶ [encoder.layer.1.norm1]              layer_norm {eps = 1.0E-5} ─▶ %encoder.layer.1.x f32[batch, src_seq, 64]
+     *   %encoder.layer.1.x          ─▶ [encoder.layer.1.ffn.linear1]        linear 64→256 +bias +relu ─▶ %encoder.layer.1.ffn.h f32[batch, src_seq, 256]
      * </pre>
      * <p>Fused:
      * <ul>
@@ -2777,7 +2808,6 @@ public final class TransformerTornado implements AcceleratedModel {
      *   <li>{@code encoder.layer.1.attention}: %22, %24, %26 read as column slices of %encoder.layer.1.self_attn.qkv (one QKV GEMM, no copies)
      *   <li>{@code encoder.layer.1.self_attn.out_proj}: linear + bias + residual: the epilogue runs in the GEMM's store
      *   <li>{@code encoder.layer.1.ffn.linear1}: linear + bias + relu: the epilogue runs in the GEMM's store
-     *   <li>{@code encoder.layer.1.ffn.linear2}: linear + bias + residual: the epilogue runs in the GEMM's store
      * </ul>
      * <p>Read in place, no task: %22, %24, %26, %14 (views).
      */
@@ -2788,20 +2818,42 @@ public final class TransformerTornado implements AcceleratedModel {
       // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       graph.task("encoder.layer.1.attention", TransformerTornado::mha4x16, new KernelContext(), encoderLayer1SelfAttnQkv, encoderLayer1SelfAttnQkv, encoderLayer1SelfAttnQkv, srcMask, t36, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.1.attention", grid2(roundUp(srcSeq, 32), batch * 4, 32, 1));
-      // transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
-      graph.task("encoder.layer.1.self_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t36, encoderLayer1SelfAttnOutProjWeight, encoderLayer1SelfAttnOutProjBias, x1, t37, dimsBatchSrcSeq);
-      grid.addWorkerGrid("transformer.encoder.layer.1.self_attn.out_proj", grid2(64, roundUp(batch * srcSeq, 32) / 8, 32, 4));
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      graph.task("encoder.layer.1.norm1", TransformerTornado::layerNorm64, new KernelContext(), t37, encoderLayer1Norm1Weight, encoderLayer1Norm1Bias, encoderLayer1X, dimsBatchSrcSeq);
+      graph.task("encoder.layer.1.self_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t36, encoderLayer1SelfAttnOutProjWeight, encoderLayer1SelfAttnOutProjBias, x1, encoderLayer1XPreNorm, dimsBatchSrcSeq);
+      grid.addWorkerGrid("transformer.encoder.layer.1.self_attn.out_proj", grid2(64, roundUp(batch * srcSeq, 32) / 8, 32, 4));
+      graph.task("encoder.layer.1.norm1", TransformerTornado::layerNorm64, new KernelContext(), encoderLayer1XPreNorm, encoderLayer1Norm1Weight, encoderLayer1Norm1Bias, encoderLayer1X, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.1.norm1", grid1(batch * srcSeq * 64, 64));
       // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
       graph.task("encoder.layer.1.ffn.linear1", TransformerTornado::linear64to256BiasRelu, new KernelContext(), encoderLayer1X, encoderLayer1FfnLinear1Weight, encoderLayer1FfnLinear1Bias, encoderLayer1FfnH, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.1.ffn.linear1", grid2(256, roundUp(batch * srcSeq, 32) / 8, 32, 4));
-      // transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
-      graph.task("encoder.layer.1.ffn.linear2", TransformerTornado::linear256to64BiasResidual, new KernelContext(), encoderLayer1FfnH, encoderLayer1FfnLinear2Weight, encoderLayer1FfnLinear2Bias, encoderLayer1X, t39, dimsBatchSrcSeq);
-      grid.addWorkerGrid("transformer.encoder.layer.1.ffn.linear2", grid2(64, roundUp(batch * srcSeq, 32) / 8, 32, 4));
+    }
+
+    /**
+     * Layer {@code x_2}: 1 task.
+     * <pre>
+     *   %encoder.layer.1.ffn.h, %encoder.layer.1.x ─▶ [x_2.encoder.layer.1.ffn.linear2] linear 256→64 +bias +residual ─▶ %x_2.pre_norm f32[batch, src_seq, 64]
+     * </pre>
+     * <p>Fused:
+     * <ul>
+     *   <li>{@code x_2.encoder.layer.1.ffn.linear2}: linear + bias + residual: the epilogue runs in the GEMM's store
+     * </ul>
+     */
+    private void addX2(TaskGraph graph, GridScheduler grid) {
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      graph.task("encoder.layer.1.norm2", TransformerTornado::layerNorm64, new KernelContext(), t39, encoderLayer1Norm2Weight, encoderLayer1Norm2Bias, x2, dimsBatchSrcSeq);
+      graph.task("x_2.encoder.layer.1.ffn.linear2", TransformerTornado::linear256to64BiasResidual, new KernelContext(), encoderLayer1FfnH, encoderLayer1FfnLinear2Weight, encoderLayer1FfnLinear2Bias, encoderLayer1X, x2PreNorm, dimsBatchSrcSeq);
+      grid.addWorkerGrid("transformer.x_2.encoder.layer.1.ffn.linear2", grid2(64, roundUp(batch * srcSeq, 32) / 8, 32, 4));
+    }
+
+    /**
+     * Layer {@code encoder.layer.1}: 1 task.
+     * <pre>
+     *   %x_2.pre_norm ─▶ [encoder.layer.1.norm2] layer_norm {eps = 1.0E-5} ─▶ %x_2 f32[batch, src_seq, 64]
+     * </pre>
+     * <p>Fused: nothing in this layer.
+     */
+    private void addEncoderLayer1Part2(TaskGraph graph, GridScheduler grid) {
+      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      graph.task("encoder.layer.1.norm2", TransformerTornado::layerNorm64, new KernelContext(), x2PreNorm, encoderLayer1Norm2Weight, encoderLayer1Norm2Bias, x2, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.1.norm2", grid1(batch * srcSeq * 64, 64));
     }
 
@@ -2830,12 +2882,12 @@ public final class TransformerTornado implements AcceleratedModel {
     /**
      * Layer {@code decoder.layer.0}: 6 tasks.
      * <pre>
-     *   %y                       ─▶ [decoder.layer.0.self_attn.qkv]      linear 64→192 +bias ─▶ %decoder.layer.0.self_attn.qkv f32[batch, tgt_seq, 192]
-     *   %tgt                     ─▶ [decoder.layer.0.tgt_mask]           causal_mask {axis = 1} ─▶ %tgt_mask f32[tgt_seq, tgt_seq]
-     *   %44, %46, %48, %tgt_mask ─▶ [decoder.layer.0.attention]          mha 4 heads × 16, masked, online softmax ─▶ %57 f32[batch, tgt_seq, 64]
-     *   %57, %y                  ─▶ [decoder.layer.0.self_attn.out_proj] linear 64→64 +bias +residual ─▶ %58 f32[batch, tgt_seq, 64]
-     *   %58                      ─▶ [decoder.layer.0.norm1]              layer_norm {eps = 1.0E-5} ─▶ %decoder.layer.0.y f32[batch, tgt_seq, 64]
-     *   %decoder.layer.0.y       ─▶ [decoder.layer.0.cross_attn.q_proj]  linear 64→64 +bias ─▶ %59 f32[batch, tgt_seq, 64]
+     *   %y                          ─▶ [decoder.layer.0.self_attn.qkv]      linear 64→192 +bias ─▶ %decoder.layer.0.self_attn.qkv f32[batch, tgt_seq, 192]
+     *   %tgt                        ─▶ [decoder.layer.0.tgt_mask]           causal_mask {axis = 1} ─▶ %tgt_mask f32[tgt_seq, tgt_seq]
+     *   %44, %46, %48, %tgt_mask    ─▶ [decoder.layer.0.attention]          mha 4 heads × 16, masked, online softmax ─▶ %57 f32[batch, tgt_seq, 64]
+     *   %57, %y                     ─▶ [decoder.layer.0.self_attn.out_proj] linear 64→64 +bias +residual ─▶ %decoder.layer.0.y.pre_norm f32[batch, tgt_seq, 64]
+     *   %decoder.layer.0.y.pre_norm ─▶ [decoder.layer.0.norm1]              layer_norm {eps = 1.0E-5} ─▶ %decoder.layer.0.y f32[batch, tgt_seq, 64]
+     *   %decoder.layer.0.y          ─▶ [decoder.layer.0.cross_attn.q_proj]  linear 64→64 +bias ─▶ %59 f32[batch, tgt_seq, 64]
      * </pre>
      * <p>Fused:
      * <ul>
@@ -2855,11 +2907,10 @@ public final class TransformerTornado implements AcceleratedModel {
       // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       graph.task("decoder.layer.0.attention", TransformerTornado::mha4x162, new KernelContext(), decoderLayer0SelfAttnQkv, decoderLayer0SelfAttnQkv, decoderLayer0SelfAttnQkv, tgtMask, t57, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.0.attention", grid2(roundUp(tgtSeq, 32), batch * 4, 32, 1));
-      // transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
-      graph.task("decoder.layer.0.self_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t57, decoderLayer0SelfAttnOutProjWeight, decoderLayer0SelfAttnOutProjBias, y, t58, dimsBatchTgtSeq);
-      grid.addWorkerGrid("transformer.decoder.layer.0.self_attn.out_proj", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      graph.task("decoder.layer.0.norm1", TransformerTornado::layerNorm64, new KernelContext(), t58, decoderLayer0Norm1Weight, decoderLayer0Norm1Bias, decoderLayer0Y, dimsBatchTgtSeq);
+      graph.task("decoder.layer.0.self_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t57, decoderLayer0SelfAttnOutProjWeight, decoderLayer0SelfAttnOutProjBias, y, decoderLayer0YPreNorm, dimsBatchTgtSeq);
+      grid.addWorkerGrid("transformer.decoder.layer.0.self_attn.out_proj", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
+      graph.task("decoder.layer.0.norm1", TransformerTornado::layerNorm64, new KernelContext(), decoderLayer0YPreNorm, decoderLayer0Norm1Weight, decoderLayer0Norm1Bias, decoderLayer0Y, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.0.norm1", grid1(batch * tgtSeq * 64, 64));
       // heed/prelude.heed:9: return linear(x, weight, bias);
       graph.task("decoder.layer.0.cross_attn.q_proj", TransformerTornado::linear64to64Bias, new KernelContext(), decoderLayer0Y, decoderLayer0CrossAttnQProjWeight, decoderLayer0CrossAttnQProjBias, t59, dimsBatchTgtSeq);
@@ -2880,14 +2931,12 @@ public final class TransformerTornado implements AcceleratedModel {
     }
 
     /**
-     * Layer {@code decoder.layer.0}: 6 tasks.
+     * Layer {@code decoder.layer.0}: 4 tasks.
      * <pre>
-     *   %59, %61, %63, %14                           ─▶ [decoder.layer.0.attention_2]         mha 4 heads × 16, masked, online softmax ─▶ %73 f32[batch, tgt_seq, 64]
-     *   %73, %decoder.layer.0.y                      ─▶ [decoder.layer.0.cross_attn.out_proj] linear 64→64 +bias +residual ─▶ %74 f32[batch, tgt_seq, 64]
-     *   %74                                          ─▶ [decoder.layer.0.norm2]               layer_norm {eps = 1.0E-5} ─▶ %decoder.layer.0.y_1 f32[batch, tgt_seq, 64]
-     *   %decoder.layer.0.y_1                         ─▶ [decoder.layer.0.ffn.linear1]         linear 64→256 +bias +relu ─▶ %decoder.layer.0.ffn.h f32[batch, tgt_seq, 256]
-     *   %decoder.layer.0.ffn.h, %decoder.layer.0.y_1 ─▶ [decoder.layer.0.ffn.linear2]         linear 256→64 +bias +residual ─▶ %76 f32[batch, tgt_seq, 64]
-     *   %76                                          ─▶ [decoder.layer.0.norm3]               layer_norm {eps = 1.0E-5} ─▶ %y_1 f32[batch, tgt_seq, 64]
+     *   %59, %61, %63, %14            ─▶ [decoder.layer.0.attention_2]         mha 4 heads × 16, masked, online softmax ─▶ %73 f32[batch, tgt_seq, 64]
+     *   %73, %decoder.layer.0.y       ─▶ [decoder.layer.0.cross_attn.out_proj] linear 64→64 +bias +residual ─▶ %decoder.layer.0.y_1.pre_norm f32[batch, tgt_seq, 64]
+     *   %decoder.layer.0.y_1.pre_norm ─▶ [decoder.layer.0.norm2]               layer_norm {eps = 1.0E-5} ─▶ %decoder.layer.0.y_1 f32[batch, tgt_seq, 64]
+     *   %decoder.layer.0.y_1          ─▶ [decoder.layer.0.ffn.linear1]         linear 64→256 +bias +relu ─▶ %decoder.layer.0.ffn.h f32[batch, tgt_seq, 256]
      * </pre>
      * <p>Fused:
      * <ul>
@@ -2895,7 +2944,6 @@ public final class TransformerTornado implements AcceleratedModel {
      *   <li>{@code decoder.layer.0.attention_2}: %61, %63 read as column slices of %decoder.layer.packed (no copies)
      *   <li>{@code decoder.layer.0.cross_attn.out_proj}: linear + bias + residual: the epilogue runs in the GEMM's store
      *   <li>{@code decoder.layer.0.ffn.linear1}: linear + bias + relu: the epilogue runs in the GEMM's store
-     *   <li>{@code decoder.layer.0.ffn.linear2}: linear + bias + residual: the epilogue runs in the GEMM's store
      * </ul>
      * <p>Read in place, no task: %61, %63, %14 (views).
      */
@@ -2903,37 +2951,57 @@ public final class TransformerTornado implements AcceleratedModel {
       // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       graph.task("decoder.layer.0.attention_2", TransformerTornado::mha4x163, new KernelContext(), t59, decoderLayerPacked, decoderLayerPacked, srcMask, t73, dimsBatchTgtSeqSrcSeq);
       grid.addWorkerGrid("transformer.decoder.layer.0.attention_2", grid2(roundUp(tgtSeq, 32), batch * 4, 32, 1));
-      // transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
-      graph.task("decoder.layer.0.cross_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t73, decoderLayer0CrossAttnOutProjWeight, decoderLayer0CrossAttnOutProjBias, decoderLayer0Y, t74, dimsBatchTgtSeq);
-      grid.addWorkerGrid("transformer.decoder.layer.0.cross_attn.out_proj", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      graph.task("decoder.layer.0.norm2", TransformerTornado::layerNorm64, new KernelContext(), t74, decoderLayer0Norm2Weight, decoderLayer0Norm2Bias, decoderLayer0Y1, dimsBatchTgtSeq);
+      graph.task("decoder.layer.0.cross_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t73, decoderLayer0CrossAttnOutProjWeight, decoderLayer0CrossAttnOutProjBias, decoderLayer0Y, decoderLayer0Y1PreNorm, dimsBatchTgtSeq);
+      grid.addWorkerGrid("transformer.decoder.layer.0.cross_attn.out_proj", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
+      graph.task("decoder.layer.0.norm2", TransformerTornado::layerNorm64, new KernelContext(), decoderLayer0Y1PreNorm, decoderLayer0Norm2Weight, decoderLayer0Norm2Bias, decoderLayer0Y1, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.0.norm2", grid1(batch * tgtSeq * 64, 64));
       // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
       graph.task("decoder.layer.0.ffn.linear1", TransformerTornado::linear64to256BiasRelu, new KernelContext(), decoderLayer0Y1, decoderLayer0FfnLinear1Weight, decoderLayer0FfnLinear1Bias, decoderLayer0FfnH, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.0.ffn.linear1", grid2(256, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
-      // transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
-      graph.task("decoder.layer.0.ffn.linear2", TransformerTornado::linear256to64BiasResidual, new KernelContext(), decoderLayer0FfnH, decoderLayer0FfnLinear2Weight, decoderLayer0FfnLinear2Bias, decoderLayer0Y1, t76, dimsBatchTgtSeq);
-      grid.addWorkerGrid("transformer.decoder.layer.0.ffn.linear2", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
+    }
+
+    /**
+     * Layer {@code y_1}: 1 task.
+     * <pre>
+     *   %decoder.layer.0.ffn.h, %decoder.layer.0.y_1 ─▶ [y_1.decoder.layer.0.ffn.linear2] linear 256→64 +bias +residual ─▶ %y_1.pre_norm f32[batch, tgt_seq, 64]
+     * </pre>
+     * <p>Fused:
+     * <ul>
+     *   <li>{@code y_1.decoder.layer.0.ffn.linear2}: linear + bias + residual: the epilogue runs in the GEMM's store
+     * </ul>
+     */
+    private void addY1(TaskGraph graph, GridScheduler grid) {
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      graph.task("decoder.layer.0.norm3", TransformerTornado::layerNorm64, new KernelContext(), t76, decoderLayer0Norm3Weight, decoderLayer0Norm3Bias, y1, dimsBatchTgtSeq);
+      graph.task("y_1.decoder.layer.0.ffn.linear2", TransformerTornado::linear256to64BiasResidual, new KernelContext(), decoderLayer0FfnH, decoderLayer0FfnLinear2Weight, decoderLayer0FfnLinear2Bias, decoderLayer0Y1, y1PreNorm, dimsBatchTgtSeq);
+      grid.addWorkerGrid("transformer.y_1.decoder.layer.0.ffn.linear2", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
+    }
+
+    /**
+     * Layer {@code decoder.layer.0}: 1 task.
+     * <pre>
+     *   %y_1.pre_norm ─▶ [decoder.layer.0.norm3] layer_norm {eps = 1.0E-5} ─▶ %y_1 f32[batch, tgt_seq, 64]
+     * </pre>
+     * <p>Fused: nothing in this layer.
+     */
+    private void addDecoderLayer0Part3(TaskGraph graph, GridScheduler grid) {
+      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      graph.task("decoder.layer.0.norm3", TransformerTornado::layerNorm64, new KernelContext(), y1PreNorm, decoderLayer0Norm3Weight, decoderLayer0Norm3Bias, y1, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.0.norm3", grid1(batch * tgtSeq * 64, 64));
     }
 
     /**
-     * Layer {@code decoder.layer.1}: 11 tasks.
+     * Layer {@code decoder.layer.1}: 9 tasks.
      * <pre>
-     *   %y_1                                         ─▶ [decoder.layer.1.self_attn.qkv]       linear 64→192 +bias ─▶ %decoder.layer.1.self_attn.qkv f32[batch, tgt_seq, 192]
-     *   %77, %79, %81, %tgt_mask                     ─▶ [decoder.layer.1.attention]           mha 4 heads × 16, masked, online softmax ─▶ %90 f32[batch, tgt_seq, 64]
-     *   %90, %y_1                                    ─▶ [decoder.layer.1.self_attn.out_proj]  linear 64→64 +bias +residual ─▶ %91 f32[batch, tgt_seq, 64]
-     *   %91                                          ─▶ [decoder.layer.1.norm1]               layer_norm {eps = 1.0E-5} ─▶ %decoder.layer.1.y f32[batch, tgt_seq, 64]
-     *   %decoder.layer.1.y                           ─▶ [decoder.layer.1.cross_attn.q_proj]   linear 64→64 +bias ─▶ %92 f32[batch, tgt_seq, 64]
-     *   %92, %94, %96, %14                           ─▶ [decoder.layer.1.attention_2]         mha 4 heads × 16, masked, online softmax ─▶ %106 f32[batch, tgt_seq, 64]
-     *   %106, %decoder.layer.1.y                     ─▶ [decoder.layer.1.cross_attn.out_proj] linear 64→64 +bias +residual ─▶ %107 f32[batch, tgt_seq, 64]
-     *   %107                                         ─▶ [decoder.layer.1.norm2]               layer_norm {eps = 1.0E-5} ─▶ %decoder.layer.1.y_1 f32[batch, tgt_seq, 64]
-     *   %decoder.layer.1.y_1                         ─▶ [decoder.layer.1.ffn.linear1]         linear 64→256 +bias +relu ─▶ %decoder.layer.1.ffn.h f32[batch, tgt_seq, 256]
-     *   %decoder.layer.1.ffn.h, %decoder.layer.1.y_1 ─▶ [decoder.layer.1.ffn.linear2]         linear 256→64 +bias +residual ─▶ %109 f32[batch, tgt_seq, 64]
-     *   %109                                         ─▶ [decoder.layer.1.norm3]               layer_norm {eps = 1.0E-5} ─▶ %y_2 f32[batch, tgt_seq, 64]
+     *   %y_1                          ─▶ [decoder.layer.1.self_attn.qkv]       linear 64→192 +bias ─▶ %decoder.layer.1.self_attn.qkv f32[batch, tgt_seq, 192]
+     *   %77, %79, %81, %tgt_mask      ─▶ [decoder.layer.1.attention]           mha 4 heads × 16, masked, online softmax ─▶ %90 f32[batch, tgt_seq, 64]
+     *   %90, %y_1                     ─▶ [decoder.layer.1.self_attn.out_proj]  linear 64→64 +bias +residual ─▶ %decoder.layer.1.y.pre_norm f32[batch, tgt_seq, 64]
+     *   %decoder.layer.1.y.pre_norm   ─▶ [decoder.layer.1.norm1]               layer_norm {eps = 1.0E-5} ─▶ %decoder.layer.1.y f32[batch, tgt_seq, 64]
+     *   %decoder.layer.1.y            ─▶ [decoder.layer.1.cross_attn.q_proj]   linear 64→64 +bias ─▶ %92 f32[batch, tgt_seq, 64]
+     *   %92, %94, %96, %14            ─▶ [decoder.layer.1.attention_2]         mha 4 heads × 16, masked, online softmax ─▶ %106 f32[batch, tgt_seq, 64]
+     *   %106, %decoder.layer.1.y      ─▶ [decoder.layer.1.cross_attn.out_proj] linear 64→64 +bias +residual ─▶ %decoder.layer.1.y_1.pre_norm f32[batch, tgt_seq, 64]
+     *   %decoder.layer.1.y_1.pre_norm ─▶ [decoder.layer.1.norm2]               layer_norm {eps = 1.0E-5} ─▶ %decoder.layer.1.y_1 f32[batch, tgt_seq, 64]
+     *   %decoder.layer.1.y_1          ─▶ [decoder.layer.1.ffn.linear1]         linear 64→256 +bias +relu ─▶ %decoder.layer.1.ffn.h f32[batch, tgt_seq, 256]
      * </pre>
      * <p>Fused:
      * <ul>
@@ -2944,7 +3012,6 @@ public final class TransformerTornado implements AcceleratedModel {
      *   <li>{@code decoder.layer.1.attention_2}: %94, %96 read as column slices of %decoder.layer.packed (no copies)
      *   <li>{@code decoder.layer.1.cross_attn.out_proj}: linear + bias + residual: the epilogue runs in the GEMM's store
      *   <li>{@code decoder.layer.1.ffn.linear1}: linear + bias + relu: the epilogue runs in the GEMM's store
-     *   <li>{@code decoder.layer.1.ffn.linear2}: linear + bias + residual: the epilogue runs in the GEMM's store
      * </ul>
      * <p>Read in place, no task: %77, %79, %81, %94, %96, %14 (views).
      */
@@ -2955,11 +3022,10 @@ public final class TransformerTornado implements AcceleratedModel {
       // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       graph.task("decoder.layer.1.attention", TransformerTornado::mha4x162, new KernelContext(), decoderLayer1SelfAttnQkv, decoderLayer1SelfAttnQkv, decoderLayer1SelfAttnQkv, tgtMask, t90, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.1.attention", grid2(roundUp(tgtSeq, 32), batch * 4, 32, 1));
-      // transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
-      graph.task("decoder.layer.1.self_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t90, decoderLayer1SelfAttnOutProjWeight, decoderLayer1SelfAttnOutProjBias, y1, t91, dimsBatchTgtSeq);
-      grid.addWorkerGrid("transformer.decoder.layer.1.self_attn.out_proj", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      graph.task("decoder.layer.1.norm1", TransformerTornado::layerNorm64, new KernelContext(), t91, decoderLayer1Norm1Weight, decoderLayer1Norm1Bias, decoderLayer1Y, dimsBatchTgtSeq);
+      graph.task("decoder.layer.1.self_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t90, decoderLayer1SelfAttnOutProjWeight, decoderLayer1SelfAttnOutProjBias, y1, decoderLayer1YPreNorm, dimsBatchTgtSeq);
+      grid.addWorkerGrid("transformer.decoder.layer.1.self_attn.out_proj", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
+      graph.task("decoder.layer.1.norm1", TransformerTornado::layerNorm64, new KernelContext(), decoderLayer1YPreNorm, decoderLayer1Norm1Weight, decoderLayer1Norm1Bias, decoderLayer1Y, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.1.norm1", grid1(batch * tgtSeq * 64, 64));
       // heed/prelude.heed:9: return linear(x, weight, bias);
       graph.task("decoder.layer.1.cross_attn.q_proj", TransformerTornado::linear64to64Bias, new KernelContext(), decoderLayer1Y, decoderLayer1CrossAttnQProjWeight, decoderLayer1CrossAttnQProjBias, t92, dimsBatchTgtSeq);
@@ -2967,20 +3033,42 @@ public final class TransformerTornado implements AcceleratedModel {
       // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       graph.task("decoder.layer.1.attention_2", TransformerTornado::mha4x164, new KernelContext(), t92, decoderLayerPacked, decoderLayerPacked, srcMask, t106, dimsBatchTgtSeqSrcSeq);
       grid.addWorkerGrid("transformer.decoder.layer.1.attention_2", grid2(roundUp(tgtSeq, 32), batch * 4, 32, 1));
-      // transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
-      graph.task("decoder.layer.1.cross_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t106, decoderLayer1CrossAttnOutProjWeight, decoderLayer1CrossAttnOutProjBias, decoderLayer1Y, t107, dimsBatchTgtSeq);
-      grid.addWorkerGrid("transformer.decoder.layer.1.cross_attn.out_proj", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      graph.task("decoder.layer.1.norm2", TransformerTornado::layerNorm64, new KernelContext(), t107, decoderLayer1Norm2Weight, decoderLayer1Norm2Bias, decoderLayer1Y1, dimsBatchTgtSeq);
+      graph.task("decoder.layer.1.cross_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t106, decoderLayer1CrossAttnOutProjWeight, decoderLayer1CrossAttnOutProjBias, decoderLayer1Y, decoderLayer1Y1PreNorm, dimsBatchTgtSeq);
+      grid.addWorkerGrid("transformer.decoder.layer.1.cross_attn.out_proj", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
+      graph.task("decoder.layer.1.norm2", TransformerTornado::layerNorm64, new KernelContext(), decoderLayer1Y1PreNorm, decoderLayer1Norm2Weight, decoderLayer1Norm2Bias, decoderLayer1Y1, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.1.norm2", grid1(batch * tgtSeq * 64, 64));
       // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
       graph.task("decoder.layer.1.ffn.linear1", TransformerTornado::linear64to256BiasRelu, new KernelContext(), decoderLayer1Y1, decoderLayer1FfnLinear1Weight, decoderLayer1FfnLinear1Bias, decoderLayer1FfnH, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.1.ffn.linear1", grid2(256, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
-      // transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
-      graph.task("decoder.layer.1.ffn.linear2", TransformerTornado::linear256to64BiasResidual, new KernelContext(), decoderLayer1FfnH, decoderLayer1FfnLinear2Weight, decoderLayer1FfnLinear2Bias, decoderLayer1Y1, t109, dimsBatchTgtSeq);
-      grid.addWorkerGrid("transformer.decoder.layer.1.ffn.linear2", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
+    }
+
+    /**
+     * Layer {@code y_2}: 1 task.
+     * <pre>
+     *   %decoder.layer.1.ffn.h, %decoder.layer.1.y_1 ─▶ [y_2.decoder.layer.1.ffn.linear2] linear 256→64 +bias +residual ─▶ %y_2.pre_norm f32[batch, tgt_seq, 64]
+     * </pre>
+     * <p>Fused:
+     * <ul>
+     *   <li>{@code y_2.decoder.layer.1.ffn.linear2}: linear + bias + residual: the epilogue runs in the GEMM's store
+     * </ul>
+     */
+    private void addY2(TaskGraph graph, GridScheduler grid) {
       // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
-      graph.task("decoder.layer.1.norm3", TransformerTornado::layerNorm64, new KernelContext(), t109, decoderLayer1Norm3Weight, decoderLayer1Norm3Bias, y2, dimsBatchTgtSeq);
+      graph.task("y_2.decoder.layer.1.ffn.linear2", TransformerTornado::linear256to64BiasResidual, new KernelContext(), decoderLayer1FfnH, decoderLayer1FfnLinear2Weight, decoderLayer1FfnLinear2Bias, decoderLayer1Y1, y2PreNorm, dimsBatchTgtSeq);
+      grid.addWorkerGrid("transformer.y_2.decoder.layer.1.ffn.linear2", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
+    }
+
+    /**
+     * Layer {@code decoder.layer.1}: 1 task.
+     * <pre>
+     *   %y_2.pre_norm ─▶ [decoder.layer.1.norm3] layer_norm {eps = 1.0E-5} ─▶ %y_2 f32[batch, tgt_seq, 64]
+     * </pre>
+     * <p>Fused: nothing in this layer.
+     */
+    private void addDecoderLayer1Part2(TaskGraph graph, GridScheduler grid) {
+      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      graph.task("decoder.layer.1.norm3", TransformerTornado::layerNorm64, new KernelContext(), y2PreNorm, decoderLayer1Norm3Weight, decoderLayer1Norm3Bias, y2, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.1.norm3", grid1(batch * tgtSeq * 64, 64));
     }
 

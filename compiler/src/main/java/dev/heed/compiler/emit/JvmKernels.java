@@ -194,7 +194,8 @@ final class JvmKernels {
         Epilogue e = Epilogue.parse(n.strAttr("epilogue"));
         String act = e.activation() == null ? "" : JavaNames.camel(e.activation().irName());
         yield "linear" + dimText(s.in.get(1).dim(1)) + "to" + dimText(s.in.get(1).dim(0)) + (e.bias() ? "" : "NoBias")
-            + (act.isEmpty() ? "" : Character.toUpperCase(act.charAt(0)) + act.substring(1)) + (e.residual() ? "Residual" : "");
+            + (act.isEmpty() ? "" : Character.toUpperCase(act.charAt(0)) + act.substring(1)) + (e.residual() ? "Residual" : "")
+            + (e.norm() == Op.LAYER_NORM ? "LayerNorm" : e.norm() == Op.RMS_NORM ? "RmsNorm" : "");
       }
       case ELEMENTWISE -> {
         List<String> ops = new ArrayList<>();
@@ -373,6 +374,8 @@ final class JvmKernels {
         List<String> r = new ArrayList<>(List.of("x", "w"));
         if (e.bias()) r.add("bias");
         if (e.residual()) r.add("residual");
+        if (e.norm() != null) r.add("gamma");
+        if (e.norm() == Op.LAYER_NORM) r.add("beta");
         yield r;
       }
       case ATTENTION, MHA -> List.of("q", "k", "v", "mask");
@@ -416,7 +419,9 @@ final class JvmKernels {
         if (e.bias()) steps.add("bias");
         if (e.activation() != null) steps.add(e.activation().irName());
         if (e.residual()) steps.add("residual add");
-        yield "Fused: " + String.join(" + ", steps) + ", in the GEMM's store: the product is written once.";
+        if (e.norm() != null) steps.add(e.norm().irName());
+        yield "Fused: " + String.join(" + ", steps) + ", in the GEMM's store: the product is written once"
+            + (e.norm() != null ? ", and each block of rows is normalised as soon as it is complete, while in cache." : ".");
       }
       case MHA -> {
         List<String> how = new ArrayList<>();
@@ -623,18 +628,36 @@ final class JvmKernels {
     return op == null ? "NONE" : op.name();
   }
 
-  /** linear with its epilogue: bias, activation and residual applied as the GEMM stores each tile. */
+  /**
+   * linear with its epilogue: bias, activation and residual applied as the GEMM stores each
+   * tile, then the row norm on each completed block of rows. A weight that is not packed at
+   * load time takes the unpacked linear, then the norm as a pass over the result.
+   */
   private void fusedLinear(Node n, Shapes s, CodeBlock.Builder c) {
     Epilogue e = Epilogue.parse(n.strAttr("epilogue"));
     TensorType x = s.in.get(0), w = s.in.get(1);
     String rows = size(x.shape().subList(0, x.rank() - 1));
     String bias = e.bias() ? "bias" : "null", residual = e.residual() ? "residual" : "null";
+    String act = activation(e.activation());
+    String eps = e.norm() == null ? null : floatLiteral(n.floatAttr("eps"));
     if (isPackedOperand(n, 1)) {
-      c.addStatement("$T.linear(x, w, $L, $T.$L, $L, out, $L)", GEMM, bias, ACTIVATION, activation(e.activation()), residual,
-          rows);
-    } else {
-      c.addStatement("$T.linear(x, w, $L, $T.$L, $L, out, $L, $L, $L)", GEMM, bias, ACTIVATION, activation(e.activation()),
-          residual, rows, dim(w.dim(1)), dim(w.dim(0)));
+      if (e.norm() == Op.LAYER_NORM) {
+        c.addStatement("$T.linearLayerNorm(x, w, $L, $T.$L, $L, gamma, beta, $L, out, $L)", GEMM, bias, ACTIVATION, act,
+            residual, eps, rows);
+      } else if (e.norm() == Op.RMS_NORM) {
+        c.addStatement("$T.linearRmsNorm(x, w, $L, $T.$L, $L, gamma, $L, out, $L)", GEMM, bias, ACTIVATION, act, residual,
+            eps, rows);
+      } else {
+        c.addStatement("$T.linear(x, w, $L, $T.$L, $L, out, $L)", GEMM, bias, ACTIVATION, act, residual, rows);
+      }
+      return;
+    }
+    c.addStatement("$T.linear(x, w, $L, $T.$L, $L, out, $L, $L, $L)", GEMM, bias, ACTIVATION, act, residual, rows,
+        dim(w.dim(1)), dim(w.dim(0)));
+    if (e.norm() == Op.LAYER_NORM) {
+      c.addStatement("$T.layerNorm(out, gamma, beta, out, $L, $L, $L)", NORMS, rows, dim(w.dim(0)), eps);
+    } else if (e.norm() == Op.RMS_NORM) {
+      c.addStatement("$T.rmsNorm(out, gamma, out, $L, $L, $L)", NORMS, rows, dim(w.dim(0)), eps);
     }
   }
 

@@ -103,7 +103,8 @@ public final class Costs {
       case FUSED_LINEAR -> {
         Epilogue e = Epilogue.parse(n.strAttr("epilogue"));
         yield 2 * out * size(byName.get(n.operands().get(0)).type().last())
-            + ((e.bias() ? 1 : 0) + (e.activation() != null ? 1 : 0) + (e.residual() ? 1 : 0)) * out;
+            + ((e.bias() ? 1 : 0) + (e.activation() != null ? 1 : 0) + (e.residual() ? 1 : 0)
+                + (e.norm() == Op.LAYER_NORM ? 8 : e.norm() == Op.RMS_NORM ? 5 : 0)) * out;
       }
       case SOFTMAX -> 5 * out;
       case LAYER_NORM -> 8 * out;

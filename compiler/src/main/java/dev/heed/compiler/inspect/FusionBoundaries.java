@@ -135,8 +135,8 @@ public final class FusionBoundaries {
           + "activations" + shared;
     }
     if (pc == OpCategory.GEMM && cElementwise) {
-      return pair + "epilogue fusion takes a bias, one of relu/gelu/gelu_tanh/tanh/sigmoid and a residual add of the "
-          + "result's type; " + describe(c) + " is not such a step" + shared;
+      return pair + "epilogue fusion takes a bias, one of relu/gelu/gelu_tanh/tanh/sigmoid, a residual add of the "
+          + "result's type and a layer or RMS norm; " + describe(c) + " is not such a step" + shared;
     }
     if ((c.op() == Op.LAYER_NORM || c.op() == Op.RMS_NORM) && p.op() == Op.ADD && p.operands().size() == 2) {
       return pair + "fuse-add-norm declined: " + orElse(FuseAddNorm.whyNot(p, byName, users),
@@ -150,9 +150,13 @@ public final class FusionBoundaries {
       return pair + "softmax reads whole rows; computing " + describe(p) + " while it reads them (prologue fusion, "
           + "e.g. of a mask add) is not implemented" + shared;
     }
+    if (pLinear && (c.op() == Op.LAYER_NORM || c.op() == Op.RMS_NORM)) {
+      return pair + "fuse-epilogue declined the norm: " + orElse(FuseEpilogue.whyNotNorm(p, users),
+          "it would fuse this pair; the graph was not run through the standard passes");
+    }
     if (cc == OpCategory.REDUCTION && pc == OpCategory.GEMM) {
-      return pair + "a norm needs the GEMM's finished rows; a GEMM whose epilogue also normalises its rows is not "
-          + "implemented" + (p.op() == Op.FUSED_LINEAR ? " (the residual add is already inside the GEMM)" : "") + shared;
+      return pair + "a norm fuses into a linear's epilogue (fuse-epilogue), not into a matmul of two activations"
+          + shared;
     }
     if (cc == OpCategory.REDUCTION && pElementwise) {
       return pair + "only an add of two tensors of one type fuses into a norm (fuse-add-norm); computing "

@@ -149,7 +149,10 @@ public final class Interpreter {
       case ATTENTION -> attention(in.get(0), in.get(1), in.get(2), in.size() > 3 ? in.get(3) : null, n.floatAttr("scale"));
       case MHA -> mha(in.get(0), in.get(1), in.get(2), in.size() > 3 ? in.get(3) : null, (int) n.intAttr("heads"),
           n.floatAttr("scale"));
-      case FUSED_LINEAR -> fusedLinear(in, Epilogue.parse(n.strAttr("epilogue")));
+      case FUSED_LINEAR -> {
+        Epilogue e = Epilogue.parse(n.strAttr("epilogue"));
+        yield fusedLinear(in, e, e.norm() == null ? 0 : n.floatAttr("eps"));
+      }
       case ADD_LAYER_NORM -> layerNorm(binary(Op.ADD, in.get(0), in.get(1)), in.get(2), in.get(3), n.floatAttr("eps"));
       case ADD_RMS_NORM -> rmsNorm(binary(Op.ADD, in.get(0), in.get(1)), in.get(2), n.floatAttr("eps"));
       case ELEMENTWISE -> elementwise(in, ElementwiseExpr.parse(n.strAttr("expr")));
@@ -260,11 +263,13 @@ public final class Interpreter {
     return reshape(x, new int[] {x.dim(0), x.dim(1), heads, x.dim(2) / heads});
   }
 
-  /** linear, then the epilogue's steps as the ops they stand for. */
-  static Tensor fusedLinear(List<Tensor> in, Epilogue e) {
+  /** linear, then the epilogue's steps as the ops they stand for ({@code eps}: the norm's). */
+  static Tensor fusedLinear(List<Tensor> in, Epilogue e, double eps) {
     Tensor y = linear(in.get(0), in.get(1), e.bias() ? in.get(2) : null);
     if (e.activation() != null) y = unary(e.activation(), y);
-    if (e.residual()) y = binary(Op.ADD, y, in.get(in.size() - 1));
+    if (e.residual()) y = binary(Op.ADD, y, in.get(e.residualIndex()));
+    if (e.norm() == Op.LAYER_NORM) y = layerNorm(y, in.get(e.normIndex()), in.get(e.normIndex() + 1), eps);
+    if (e.norm() == Op.RMS_NORM) y = rmsNorm(y, in.get(e.normIndex()), eps);
     return y;
   }
 

@@ -95,11 +95,13 @@ public enum Op {
    */
   MHA("mha", Kind.FUSED),
   /**
-   * (x[..., k], w[n, k], operands of the epilogue…) {epilogue} → [..., n]: {@code linear(x, w)}
-   * followed by the epilogue's steps in order, e.g. {@code "bias,gelu"} or
-   * {@code "bias,residual"}: {@code bias} adds the next operand (f32[n]), an activation
-   * (relu, gelu, gelu_tanh, tanh, sigmoid) applies itself, {@code residual} adds the next
-   * operand (same shape as the result). Steps come in that order, each at most once.
+   * (x[..., k], w[n, k], operands of the epilogue…) {epilogue, eps?} → [..., n]:
+   * {@code linear(x, w)} followed by the epilogue's steps in order, e.g. {@code "bias,gelu"} or
+   * {@code "bias,residual,layer_norm"}: {@code bias} adds the next operand (f32[n]), an
+   * activation (relu, gelu, gelu_tanh, tanh, sigmoid) applies itself, {@code residual} adds the
+   * next operand (same shape as the result), {@code layer_norm} (next two operands: scale and
+   * shift, f32[n]) or {@code rms_norm} (next operand: scale) normalises each row with attribute
+   * {@code eps}. Steps come in that order, each at most once. See {@link Epilogue}.
    */
   FUSED_LINEAR("fused_linear", Kind.FUSED),
   /** (a, b, gamma[d], beta[d]) {eps}: layer_norm(a + b), a and b of the same shape. */

@@ -45,7 +45,11 @@ public final class ShapeRules {
       }
       case ATTENTION -> attention(in);
       case MHA -> mha(in, intAttr(attrs, "heads", op));
-      case FUSED_LINEAR -> fusedLinear(in, Epilogue.parse(strAttr(attrs, "epilogue", op)));
+      case FUSED_LINEAR -> {
+        Epilogue e = Epilogue.parse(strAttr(attrs, "epilogue", op));
+        if (e.norm() != null) numberAttr(attrs, "eps", op);
+        yield fusedLinear(in, e);
+      }
       case SLICE -> slice(in, intAttr(attrs, "axis", op), intAttr(attrs, "start", op), intAttr(attrs, "end", op));
       case ADD_LAYER_NORM, ADD_RMS_NORM -> {
         arity(op, in, 2, op == Op.ADD_LAYER_NORM ? 4 : 3);
@@ -196,12 +200,21 @@ public final class ShapeRules {
 
   /** linear(x, w) then the epilogue's steps: see {@link Op#FUSED_LINEAR}. */
   private static TensorType fusedLinear(List<TensorType> in, Epilogue e) {
-    int want = 2 + (e.bias() ? 1 : 0) + (e.residual() ? 1 : 0);
+    int want = 2 + e.operandCount();
     arity(Op.FUSED_LINEAR, in, want, want);
     TensorType out = linear(e.bias() ? in.subList(0, 3) : in.subList(0, 2));
     if (e.residual()) {
-      TensorType r = in.get(want - 1);
+      TensorType r = in.get(e.residualIndex());
       if (!r.equals(out)) throw new ShapeError("fused_linear: residual " + r + " must have the result's type " + out);
+    }
+    if (e.norm() != null) {
+      for (int i = e.normIndex(); i < want; i++) {
+        TensorType p = in.get(i);
+        if (p.rank() != 1 || !p.dim(0).equals(out.last())) {
+          throw new ShapeError("fused_linear: " + e.norm().irName() + " " + (i == e.normIndex() ? "scale" : "shift")
+              + " " + p + " must be f32[" + out.last() + "] to normalise " + out + " over its last axis");
+        }
+      }
     }
     return out;
   }
@@ -383,6 +396,13 @@ public final class ShapeRules {
   private static long intAttr(Map<String, Attr> attrs, String key, Op op) {
     if (!(attr(attrs, key, op) instanceof Attr.Int i)) throw new ShapeError(op.irName() + ": attribute '" + key + "' must be an integer");
     return i.value();
+  }
+
+  private static void numberAttr(Map<String, Attr> attrs, String key, Op op) {
+    Attr a = attr(attrs, key, op);
+    if (!(a instanceof Attr.Int) && !(a instanceof Attr.Float)) {
+      throw new ShapeError(op.irName() + ": attribute '" + key + "' must be a number");
+    }
   }
 
   private static String strAttr(Map<String, Attr> attrs, String key, Op op) {

@@ -8,6 +8,7 @@ import dev.heed.compiler.ir.Op;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,10 +24,18 @@ import java.util.Set;
  *   %y = linear(%a, %w, %b)
  *   %s = add(%x, %y)                  →   %s = fused_linear(%a, %w, %b, %x) {epilogue = "bias,residual"}
  * </pre>
- * and both, in that order ({@code x + relu(linear(…))} becomes {@code "bias,relu,residual"}).
- * The activations are those a store can apply ({@link Epilogue#ACTIVATIONS}: relu, gelu,
- * gelu_tanh, tanh, sigmoid); the steps keep {@link Epilogue}'s order bias, activation,
- * residual. The fused node takes the name, location and position of the node whose value it
+ * and both, in that order ({@code x + relu(linear(…))} becomes {@code "bias,relu,residual"}),
+ * and then a layer or RMS norm of the result, over its rows,
+ * <pre>
+ *   %s = fused_linear(%a, %w, %b, %x) {epilogue = "bias,residual"}
+ *   %y = layer_norm(%s, %g, %beta) {eps}  →   %y = fused_linear(%a, %w, %b, %x, %g, %beta)
+ *                                                    {epilogue = "bias,residual,layer_norm", eps}
+ * </pre>
+ * which the kernel applies to each block of rows as soon as the block's last column is done,
+ * while it is in cache, instead of in another pass over the result (the residual + norm of
+ * every BERT-style layer). The activations are those a store can apply
+ * ({@link Epilogue#ACTIVATIONS}: relu, gelu, gelu_tanh, tanh, sigmoid); the steps keep
+ * {@link Epilogue}'s order bias, activation, residual, norm. The fused node takes the name, location and position of the node whose value it
  * replaces (the activation or the add): its operands all exist by then, the residual too,
  * since it is an operand of that add, so node order stays topological.
  *
@@ -49,8 +58,21 @@ public final class FuseEpilogue implements Pass {
     KernelPlan.Users users = KernelPlan.Users.of(g);
     Map<String, Node> cur = new HashMap<>(byName); // definitions as rewritten so far
     Set<String> removed = new HashSet<>();
-    long activations = 0, residuals = 0;
+    long activations = 0, residuals = 0, norms = 0;
     for (Node n : g.nodes()) {
+      if (Epilogue.NORMS.contains(n.op()) && !n.operands().isEmpty()) {
+        Node p = cur.get(n.operands().get(0));
+        if (!isLinear(p)) continue;
+        String why = whyNotNorm(p, users);
+        if (why != null) {
+          stats.increment("not fused: " + why);
+          continue;
+        }
+        cur.put(n.name(), withNorm(p, n));
+        removed.add(p.name());
+        norms++;
+        continue;
+      }
       if (Epilogue.ACTIVATIONS.contains(n.op()) && n.operands().size() == 1) {
         Node p = cur.get(n.operands().get(0));
         if (!isLinear(p)) continue;
@@ -85,7 +107,7 @@ public final class FuseEpilogue implements Pass {
         residuals++;
       }
     }
-    stats.add("activations fused", activations).add("residual adds fused", residuals);
+    stats.add("activations fused", activations).add("residual adds fused", residuals).add("norms fused", norms);
     if (removed.isEmpty()) return g;
     List<Node> nodes = new ArrayList<>();
     for (Node n : g.nodes()) {
@@ -111,7 +133,9 @@ public final class FuseEpilogue implements Pass {
   public static String whyNotActivation(Node p, Node act, KernelPlan.Users users) {
     if (!users.single(p.name())) return "the linear's result has another user or is an output";
     Epilogue e = epilogue(p);
-    if (e != null && e.residual()) return "an activation after the residual add is not an epilogue step (bias, activation, residual)";
+    if (e != null && (e.residual() || e.norm() != null)) {
+      return "an activation after the residual add or norm is not an epilogue step (bias, activation, residual, norm)";
+    }
     if (e != null && e.activation() != null) return "the fused_linear already applies an activation";
     return null;
   }
@@ -124,9 +148,31 @@ public final class FuseEpilogue implements Pass {
     if (!users.single(p.name())) return "the linear's result has another user or is an output";
     Epilogue e = epilogue(p);
     if (e != null && e.residual()) return "the fused_linear already adds a residual";
+    if (e != null && e.norm() != null) return "a residual add after the norm is not an epilogue step (bias, activation, residual, norm)";
     if (!p.type().equals(add.type())) return "the add broadcasts the linear's result";
     if (other == null || !add.type().equals(other.type())) return "the add broadcasts the residual (it must have the result's type)";
     return null;
+  }
+
+  /** Why a norm of {@code p}'s result (p a linear or fused_linear) does not go into p's epilogue; null when it can. */
+  public static String whyNotNorm(Node p, KernelPlan.Users users) {
+    if (!users.single(p.name())) return "the linear's result has another user or is an output";
+    Epilogue e = epilogue(p);
+    if (e != null && e.norm() != null) return "the fused_linear already normalises its rows";
+    return null;
+  }
+
+  /** {@code p} followed by {@code norm} (a layer_norm or rms_norm of p's result), as one fused_linear named as the norm. */
+  private static Node withNorm(Node p, Node norm) {
+    Epilogue e = epilogue(p);
+    Epilogue next = e == null ? new Epilogue(false, null, false, norm.op())
+        : new Epilogue(e.bias(), e.activation(), e.residual(), norm.op());
+    List<String> operands = new ArrayList<>(p.operands());
+    operands.addAll(norm.operands().subList(1, norm.operands().size()));
+    Map<String, Attr> attrs = new LinkedHashMap<>();
+    attrs.put("epilogue", new Attr.Str(next.toString()));
+    attrs.put("eps", norm.attrs().get("eps"));
+    return new Node(norm.name(), Op.FUSED_LINEAR, operands, attrs, norm.type(), norm.loc());
   }
 
   /** {@code p} with {@code activation} or {@code residual} appended to its epilogue, as {@code n}. */

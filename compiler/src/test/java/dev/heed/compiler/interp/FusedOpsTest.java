@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.heed.compiler.SampleInputs;
 import dev.heed.compiler.ir.ElementwiseExpr;
 import dev.heed.compiler.ir.Epilogue;
+import dev.heed.compiler.ir.Op;
 import dev.heed.compiler.ir.Graph;
 import dev.heed.compiler.ir.IrParser;
 import dev.heed.compiler.ir.IrPrinter;
@@ -89,7 +90,7 @@ class FusedOpsTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"bias", "gelu", "bias,relu", "bias,gelu,residual", "residual", "tanh,residual", "bias,sigmoid",
-      "gelu_tanh"})
+      "gelu_tanh", "bias,residual,layer_norm", "rms_norm", "bias,gelu,layer_norm", "relu,residual,rms_norm"})
   void fusedLinearIsLinearThenItsEpilogue(String epilogue) {
     Epilogue e = Epilogue.parse(epilogue);
     assertEquals(epilogue, e.toString());
@@ -98,10 +99,13 @@ class FusedOpsTest {
         %r = input {name = "r"} : f32[batch, 5]
         %w = param {name = "w", init = "uniform"} : f32[5, 6]
         %b = param {name = "b", init = "uniform"} : f32[5]
+        %g = param {name = "g", init = "uniform"} : f32[5]
+        %beta = param {name = "beta", init = "uniform"} : f32[5]
         """;
-    String operands = "%x, %w" + (e.bias() ? ", %b" : "") + (e.residual() ? ", %r" : "");
-    String fused = head + "%y = fused_linear(" + operands + ") {epilogue = \"" + epilogue + "\"} : f32[batch, 5]\n"
-        + "output y = %y\noutput r = %r\n";
+    String normOperands = e.norm() == Op.LAYER_NORM ? ", %g, %beta" : e.norm() == Op.RMS_NORM ? ", %g" : "";
+    String operands = "%x, %w" + (e.bias() ? ", %b" : "") + (e.residual() ? ", %r" : "") + normOperands;
+    String fused = head + "%y = fused_linear(" + operands + ") {epilogue = \"" + epilogue + "\""
+        + (e.norm() != null ? ", eps = 1.0E-5" : "") + "} : f32[batch, 5]\n" + "output y = %y\noutput r = %r\n";
     StringBuilder chain = new StringBuilder(head).append("%l = linear(%x, %w").append(e.bias() ? ", %b" : "")
         .append(") : f32[batch, 5]\n");
     String last = "%l";
@@ -113,12 +117,18 @@ class FusedOpsTest {
       chain.append("%s = add(").append(last).append(", %r) : f32[batch, 5]\n");
       last = "%s";
     }
+    if (e.norm() != null) {
+      chain.append("%n = ").append(e.norm().irName()).append("(").append(last).append(normOperands)
+          .append(") {eps = 1.0E-5} : f32[batch, 5]\n");
+      last = "%n";
+    }
     chain.append("%y = reshape(").append(last).append(") {shape = dims[batch, 5]} : f32[batch, 5]\noutput y = %y\noutput r = %r\n");
     assertSame(fused, chain.toString(), Map.of("batch", 3));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "relu,bias", "bias,bias", "gelu,tanh", "residual,bias", "exp", "bias,,gelu"})
+  @ValueSource(strings = {"", "relu,bias", "bias,bias", "gelu,tanh", "residual,bias", "exp", "bias,,gelu",
+      "layer_norm,residual", "rms_norm,gelu", "layer_norm,rms_norm", "softmax"})
   void badEpiloguesAreRejected(String epilogue) {
     assertThrows(RuntimeException.class, () -> Epilogue.parse(epilogue));
   }

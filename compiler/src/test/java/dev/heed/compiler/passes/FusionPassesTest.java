@@ -54,8 +54,10 @@ class FusionPassesTest {
     assertEquals(Map.of("fused_linear", 6L, "mha", 2L, "slice", 6L), made.get("gpt/gpt"));
     assertEquals(Map.of("mha", 1L, "slice", 3L), made.get("attention/multi_head"));
     assertEquals(Map.of("elementwise", 1L), made.get("attention/additive"));
-    // GPT is pre-norm: the sum feeds the next block's residual as well as its layer_norm.
-    assertEquals(Map.of("fuse-add-norm", List.of("the add has another user or is an output")), declined.get("gpt/gpt"));
+    // GPT is pre-norm: the sum feeds the next block's residual as well as its layer_norm, both
+    // as an add (fuse-add-norm) and, once the add is in a GEMM, as that GEMM's result (fuse-epilogue).
+    assertEquals(Map.of("fuse-add-norm", List.of("the add has another user or is an output"),
+        "fuse-epilogue", List.of("the linear's result has another user or is an output")), declined.get("gpt/gpt"));
     // Without heads a merged projection's slices would be copies: q, k, v stay three GEMMs.
     assertEquals(Map.of("fuse-qkv", List.of("a projection is used other than by split_heads (its slice would be a copy, "
         + "not read in place by mha)")), declined.get("attention/self_attention"));

@@ -59,7 +59,7 @@ public final class Gemm {
     check("w", w, 0, (long) out * in);
     checkLinear(x, bias, act, residual, y, rows, in, out);
     if (Simd.enabled()) {
-      VectorGemm.gemm(x, 0, rows, in, VectorGemm.packTransposed(w, out, in), out, bias, act, residual, y, 0);
+      VectorGemm.gemm(x, 0, rows, in, VectorGemm.packTransposed(w, out, in), out, bias, act, residual, null, y, 0);
     } else {
       ScalarGemm.linear(x, w, bias, act, residual, y, rows, in, out);
     }
@@ -93,7 +93,41 @@ public final class Gemm {
   public static void linear(float[] x, PackedLinear w, float[] bias, Activation act, float[] residual, float[] y,
       int rows) {
     checkLinear(x, bias, act, residual, y, rows, w.in(), w.out());
-    w.apply(x, bias, act, residual, y, rows);
+    w.apply(x, bias, act, residual, null, y, rows);
+  }
+
+  /**
+   * {@code y = layerNorm(act(x · wᵀ + bias) + residual)} over each row of y: a linear layer, its
+   * epilogue and the layer norm that follows it (a BERT-style layer's residual + norm) in one
+   * pass. Each block of rows is normalised as soon as its last column is stored, while it is
+   * in cache; the result is bit for bit that of {@link #linear(float[], PackedLinear, float[],
+   * Activation, float[], float[], int)} followed by {@link Norms#layerNorm}.
+   *
+   * <p>Arguments as for that {@code linear}, plus {@code gamma} and {@code beta} of length
+   * {@code w.out()} and {@code eps}; y must not be gamma or beta.
+   */
+  public static void linearLayerNorm(float[] x, PackedLinear w, float[] bias, Activation act, float[] residual,
+      float[] gamma, float[] beta, float eps, float[] y, int rows) {
+    checkLinear(x, bias, act, residual, y, rows, w.in(), w.out());
+    checkNorm(gamma, y, w.out(), "gamma");
+    checkNorm(beta, y, w.out(), "beta");
+    w.apply(x, bias, act, residual, new RowNorm(true, gamma, beta, eps), y, rows);
+  }
+
+  /**
+   * {@code y = rmsNorm(act(x · wᵀ + bias) + residual)} over each row of y: as
+   * {@link #linearLayerNorm} with an RMS norm (scale {@code gamma} only).
+   */
+  public static void linearRmsNorm(float[] x, PackedLinear w, float[] bias, Activation act, float[] residual,
+      float[] gamma, float eps, float[] y, int rows) {
+    checkLinear(x, bias, act, residual, y, rows, w.in(), w.out());
+    checkNorm(gamma, y, w.out(), "gamma");
+    w.apply(x, bias, act, residual, new RowNorm(false, gamma, null, eps), y, rows);
+  }
+
+  private static void checkNorm(float[] p, float[] y, int out, String name) {
+    check(name, Objects.requireNonNull(p, name), 0, out);
+    if (p == y) throw new IllegalArgumentException("gemm: y must not be the same array as " + name);
   }
 
   private static void checkLinear(float[] x, float[] bias, Activation act, float[] residual, float[] y,

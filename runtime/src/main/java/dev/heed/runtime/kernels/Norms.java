@@ -75,7 +75,8 @@ public final class Norms {
     if (out == gamma || out == beta) throw new IllegalArgumentException("norm: out must not be gamma or beta");
   }
 
-  private static void run(float[] a, float[] b, float[] gamma, float[] beta, boolean layer, float[] out,
+  /** Rows of {@code layerNorm} or {@code rmsNorm} of a (+ b), in parallel when large; arguments checked. */
+  static void run(float[] a, float[] b, float[] gamma, float[] beta, boolean layer, float[] out,
       int rows, int d, float eps) {
     if (rows == 0 || d == 0) return;
     if ((long) rows * d <= PARALLEL_FLOATS || Parallel.threads() == 1) {
@@ -86,7 +87,8 @@ public final class Norms {
     }
   }
 
-  private static void rowRange(float[] a, float[] b, float[] gamma, float[] beta, boolean layer, float[] out,
+  /** Rows {@code [r0, r1)} of {@link #run}, on this thread. */
+  static void rowRange(float[] a, float[] b, float[] gamma, float[] beta, boolean layer, float[] out,
       int r0, int r1, int d, float eps) {
     if (Simd.enabled()) {
       if (layer) VectorNorms.layerNorm(a, b, gamma, beta, out, r0, r1, d, eps);

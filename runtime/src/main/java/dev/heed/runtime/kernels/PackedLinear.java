@@ -39,9 +39,16 @@ public final class PackedLinear {
     return in;
   }
 
-  /** {@code y = act(x · wᵀ + bias) + residual}; arguments already checked by {@link Gemm}. */
-  void apply(float[] x, float[] bias, Activation act, float[] residual, float[] y, int rows) {
-    if (packed) VectorGemm.gemm(x, 0, rows, in, data, out, bias, act, residual, y, 0);
-    else ScalarGemm.linear(x, data, bias, act, residual, y, rows, in, out);
+  /**
+   * {@code y = norm(act(x · wᵀ + bias) + residual)} ({@code norm} null for none); arguments
+   * already checked by {@link Gemm}.
+   */
+  void apply(float[] x, float[] bias, Activation act, float[] residual, RowNorm norm, float[] y, int rows) {
+    if (packed) {
+      VectorGemm.gemm(x, 0, rows, in, data, out, bias, act, residual, norm, y, 0);
+    } else {
+      ScalarGemm.linear(x, data, bias, act, residual, y, rows, in, out);
+      if (norm != null) norm.all(y, rows, out);
+    }
   }
 }

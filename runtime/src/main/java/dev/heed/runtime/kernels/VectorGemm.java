@@ -52,7 +52,11 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code NC·NR} columns, 16 KiB, still in L1), {@link VectorActivations#epilogue} applies the
  * activation and adds the residual, a row of up to 512 floats per call (per tile, the calls
  * and the activation's constants cost more than the arithmetic: a GELU epilogue per 8×32 tile
- * measured slower than a separate pass). Bias is already in the accumulators.
+ * measured slower than a separate pass). Bias is already in the accumulators. A row norm
+ * ({@link RowNorm}, a linear's layer or RMS norm) runs on each row block as soon as its last
+ * strip is done: with {@code n ≤ NC·NR} (a 384- or 512-wide model) the block's whole rows are
+ * still in L1. It needs whole rows in one part, so such a product is split by rows whenever
+ * there are enough row blocks, else its norm runs as a separate pass at the end.
  *
  * <p>No allocation per call beyond {@link Parallel}'s small loop objects: the packing buffer
  * and the scratch tile are per thread, of a fixed size, created on a thread's first product.
@@ -125,18 +129,20 @@ final class VectorGemm {
     return packed;
   }
 
-  /** {@code C = A·B + bias}: {@link #gemm(float[], int, int, int, float[], int, float[], Activation, float[], float[], int)} without an epilogue. */
+  /** {@code C = A·B + bias}: {@link #gemm(float[], int, int, int, float[], int, float[], Activation, float[], RowNorm, float[], int)} without an epilogue. */
   static void gemm(float[] a, int aOff, int m, int k, float[] packed, int n, float[] bias, float[] c, int cOff) {
-    gemm(a, aOff, m, k, packed, n, bias, Activation.NONE, null, c, cOff);
+    gemm(a, aOff, m, k, packed, n, bias, Activation.NONE, null, null, c, cOff);
   }
 
   /**
-   * {@code C[m, n] = act(A[m, k] · B[k, n] + bias) + res}, with A and C row-major from their
-   * offsets, B packed ({@link #packRows}), {@code bias} of length n or null, {@code res} laid
-   * out as C (same offset) or null. C is overwritten and must not overlap A or res.
+   * {@code C[m, n] = norm(act(A[m, k] · B[k, n] + bias) + res)}, with A and C row-major from
+   * their offsets, B packed ({@link #packRows}), {@code bias} of length n or null, {@code res}
+   * laid out as C (same offset) or null, {@code norm} over each row of C or null (then
+   * {@code cOff} must be 0). C is overwritten and must not overlap A or res.
    */
   static void gemm(float[] a, int aOff, int m, int k, float[] packed, int n, float[] bias, Activation act,
-      float[] res, float[] c, int cOff) {
+      float[] res, RowNorm norm, float[] c, int cOff) {
+    if (norm != null && cOff != 0) throw new IllegalArgumentException("gemm: a row norm needs C from offset 0");
     if (m == 0 || n == 0) return;
     if (k == 0) {
       for (int i = 0; i < m; i++) {
@@ -144,16 +150,18 @@ final class VectorGemm {
         if (bias == null) Arrays.fill(c, ci, ci + n, 0f); else System.arraycopy(bias, 0, c, ci, n);
         VectorActivations.apply(act, c, ci, c, ci, n, res, ci);
       }
+      if (norm != null) norm.all(c, m, n);
       return;
     }
     int rowBlocks = Math.ceilDiv(m, MR);
     int panels = Math.ceilDiv(n, NR);
     int threads = (long) m * k * n >= Gemm.PARALLEL_WORK ? Parallel.threads() : 1;
-    boolean byRows = m >= n;
+    // A row norm needs whole rows in one part: split by rows whenever every thread gets a row block.
+    boolean byRows = m >= n || norm != null && rowBlocks >= threads;
     int units = byRows ? rowBlocks : panels;
     int parts = Math.min(units, threads);
     if (parts <= 1) {
-      part(a, aOff, m, k, packed, n, bias, act, res, c, cOff, 0, rowBlocks, 0, panels);
+      part(a, aOff, m, k, packed, n, bias, act, res, norm, c, cOff, 0, rowBlocks, 0, panels);
       return;
     }
     Parallel.forRange(parts, (from, to) -> {
@@ -161,17 +169,22 @@ final class VectorGemm {
         int u0 = (int) ((long) units * t / parts);
         int u1 = (int) ((long) units * (t + 1) / parts);
         if (byRows) {
-          part(a, aOff, m, k, packed, n, bias, act, res, c, cOff, u0, u1, 0, panels);
+          part(a, aOff, m, k, packed, n, bias, act, res, norm, c, cOff, u0, u1, 0, panels);
         } else {
-          part(a, aOff, m, k, packed, n, bias, act, res, c, cOff, 0, rowBlocks, u0, u1);
+          part(a, aOff, m, k, packed, n, bias, act, res, null, c, cOff, 0, rowBlocks, u0, u1);
         }
       }
     });
+    // Parts of columns: no part holds a whole row, so the norm runs once they have all finished.
+    if (!byRows && norm != null) norm.all(c, m, n);
   }
 
-  /** Row blocks {@code [rb0, rb1)} times panels {@code [q0, q1)} of C, on this thread. */
+  /**
+   * Row blocks {@code [rb0, rb1)} times panels {@code [q0, q1)} of C, on this thread;
+   * {@code norm} (or null) only when the panels are all of C's columns.
+   */
   private static void part(float[] a, int aOff, int m, int k, float[] packed, int n, float[] bias, Activation act,
-      float[] res, float[] c, int cOff, int rb0, int rb1, int q0, int q1) {
+      float[] res, RowNorm norm, float[] c, int cOff, int rb0, int rb1, int q0, int q1) {
     Scratch scratch = SCRATCH.get();
     float[] ap = scratch.a;
     boolean epilogue = act != Activation.NONE || res != null;
@@ -201,6 +214,10 @@ final class VectorGemm {
             // The strip just finished, rows × up to NC·NR columns (16 KiB), is still in L1.
             int n0 = j0 * NR;
             VectorActivations.epilogue(act, c, cOff + r0 * n + n0, n, rows, Math.min(n, j1 * NR) - n0, res);
+          }
+          if (last && norm != null && j1 == q1) {
+            // The block's rows are now complete (with n ≤ NC·NR, the whole rows are still in L1).
+            norm.rows(c, r0, r0 + rows, n);
           }
         }
       }

@@ -63,7 +63,7 @@ class GemmEpilogueTest {
     switch (path) {
       case PACKED -> Gemm.linear(x, PackedLinear.of(w, out, in), bias, act, res, y, rows);
       case UNPACKED -> Gemm.linear(x, w, bias, act, res, y, rows, in, out);
-      case VECTOR -> VectorGemm.gemm(x, 0, rows, in, VectorGemm.packTransposed(w, out, in), out, bias, act, res, y, 0);
+      case VECTOR -> VectorGemm.gemm(x, 0, rows, in, VectorGemm.packTransposed(w, out, in), out, bias, act, res, null, y, 0);
       case SCALAR -> ScalarGemm.linear(x, w, bias, act, res, y, rows, in, out);
     }
   }

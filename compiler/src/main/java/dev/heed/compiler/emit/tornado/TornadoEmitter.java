@@ -9,7 +9,9 @@ import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.heed.compiler.emit.JvmEmitter;
+import dev.heed.compiler.ir.Attr;
 import dev.heed.compiler.ir.Dim;
+import dev.heed.compiler.ir.Epilogue;
 import dev.heed.compiler.ir.Graph;
 import dev.heed.compiler.ir.Loc;
 import dev.heed.compiler.ir.Node;
@@ -99,11 +101,47 @@ public final class TornadoEmitter {
     Map<String, String> out = new LinkedHashMap<>();
     out.put(jvmClass, JvmDelegation.patch(jvm.get(jvmClass), simple, g.name(), tornadoClass, g.outputs().size()));
     try {
-      out.put(tornadoClass, new Writer(g, o, simple + SUFFIX, simple).write());
+      out.put(tornadoClass, new Writer(splitRowNorms(g), o, simple + SUFFIX, simple).write());
     } catch (TornadoKernels.Unsupported e) {
       throw located(e.node, e.getMessage(), o);
     }
     return out;
+  }
+
+  /**
+   * {@code g} with each fused_linear whose epilogue ends in a row norm split back into the
+   * fused_linear without it, named {@code <name>.pre_norm}, and the norm, under the original
+   * name. A TornadoVM GEMM task writes a row in tiles spread over work-groups, which cannot
+   * wait for one another inside a task, so the row norm runs as its own task (the jvm class,
+   * which normalises each block of rows in the GEMM's store, keeps the fused graph).
+   */
+  static Graph splitRowNorms(Graph g) {
+    List<Node> nodes = new ArrayList<>();
+    boolean split = false;
+    for (Node n : g.nodes()) {
+      Epilogue e = n.op() == Op.FUSED_LINEAR ? Epilogue.parse(n.strAttr("epilogue")) : null;
+      if (e == null || e.norm() == null) {
+        nodes.add(n);
+        continue;
+      }
+      split = true;
+      String pre = n.name() + ".pre_norm";
+      List<String> ops = n.operands();
+      Map<String, Attr> attrs = new LinkedHashMap<>(n.attrs());
+      Attr eps = attrs.remove("eps");
+      if (e.bias() || e.activation() != null || e.residual()) {
+        attrs.put("epilogue", new Attr.Str(new Epilogue(e.bias(), e.activation(), e.residual()).toString()));
+        nodes.add(new Node(pre, Op.FUSED_LINEAR, ops.subList(0, e.normIndex()), attrs, n.type(), n.loc()));
+      } else {
+        attrs.remove("epilogue");
+        nodes.add(new Node(pre, Op.LINEAR, ops.subList(0, 2), attrs, n.type(), n.loc()));
+      }
+      List<String> normOps = new ArrayList<>();
+      normOps.add(pre);
+      normOps.addAll(ops.subList(e.normIndex(), ops.size()));
+      nodes.add(new Node(n.name(), e.norm(), normOps, Map.of("eps", eps), n.type(), n.loc()));
+    }
+    return split ? g.withNodes(nodes) : g;
   }
 
   private static HeedException located(Node n, String message, JvmEmitter.Options o) {

@@ -18,8 +18,12 @@ final class AttentionScratch {
   final float[] rowSum = new float[Attention.ROW_BLOCK];
   final float[] rowCorrection = new float[Attention.ROW_BLOCK];
   final float[] rowInverse = new float[Attention.ROW_BLOCK];
-  /** One vector's lanes, summed in index order: the same bits in every JIT tier. */
-  final float[] lanes = new float[64];
+  /**
+   * Per query row of a block, one vector's lanes (64 at most: 2048-bit SVE), summed in index
+   * order (the same bits in every JIT tier) into {@code chunkSum}.
+   */
+  final float[] lanes = new float[Attention.ROW_BLOCK * 64];
+  final float[] chunkSum = new float[Attention.ROW_BLOCK];
 
   /** Gather offsets for the vector kernel's key transposition: one per lane (16 at most with 512-bit vectors). */
   final int[] gather = new int[64];
@@ -31,7 +35,7 @@ final class AttentionScratch {
     return LOCAL.get();
   }
 
-  /** The transposed keys of one head, at least {@code n} floats. */
+  /** The transposed keys of a parallel chunk's heads of one batch, at least {@code n} floats. */
   float[] keys(int n) {
     if (keys.length < n) keys = new float[n];
     return keys;

@@ -9,22 +9,27 @@ import jdk.incubator.vector.VectorSpecies;
  * The Vector API kernel behind {@link Attention#attention}. Loaded only when
  * {@link Simd#enabled()}.
  *
- * <p>Per (batch, head), the keys are first transposed into per-thread scratch, in panels of
- * {@link #KP} (four vectors of) keys: {@code kt[(t / KP)·d·KP + p·KP + t % KP] = k[t, p]}, the
- * last panel zero-padded; whole vectors of keys by gathers. A parallel chunk's work items of
- * the same head share that copy; when heads are split into query tiles that different threads
- * run, the caller transposes every head's keys once beforehand ({@link #packAllKeys}). Then
- * each block of {@value Attention#ROW_BLOCK} query rows goes through the keys in chunks of at
- * most {@value Attention#KEY_CHUNK}:
+ * <p>The keys are first transposed into per-thread scratch, in panels of {@link #KP} (four
+ * vectors of) keys per head: {@code kt[(t / KP)·d·KP + p·KP + t % KP] = k[t, p]}, the last
+ * panel zero-padded; whole vectors of keys by gathers. A parallel chunk transposes the keys of
+ * all its heads of one batch together, a vector of keys for every head in turn
+ * ({@link #packKeys}), so that rows holding several heads' keys side by side (a fused QKV
+ * product) are read once each rather than once per head; when heads are split into query
+ * tiles that different threads run, the caller transposes every head's keys once beforehand
+ * ({@link #packAllKeys}). Then each block of {@value Attention#ROW_BLOCK} query rows goes
+ * through the keys in chunks of at most {@value Attention#KEY_CHUNK}:
  * <ol>
  *   <li>scores, {@link #scores4}: the register block of 4 rows × 4 vectors of keys is the
  *       inner kernel of a GEMM, {@code d} steps of one broadcast of {@code q[i, p]} times one
  *       panel row per accumulator, so there are no horizontal sums; each loaded key vector
  *       serves 4 queries, each broadcast 4 vectors of keys;
- *   <li>softmax, {@link #softmaxRow}, per row: scale, add the mask, the chunk's maximum (one
- *       horizontal reduction per row and chunk), {@code e^(s - max)} by a polynomial a vector at
- *       a time, overwriting the scores with these weights, and their sum; when a chunk raises
- *       the running maximum, earlier sums and outputs are rescaled (online softmax);
+ *   <li>softmax, in three steps that each go over all the block's rows, so that one row's
+ *       chains of dependent operations overlap the next row's rather than following them:
+ *       {@link #maxRow} scales, adds the mask and takes the chunk's maximum (one horizontal
+ *       reduction per row and chunk); {@link #expRow} overwrites the scores with
+ *       {@code e^(s - max)}, by a polynomial a vector at a time, and leaves the vector of their
+ *       sums; {@link #sums} adds up those lanes, the rows side by side. When a chunk raises the
+ *       running maximum, earlier sums and outputs are rescaled (online softmax);
  *   <li>weights · v, {@link #pv8}: 8 output rows × 2 vectors of columns stay in registers while
  *       the chunk's value rows stream past, each loaded value vector serving 8 queries; after the
  *       last chunk the rows are divided by their sums and stored straight to {@code out}.
@@ -38,6 +43,15 @@ import jdk.incubator.vector.VectorSpecies;
  * virtual registers"), and until C2 compiles it, which a method stuck at that tier may wait
  * for a long time, it runs interpreted, allocating every vector (so the weights · v kernels
  * for two vectors of columns, for one, and masked are separate methods).
+ *
+ * <p>Measured (MiniLM: 12 heads of 32, q, k, v as slices of a fused QKV product, padding mask,
+ * as AttentionBench's {@code fusedQkv}; AVX-512 on AMD EPYC Zen 5, 1 thread, GFLOP/s counting
+ * {@code 4·b·h·s²·d}, medians of 60 interleaved rounds against the previous kernel in one JVM,
+ * on a machine loaded 3 to 3.5 on its 2 cores): 1 × 128 106 (before: 106), 8 × 128 94 (89),
+ * 32 × 128 91 (87), 1 × 512 120 (118); outputs bit for bit the previous kernel's. On 2 threads
+ * under that load the rounds' spread was wider than the differences. Where the time goes
+ * (1 thread, 8 × 128, by leaving steps out): scores and weights · v each near the FMA peak,
+ * softmax about a third, transposing keys about a tenth.
  */
 final class VectorAttention {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -52,8 +66,11 @@ final class VectorAttention {
   // 2^n built in the exponent bits. Below EXP_LOW (where 2^n would not be a normal float) e^x is
   // taken as 0, which also turns the -inf of padding lanes into weight 0.
   private static final float LOG2E = 1.44269504088896341f;
-  /** 1.5·2^23: adding it rounds to an integer, which then sits in the low mantissa bits. */
-  private static final float ROUND = 12582912f;
+  /**
+   * 1.5·2^23 + 127: adding it rounds to an integer n, and leaves n + 127, 2^n's biased exponent,
+   * in the low mantissa bits, so that shifting them into the exponent field gives 2^n.
+   */
+  private static final float ROUND = 12583039f;
   private static final float EXP_LOW = -87.3f;
   private static final float C1 = 0.6931470632553101f;
   private static final float C2 = 0.24022237956523895f;
@@ -74,10 +91,12 @@ final class VectorAttention {
     int chunk = Math.min(KC, keyPad); // floats per row of scores
     AttentionScratch scratch = AttentionScratch.get();
     float[] shared = pr.packedKeys();
-    float[] kt = shared != null ? shared : scratch.keys(d * keyPad);
+    int size = d * keyPad; // floats per head of transposed keys
+    int bhFrom = from / tilesPerHead, bhTo = (to - 1) / tilesPerHead + 1; // the chunk's (batch, head) pairs
+    float[] kt = shared != null ? shared : scratch.keys(Math.min(heads, bhTo - bhFrom) * size);
     float[] sc = scratch.scores(R * chunk);
     float[] acc = scratch.acc(sk > KC ? R * dv : 0);
-    int packed = -1; // the (batch, head) whose keys kt holds
+    int packedFrom = 0, packedTo = 0; // the (batch, head) pairs whose keys kt holds, from kt[0]
     for (int it = from; it < to; it++) {
       int bh = it / tilesPerHead, i0 = (it % tilesPerHead) * tileRows, i1 = Math.min(sq, i0 + tileRows);
       int b = bh / heads, h = bh % heads;
@@ -85,12 +104,17 @@ final class VectorAttention {
       int vBase = pr.vOff() + b * pr.vB() + h * pr.vH();
       int oBase = pr.oOff() + b * pr.oB() + h * pr.oH();
       int mBase = pr.mOff() + b * pr.mB() + h * pr.mH();
-      int ktOff = 0;
+      int ktOff;
       if (shared != null) {
-        ktOff = bh * d * keyPad;
-      } else if (bh != packed) {
-        packKeys(k, pr.kOff() + b * pr.kB() + h * pr.kH(), kR, sk, d, kt, 0, scratch.gather);
-        packed = bh;
+        ktOff = bh * size;
+      } else {
+        // The chunk's heads of this batch at once: see packKeys.
+        if (bh >= packedTo) {
+          packedFrom = bh;
+          packedTo = Math.min(bhTo, (b + 1) * heads);
+          packKeys(k, pr.kOff() + b * pr.kB(), pr.kH(), kR, h, h + packedTo - packedFrom, sk, d, kt, 0, scratch.gather);
+        }
+        ktOff = (bh - packedFrom) * size;
       }
       for (int r0 = i0; r0 < i1; r0 += R) {
         int rows = Math.min(R, i1 - r0);
@@ -103,8 +127,10 @@ final class VectorAttention {
           }
           for (; r < rows; r++) scores1(q, qBase + (r0 + r) * qR, kt, ktOff + c0 * d, n, d, sc, r * chunk);
           for (r = 0; r < rows; r++) {
-            softmaxRow(sc, r * chunk, n, scale, mask, mBase + (r0 + r) * mR + c0 * mC, mC, scratch, r, first, last);
+            maxRow(sc, r * chunk, n, scale, mask, mBase + (r0 + r) * mR + c0 * mC, mC, scratch, r, first);
           }
+          for (r = 0; r < rows; r++) expRow(sc, r * chunk, n, scratch.rowMax[r], scratch.lanes, r * L);
+          sums(scratch, rows, first, last);
           if (rows == R) {
             pv8(sc, chunk, v, vBase + c0 * vR, vR, n, dv, acc, first, last, scratch.rowCorrection, scratch.rowInverse,
                 out, oBase + r0 * oR, oR);
@@ -128,31 +154,44 @@ final class VectorAttention {
   static void packAllKeys(float[] k, int kOff, int kB, int kH, int kR, int batch, int heads, int sk, int d, float[] kt) {
     int size = packedKeysSize(sk, d);
     int[] gather = AttentionScratch.get().gather;
-    for (int b = 0; b < batch; b++) {
-      for (int h = 0; h < heads; h++) packKeys(k, kOff + b * kB + h * kH, kR, sk, d, kt, (b * heads + h) * size, gather);
-    }
+    for (int b = 0; b < batch; b++) packKeys(k, kOff + b * kB, kH, kR, 0, heads, sk, d, kt, b * heads * size, gather);
   }
 
-  /** The keys of one head into panels from {@code kt[ktOff]}: see the class comment. */
-  static void packKeys(float[] k, int kBase, int kR, int sk, int d, float[] kt, int ktOff, int[] gather) {
+  /**
+   * The keys of heads {@code [h0, h1)} of one batch (head h from {@code k[kBase + h·kH]}) into
+   * panels, head {@code h} from {@code kt[ktOff + (h - h0)·packedKeysSize]}: see the class
+   * comment. A vector of keys at a time for every head: when heads are column slices of rows
+   * (kH = d), the rows the gathers touch stay in cache from one head to the next, where a head
+   * at a time reads every row once per head, each row in a page of its own when rows are long
+   * (a fused QKV row is 4.5 KiB), a cache and TLB miss each time the keys are not in cache
+   * (measured: 4–7% faster attention at 32 × 128, whose QKV buffer outgrows the caches).
+   */
+  static void packKeys(float[] k, int kBase, int kH, int kR, int h0, int h1, int sk, int d, float[] kt, int ktOff,
+      int[] gather) {
+    int size = packedKeysSize(sk, d);
     int full = sk - sk % L;
     if (full > 0 && d > 0) {
       // Whole vectors of keys: one gather per feature, lanes kR apart.
       for (int j = 0; j < L; j++) gather[j] = j * kR;
       for (int t = 0; t < full; t += L) {
-        int dst = ktOff + (t - t % KP) * d + t % KP;
-        int src = kBase + t * kR;
-        for (int p = 0; p < d; p++) FloatVector.fromArray(S, k, src + p, gather, 0).intoArray(kt, dst + p * KP);
+        for (int h = h0; h < h1; h++) {
+          int dst = ktOff + (h - h0) * size + (t - t % KP) * d + t % KP;
+          int src = kBase + h * kH + t * kR;
+          for (int p = 0; p < d; p++) FloatVector.fromArray(S, k, src + p, gather, 0).intoArray(kt, dst + p * KP);
+        }
       }
     }
-    for (int t = full; t < sk; t++) {
-      int dst = ktOff + (t - t % KP) * d + t % KP;
-      int src = kBase + t * kR;
-      for (int p = 0; p < d; p++) kt[dst + p * KP] = k[src + p];
-    }
-    for (int t = sk, end = Math.ceilDiv(sk, KP) * KP; t < end; t++) {
-      int dst = ktOff + (t - t % KP) * d + t % KP;
-      for (int p = 0; p < d; p++) kt[dst + p * KP] = 0f;
+    for (int h = h0; h < h1; h++) {
+      int head = ktOff + (h - h0) * size;
+      for (int t = full; t < sk; t++) {
+        int dst = head + (t - t % KP) * d + t % KP;
+        int src = kBase + h * kH + t * kR;
+        for (int p = 0; p < d; p++) kt[dst + p * KP] = k[src + p];
+      }
+      for (int t = sk, end = Math.ceilDiv(sk, KP) * KP; t < end; t++) {
+        int dst = head + (t - t % KP) * d + t % KP;
+        for (int p = 0; p < d; p++) kt[dst + p * KP] = 0f;
+      }
     }
   }
 
@@ -228,24 +267,22 @@ final class VectorAttention {
   }
 
   /**
-   * One row's chunk of {@code n} raw scores at {@code sc[off]} becomes its softmax weights,
-   * unnormalised: {@code e^(scale·s + mask - max)} with {@code max} the running maximum over
-   * this and earlier chunks (mask element t at {@code mask[m + t·mC]}). Padding lanes up to
-   * the next vector get weight 0. Updates row {@code r}'s running maximum and sum in
-   * {@code st}, with the factor earlier chunks must be rescaled by, and after the last chunk
-   * {@code 1 / sum}.
+   * Softmax, first pass over one row's chunk of {@code n} raw scores at {@code sc[off]}: each
+   * becomes {@code scale·s + mask} (mask element t at {@code mask[m + t·mC]}), padding lanes up
+   * to the next vector {@code -inf}; row {@code r}'s running maximum in {@code st} takes in this
+   * chunk's, and its correction is the factor earlier chunks must be rescaled by.
    */
-  private static void softmaxRow(float[] sc, int off, int n, float scale, float[] mask, int m, int mC,
-      AttentionScratch st, int r, boolean first, boolean last) {
+  private static void maxRow(float[] sc, int off, int n, float scale, float[] mask, int m, int mC,
+      AttentionScratch st, int r, boolean first) {
     if (mask != null && mC != 0 && mC != 1) {
       // A mask strided along keys: added here, a scalar at a time.
       for (int t = 0; t < n; t++) sc[off + t] = sc[off + t] * scale + mask[m + t * mC];
       scale = 1f;
       mask = null;
     }
-    // Pass 1: scale, mask, maximum; four running maxima, so that the loop is not one chain of
-    // dependent max operations. (compare and blend: two instructions where Java's max, which
-    // orders NaN and -0.0, takes several.)
+    // Four running maxima, so that the loop is not one chain of dependent max operations.
+    // (compare and blend: two instructions where Java's max, which orders NaN and -0.0, takes
+    // several.)
     FloatVector ninf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
     FloatVector max0 = ninf, max1 = ninf, max2 = ninf, max3 = ninf;
     FloatVector scaleV = FloatVector.broadcast(S, scale);
@@ -300,35 +337,53 @@ final class VectorAttention {
     max0 = max0.blend(max2, max0.compare(VectorOperators.LT, max2));
     float oldMax = first ? Float.NEGATIVE_INFINITY : st.rowMax[r];
     float newMax = Math.max(oldMax, max0.reduceLanes(VectorOperators.MAX));
-    float correction = first ? 0f : (float) StrictMath.exp(oldMax - newMax); // StrictMath: the same bits in every JIT tier
+    st.rowMax[r] = newMax;
+    st.rowCorrection[r] = first ? 0f : (float) StrictMath.exp(oldMax - newMax); // StrictMath: the same bits in every JIT tier
+  }
 
-    // Pass 2: weights e^(s - newMax) and their sum. e^x = 2^(x·log2 e) = 2^n · 2^r with n the
-    // nearest integer and |r| <= 1/2; r = x·log2 e - n in one fused multiply-add.
+  /**
+   * Softmax, second pass over one row's chunk of {@code n} scores at {@code sc[off]} (padded
+   * to a whole vector): each becomes its weight {@code e^(s - max)}, and the vector of their
+   * sums goes to {@code lanes[li]}.
+   */
+  private static void expRow(float[] sc, int off, int n, float max, float[] lanes, int li) {
+    // e^x = 2^(x·log2 e) = 2^n · 2^r with n the nearest integer and |r| <= 1/2; r = x·log2 e - n
+    // in one fused multiply-add.
     FloatVector log2e = FloatVector.broadcast(S, LOG2E), round = FloatVector.broadcast(S, ROUND);
     FloatVector c3 = FloatVector.broadcast(S, C3), c2 = FloatVector.broadcast(S, C2), c1 = FloatVector.broadcast(S, C1);
     FloatVector one = FloatVector.broadcast(S, 1f);
     FloatVector sum = FloatVector.zero(S);
-    for (t = 0; t < n; t += L) {
-      FloatVector x = FloatVector.fromArray(S, sc, off + t).sub(newMax);
-      FloatVector rounded = x.fma(log2e, round); // n in the low mantissa bits
+    for (int t = 0; t < n; t += L) {
+      FloatVector x = FloatVector.fromArray(S, sc, off + t).sub(max);
+      FloatVector rounded = x.fma(log2e, round); // n + 127 in the low mantissa bits
       FloatVector rem = x.fma(log2e, round.sub(rounded));
       FloatVector poly = rem.fma(C5, C4).fma(rem, c3).fma(rem, c2).fma(rem, c1).fma(rem, one);
-      FloatVector pow2n = rounded.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000)
-          .reinterpretAsFloats();
+      FloatVector pow2n = rounded.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
       FloatVector e = poly.mul(pow2n).blend(0f, x.compare(VectorOperators.LT, EXP_LOW));
       e.intoArray(sc, off + t);
       sum = sum.add(e);
     }
-    // Not reduceLanes(ADD): its order of additions differs between the interpreter and C2, and
-    // a model must give the same bits on every call. Lanes summed in index order instead.
-    sum.intoArray(st.lanes, 0);
-    float lanesSum = 0f;
-    for (int i = 0; i < L; i++) lanesSum += st.lanes[i];
-    float total = lanesSum + (first ? 0f : st.rowSum[r] * correction);
-    st.rowMax[r] = newMax;
-    st.rowSum[r] = total;
-    st.rowCorrection[r] = correction;
-    if (last) st.rowInverse[r] = 1f / total;
+    sum.intoArray(lanes, li);
+  }
+
+  /**
+   * The block's rows' running sums in {@code st} take in this chunk's, from the vectors of sums
+   * {@link #expRow} left in {@code st.lanes}; after the last chunk, {@code 1 / sum}. Not
+   * reduceLanes(ADD): its order of additions differs between the interpreter and C2, and a model
+   * must give the same bits on every call. Each row's lanes are summed in index order instead,
+   * the rows side by side (independent chains of additions).
+   */
+  private static void sums(AttentionScratch st, int rows, boolean first, boolean last) {
+    float[] lanes = st.lanes, chunkSum = st.chunkSum;
+    for (int r = 0; r < rows; r++) chunkSum[r] = lanes[r * L];
+    for (int i = 1; i < L; i++) {
+      for (int r = 0; r < rows; r++) chunkSum[r] += lanes[r * L + i];
+    }
+    for (int r = 0; r < rows; r++) {
+      float total = chunkSum[r] + (first ? 0f : st.rowSum[r] * st.rowCorrection[r]);
+      st.rowSum[r] = total;
+      if (last) st.rowInverse[r] = 1f / total;
+    }
   }
 
   /**

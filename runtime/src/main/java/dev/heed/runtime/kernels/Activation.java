@@ -8,11 +8,11 @@ package dev.heed.runtime.kernels;
  * {@code gelu_tanh}, {@code tanh}, {@code sigmoid}): computed in double where
  * {@link Activations} does, rounded once to float.
  *
- * <p>The Vector API paths ({@link Simd#enabled()}) compute in float with the Vector API's
- * transcendental functions and, for GELU, the erf approximation of
+ * <p>The Vector API paths ({@link Simd#enabled()}) compute in float, with an exp made of
+ * multiply-adds (see {@code VectorActivations}) and, for GELU, the erf approximation of
  * {@link Activations#gelu(float[], float[], int)}; they agree with {@link #apply(float)} to
- * about 1e-6·max(1, |x|). Elements a vector does not cover (the tail of a row) use
- * {@link #apply(float)}.
+ * about 1e-6·max(1, |x|) (tanh and GELU_TANH to 1e-6 relative near zero too). Elements a vector
+ * does not cover (the tail of a row) use {@link #apply(float)}.
  */
 public enum Activation {
   /** The identity. */

@@ -17,7 +17,10 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>GELU: 0.5·x·(1 + erf(x/√2)) with erf from Abramowitz and Stegun 7.1.26,
  *       erf(z) = 1 − t·(a1 + t·(a2 + t·(a3 + t·(a4 + t·a5))))·e^(−z²), t = 1/(1 + p·z), z ≥ 0,
  *       absolute error below 1.5e-7 (2e-7 after float rounding);
- *   <li>GELU_TANH, TANH: the scalar definition ({@link Activation#apply}, StrictMath's tanh);
+ *   <li>GELU_TANH: x·sigmoid(2u), u = √(2/π)·(x + 0.044715·x³), which equals
+ *       0.5·x·(1 + tanh(u)) without its cancellation, e^(−2u) as below;
+ *   <li>TANH: (1 − e)/(1 + e), e = e^(−2|x|), with the sign of x; the odd series
+ *       x − x³/3 + 2x⁵/15 below |x| = 1/16;
  *   <li>SIGMOID: 1/(1 + e^(−x)), e^(−x) as below;
  *   <li>RELU: {@code max(x, 0)}, Java's max (NaN stays NaN, −0 becomes 0).
  * </ul>
@@ -25,7 +28,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>No lanewise EXP or TANH from the Vector API: C2 computes those with its own vector math
  * library and the interpreter and C1 lane by lane with Math, so the same call would give
  * different bits once the JIT compiled it ({@code KernelDeterminismTest}). The exp written out in
- * the GELU and SIGMOID loops uses
+ * the GELU, GELU_TANH, TANH and SIGMOID loops uses
  * only multiply-adds and bit operations, which give the same bits in every tier.
  */
 final class VectorActivations {
@@ -134,12 +137,58 @@ final class VectorActivations {
     tail(Activation.GELU, x, xi, out, oi, j, len, res, ri);
   }
 
+  /**
+   * GELU's tanh form as {@code x·sigmoid(2u)}, u = √(2/π)·(x + 0.044715·x³): the same value,
+   * since {@code 0.5·(1 + tanh(u)) = 1 / (1 + e^(−2u))}, without tanh's cancellation.
+   */
   private static void geluTanh(float[] x, int xi, float[] out, int oi, int len, float[] res, int ri) {
-    tail(Activation.GELU_TANH, x, xi, out, oi, 0, len, res, ri);
+    int j = 0;
+    for (int end = S.loopBound(len); j < end; j += L) {
+      FloatVector v = FloatVector.fromArray(S, x, xi + j);
+      FloatVector u = v.mul(v).fma(GELU_TANH_CUBIC, 1f).mul(v).mul(SQRT_2_OVER_PI);
+      // e^(−2u), written out here (see the constants) so that no FloatVector leaves this loop.
+      FloatVector nx = u.mul(-2f).min(EXP_HIGH);
+      FloatVector nr = nx.fma(LOG2E, ROUND);
+      FloatVector nRem = nx.fma(FloatVector.broadcast(S, LOG2E), nr.sub(ROUND).neg());
+      FloatVector nPoly = nRem.fma(E5, E4).fma(nRem, FloatVector.broadcast(S, E3)).fma(nRem, FloatVector.broadcast(S, E2))
+          .fma(nRem, FloatVector.broadcast(S, E1)).fma(nRem, FloatVector.broadcast(S, 1f));
+      FloatVector e = nPoly.mul(nr.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000)
+          .reinterpretAsFloats()).blend(0f, nx.compare(VectorOperators.LT, EXP_LOW));
+      FloatVector y = v.div(e.add(1f));
+      if (res != null) y = y.add(FloatVector.fromArray(S, res, ri + j));
+      y.intoArray(out, oi + j);
+    }
+    tail(Activation.GELU_TANH, x, xi, out, oi, j, len, res, ri);
   }
 
+  /**
+   * tanh(x) = sign(x)·(1 − e)/(1 + e) with e = e^(−2|x|), |x| capped at 9 (tanh 9 rounds to 1);
+   * below |x| = 1/16, where 1 − e would cancel, the odd series x − x³/3 + 2x⁵/15 (relative
+   * error under 4e-9 there).
+   */
   private static void tanh(float[] x, int xi, float[] out, int oi, int len, float[] res, int ri) {
-    tail(Activation.TANH, x, xi, out, oi, 0, len, res, ri);
+    int j = 0;
+    for (int end = S.loopBound(len); j < end; j += L) {
+      FloatVector v = FloatVector.fromArray(S, x, xi + j);
+      FloatVector a = v.abs().min(9f);
+      // e^(−2|x|), written out here (see the constants) so that no FloatVector leaves this loop.
+      FloatVector nx = a.mul(-2f);
+      FloatVector nr = nx.fma(LOG2E, ROUND);
+      FloatVector nRem = nx.fma(FloatVector.broadcast(S, LOG2E), nr.sub(ROUND).neg());
+      FloatVector nPoly = nRem.fma(E5, E4).fma(nRem, FloatVector.broadcast(S, E3)).fma(nRem, FloatVector.broadcast(S, E2))
+          .fma(nRem, FloatVector.broadcast(S, E1)).fma(nRem, FloatVector.broadcast(S, 1f));
+      FloatVector e = nPoly.mul(nr.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000)
+          .reinterpretAsFloats());
+      FloatVector t = e.neg().add(1f).div(e.add(1f));
+      FloatVector a2 = a.mul(a);
+      FloatVector series = a2.fma(2f / 15f, -1f / 3f).mul(a2).fma(a, a);
+      t = t.blend(series, a.compare(VectorOperators.LT, 0.0625f));
+      // The sign bit of x (so tanh(−0) is −0).
+      FloatVector y = t.reinterpretAsInts().or(v.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();
+      if (res != null) y = y.add(FloatVector.fromArray(S, res, ri + j));
+      y.intoArray(out, oi + j);
+    }
+    tail(Activation.TANH, x, xi, out, oi, j, len, res, ri);
   }
 
   private static void sigmoid(float[] x, int xi, float[] out, int oi, int len, float[] res, int ri) {

@@ -42,16 +42,9 @@ import java.util.Map;
  * </ul>
  * <p>At batch = 8, k_seq = 128, q_seq = 128 that is 9.00 MiB (a buffer per kernel would take 9.72 MiB, outputs included), plus 96.00 KiB of outputs, allocated per call.
  *
- * <p>Built for target {@code tornadovm}: {@link #forward} runs on TornadoVM ({@link AdditiveTornado}) when its classes and a device are
- * present, else these jvm kernels, after a one-line notice; see {@link dev.heed.runtime.accel.Accelerators}.
+ * <p>Built for target {@code tornadovm}: {@link #forward} runs on TornadoVM ({@link AdditiveTornado}) when its classes and a device are present, else these jvm kernels, after a one-line notice; see {@link dev.heed.runtime.accel.Accelerators}.
  */
 public final class Additive implements HeedModel {
-  /**
-   * The forward pass on TornadoVM, or null when this JVM runs the jvm kernels below (TornadoVM
-   * missing, no device, or -Dheed.tornado=off).
-   */
-  private final Accelerators.Accelerated accelerated;
-
   /**
    * The model's inputs, in declaration order.
    */
@@ -73,6 +66,12 @@ public final class Additive implements HeedModel {
       new HeedModelFactory.ParamSpec("attn.w_q", new int[] {16, 20}, "uniform"),
       new HeedModelFactory.ParamSpec("attn.w_k", new int[] {16, 24}, "uniform"),
       new HeedModelFactory.ParamSpec("attn.v", new int[] {1, 16}, "uniform"));
+
+  /**
+   * The forward pass on TornadoVM, or null when this JVM runs the jvm kernels below (TornadoVM
+   * missing, no device, or -Dheed.tornado=off).
+   */
+  private final Accelerators.Accelerated accelerated;
 
   /**
    * attn.w_q: f32[16, 20], packed for linear()

@@ -42,16 +42,9 @@ import java.util.Map;
  * </ul>
  * <p>At batch = 8, src_seq = 128, tgt_seq = 128 that is 388.00 KiB (a buffer per kernel would take 516.00 KiB, outputs included), plus 128.00 KiB of outputs, allocated per call.
  *
- * <p>Built for target {@code tornadovm}: {@link #forward} runs on TornadoVM ({@link CrossAttentionTornado}) when its classes and a device are
- * present, else these jvm kernels, after a one-line notice; see {@link dev.heed.runtime.accel.Accelerators}.
+ * <p>Built for target {@code tornadovm}: {@link #forward} runs on TornadoVM ({@link CrossAttentionTornado}) when its classes and a device are present, else these jvm kernels, after a one-line notice; see {@link dev.heed.runtime.accel.Accelerators}.
  */
 public final class CrossAttention implements HeedModel {
-  /**
-   * The forward pass on TornadoVM, or null when this JVM runs the jvm kernels below (TornadoVM
-   * missing, no device, or -Dheed.tornado=off).
-   */
-  private final Accelerators.Accelerated accelerated;
-
   /**
    * The model's inputs, in declaration order.
    */
@@ -73,6 +66,12 @@ public final class CrossAttention implements HeedModel {
       new HeedModelFactory.ParamSpec("q_proj.weight", new int[] {32, 32}, "uniform"),
       new HeedModelFactory.ParamSpec("k_proj.weight", new int[] {32, 32}, "uniform"),
       new HeedModelFactory.ParamSpec("v_proj.weight", new int[] {32, 32}, "uniform"));
+
+  /**
+   * The forward pass on TornadoVM, or null when this JVM runs the jvm kernels below (TornadoVM
+   * missing, no device, or -Dheed.tornado=off).
+   */
+  private final Accelerators.Accelerated accelerated;
 
   /**
    * q_proj.weight: f32[32, 32], packed for linear()

@@ -40,16 +40,9 @@ import java.util.Map;
  * </ul>
  * <p>At batch = 8, seq = 128 that is 772.00 KiB (a buffer per kernel would take 964.00 KiB, outputs included), plus 192.00 KiB of outputs, allocated per call.
  *
- * <p>Built for target {@code tornadovm}: {@link #forward} runs on TornadoVM ({@link MultiHeadTornado}) when its classes and a device are
- * present, else these jvm kernels, after a one-line notice; see {@link dev.heed.runtime.accel.Accelerators}.
+ * <p>Built for target {@code tornadovm}: {@link #forward} runs on TornadoVM ({@link MultiHeadTornado}) when its classes and a device are present, else these jvm kernels, after a one-line notice; see {@link dev.heed.runtime.accel.Accelerators}.
  */
 public final class MultiHead implements HeedModel {
-  /**
-   * The forward pass on TornadoVM, or null when this JVM runs the jvm kernels below (TornadoVM
-   * missing, no device, or -Dheed.tornado=off).
-   */
-  private final Accelerators.Accelerated accelerated;
-
   /**
    * The model's inputs, in declaration order.
    */
@@ -75,6 +68,12 @@ public final class MultiHead implements HeedModel {
       new HeedModelFactory.ParamSpec("v_proj.bias", new int[] {48}, "uniform"),
       new HeedModelFactory.ParamSpec("out_proj.weight", new int[] {48, 48}, "uniform"),
       new HeedModelFactory.ParamSpec("out_proj.bias", new int[] {48}, "uniform"));
+
+  /**
+   * The forward pass on TornadoVM, or null when this JVM runs the jvm kernels below (TornadoVM
+   * missing, no device, or -Dheed.tornado=off).
+   */
+  private final Accelerators.Accelerated accelerated;
 
   /**
    * out_proj.weight: f32[48, 48], packed for linear()

@@ -41,16 +41,9 @@ import java.util.Map;
  * </ul>
  * <p>At batch = 8, k_seq = 128, q_seq = 128 that is 1.00 MiB (a buffer per kernel would take 1.66 MiB, outputs included), plus 96.00 KiB of outputs, allocated per call.
  *
- * <p>Built for target {@code tornadovm}: {@link #forward} runs on TornadoVM ({@link ScaledDotProductTornado}) when its classes and a device are
- * present, else these jvm kernels, after a one-line notice; see {@link dev.heed.runtime.accel.Accelerators}.
+ * <p>Built for target {@code tornadovm}: {@link #forward} runs on TornadoVM ({@link ScaledDotProductTornado}) when its classes and a device are present, else these jvm kernels, after a one-line notice; see {@link dev.heed.runtime.accel.Accelerators}.
  */
 public final class ScaledDotProduct implements HeedModel {
-  /**
-   * The forward pass on TornadoVM, or null when this JVM runs the jvm kernels below (TornadoVM
-   * missing, no device, or -Dheed.tornado=off).
-   */
-  private final Accelerators.Accelerated accelerated;
-
   /**
    * The model's inputs, in declaration order.
    */
@@ -70,6 +63,12 @@ public final class ScaledDotProduct implements HeedModel {
    * Every learned tensor: checkpoint name, shape, random-init rule.
    */
   public static final List<HeedModelFactory.ParamSpec> PARAMETERS = List.of();
+
+  /**
+   * The forward pass on TornadoVM, or null when this JVM runs the jvm kernels below (TornadoVM
+   * missing, no device, or -Dheed.tornado=off).
+   */
+  private final Accelerators.Accelerated accelerated;
 
   /**
    * Working memory for forward(): one workspace per concurrent call, reused.

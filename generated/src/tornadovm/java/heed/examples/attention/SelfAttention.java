@@ -41,16 +41,9 @@ import java.util.Map;
  * </ul>
  * <p>At batch = 8, seq = 128 that is 388.00 KiB (a buffer per kernel would take 516.00 KiB, outputs included), plus 128.00 KiB of outputs, allocated per call.
  *
- * <p>Built for target {@code tornadovm}: {@link #forward} runs on TornadoVM ({@link SelfAttentionTornado}) when its classes and a device are
- * present, else these jvm kernels, after a one-line notice; see {@link dev.heed.runtime.accel.Accelerators}.
+ * <p>Built for target {@code tornadovm}: {@link #forward} runs on TornadoVM ({@link SelfAttentionTornado}) when its classes and a device are present, else these jvm kernels, after a one-line notice; see {@link dev.heed.runtime.accel.Accelerators}.
  */
 public final class SelfAttention implements HeedModel {
-  /**
-   * The forward pass on TornadoVM, or null when this JVM runs the jvm kernels below (TornadoVM
-   * missing, no device, or -Dheed.tornado=off).
-   */
-  private final Accelerators.Accelerated accelerated;
-
   /**
    * The model's inputs, in declaration order.
    */
@@ -71,6 +64,12 @@ public final class SelfAttention implements HeedModel {
       new HeedModelFactory.ParamSpec("w_q", new int[] {32, 32}, "uniform"),
       new HeedModelFactory.ParamSpec("w_k", new int[] {32, 32}, "uniform"),
       new HeedModelFactory.ParamSpec("w_v", new int[] {32, 32}, "uniform"));
+
+  /**
+   * The forward pass on TornadoVM, or null when this JVM runs the jvm kernels below (TornadoVM
+   * missing, no device, or -Dheed.tornado=off).
+   */
+  private final Accelerators.Accelerated accelerated;
 
   /**
    * w_q: f32[32, 32], packed for linear()

@@ -43,16 +43,9 @@ import java.util.Map;
  * </ul>
  * <p>At batch = 8, seq = 128 that is 2.25 MiB (a buffer per kernel would take 8.59 MiB, outputs included), plus 2.00 MiB of outputs, allocated per call.
  *
- * <p>Built for target {@code tornadovm}: {@link #forward} runs on TornadoVM ({@link GptTornado}) when its classes and a device are
- * present, else these jvm kernels, after a one-line notice; see {@link dev.heed.runtime.accel.Accelerators}.
+ * <p>Built for target {@code tornadovm}: {@link #forward} runs on TornadoVM ({@link GptTornado}) when its classes and a device are present, else these jvm kernels, after a one-line notice; see {@link dev.heed.runtime.accel.Accelerators}.
  */
 public final class Gpt implements HeedModel {
-  /**
-   * The forward pass on TornadoVM, or null when this JVM runs the jvm kernels below (TornadoVM
-   * missing, no device, or -Dheed.tornado=off).
-   */
-  private final Accelerators.Accelerated accelerated;
-
   /**
    * The model's inputs, in declaration order.
    */
@@ -105,6 +98,12 @@ public final class Gpt implements HeedModel {
       new HeedModelFactory.ParamSpec("h.1.mlp.linear2.bias", new int[] {64}, "zeros"),
       new HeedModelFactory.ParamSpec("ln_f.weight", new int[] {64}, "ones"),
       new HeedModelFactory.ParamSpec("ln_f.bias", new int[] {64}, "zeros"));
+
+  /**
+   * The forward pass on TornadoVM, or null when this JVM runs the jvm kernels below (TornadoVM
+   * missing, no device, or -Dheed.tornado=off).
+   */
+  private final Accelerators.Accelerated accelerated;
 
   /**
    * wte.weight: f32[512, 64]

@@ -47,16 +47,9 @@ import java.util.Map;
  * </ul>
  * <p>At batch = 8, seq = 128 that is 10.50 MiB (a buffer per kernel would take 96.19 MiB, outputs included), plus 1.50 MiB of outputs, allocated per call.
  *
- * <p>Built for target {@code tornadovm}: {@link #forward} runs on TornadoVM ({@link MiniLMTornado}) when its classes and a device are
- * present, else these jvm kernels, after a one-line notice; see {@link dev.heed.runtime.accel.Accelerators}.
+ * <p>Built for target {@code tornadovm}: {@link #forward} runs on TornadoVM ({@link MiniLMTornado}) when its classes and a device are present, else these jvm kernels, after a one-line notice; see {@link dev.heed.runtime.accel.Accelerators}.
  */
 public final class MiniLM implements HeedModel {
-  /**
-   * The forward pass on TornadoVM, or null when this JVM runs the jvm kernels below (TornadoVM
-   * missing, no device, or -Dheed.tornado=off).
-   */
-  private final Accelerators.Accelerated accelerated;
-
   /**
    * The model's inputs, in declaration order.
    */
@@ -176,6 +169,12 @@ public final class MiniLM implements HeedModel {
       new HeedModelFactory.ParamSpec("encoder.layer.5.output.dense.bias", new int[] {384}, "uniform"),
       new HeedModelFactory.ParamSpec("encoder.layer.5.output.LayerNorm.weight", new int[] {384}, "ones"),
       new HeedModelFactory.ParamSpec("encoder.layer.5.output.LayerNorm.bias", new int[] {384}, "zeros"));
+
+  /**
+   * The forward pass on TornadoVM, or null when this JVM runs the jvm kernels below (TornadoVM
+   * missing, no device, or -Dheed.tornado=off).
+   */
+  private final Accelerators.Accelerated accelerated;
 
   /**
    * embeddings.word_embeddings.weight: f32[30522, 384]

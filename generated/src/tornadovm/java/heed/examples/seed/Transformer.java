@@ -47,16 +47,9 @@ import java.util.Map;
  * </ul>
  * <p>At batch = 8, src_seq = 128, tgt_seq = 128 that is 3.50 MiB (a buffer per kernel would take 17.54 MiB, outputs included), plus 3.91 MiB of outputs, allocated per call.
  *
- * <p>Built for target {@code tornadovm}: {@link #forward} runs on TornadoVM ({@link TransformerTornado}) when its classes and a device are
- * present, else these jvm kernels, after a one-line notice; see {@link dev.heed.runtime.accel.Accelerators}.
+ * <p>Built for target {@code tornadovm}: {@link #forward} runs on TornadoVM ({@link TransformerTornado}) when its classes and a device are present, else these jvm kernels, after a one-line notice; see {@link dev.heed.runtime.accel.Accelerators}.
  */
 public final class Transformer implements HeedModel {
-  /**
-   * The forward pass on TornadoVM, or null when this JVM runs the jvm kernels below (TornadoVM
-   * missing, no device, or -Dheed.tornado=off).
-   */
-  private final Accelerators.Accelerated accelerated;
-
   /**
    * The model's inputs, in declaration order.
    */
@@ -162,6 +155,12 @@ public final class Transformer implements HeedModel {
       new HeedModelFactory.ParamSpec("decoder.layer.1.norm3.bias", new int[] {64}, "zeros"),
       new HeedModelFactory.ParamSpec("fc.weight", new int[] {1000, 64}, "uniform"),
       new HeedModelFactory.ParamSpec("fc.bias", new int[] {1000}, "zeros"));
+
+  /**
+   * The forward pass on TornadoVM, or null when this JVM runs the jvm kernels below (TornadoVM
+   * missing, no device, or -Dheed.tornado=off).
+   */
+  private final Accelerators.Accelerated accelerated;
 
   /**
    * embed.weight: f32[1000, 64]

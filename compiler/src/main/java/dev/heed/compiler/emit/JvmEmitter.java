@@ -48,8 +48,19 @@ public final class JvmEmitter {
    * @param javaPackage package of the generated class
    * @param sources spec texts by file name, to quote the spec line above each kernel
    * @param specName the spec's file name as it should appear in the generated comments
+   * @param accelerated the fully qualified name of an accelerated class (the tornadovm target's
+   *     {@code <Model>Tornado}) that {@code forward} hands each call to when
+   *     {@code dev.heed.runtime.accel.Accelerators} can load it, these jvm kernels being the
+   *     fallback; null for none (the jvm target)
    */
-  public record Options(String javaPackage, Map<String, SourceFile> sources, String specName) {}
+  public record Options(String javaPackage, Map<String, SourceFile> sources, String specName, String accelerated) {
+    /** Options for the jvm target: no accelerated class. */
+    public Options(String javaPackage, Map<String, SourceFile> sources, String specName) {
+      this(javaPackage, sources, specName, null);
+    }
+  }
+
+  private static final ClassName ACCELERATORS = ClassName.get(RT + ".accel", "Accelerators");
 
   private JvmEmitter() {}
 
@@ -83,6 +94,12 @@ public final class JvmEmitter {
         .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
         .addSuperinterface(HEED_MODEL)
         .addJavadoc("$L", classDoc(g, o, plan));
+    if (o.accelerated() != null) {
+      names.reserve("accelerated");
+      cls.addField(FieldSpec.builder(ACCELERATORS.nestedClass("Accelerated"), "accelerated", Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("The forward pass on TornadoVM, or null when this JVM runs the jvm kernels below (TornadoVM\n"
+              + "missing, no device, or -Dheed.tornado=off).\n").build());
+    }
 
     // Signature constants.
     cls.addField(FieldSpec.builder(listOf(TENSOR_SPEC), "INPUTS", Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
@@ -173,6 +190,10 @@ public final class JvmEmitter {
     cls.addField(FieldSpec.builder(WORKSPACES, "workspaces", Modifier.PRIVATE, Modifier.FINAL)
         .addJavadoc("Working memory for forward(): one workspace per concurrent call, reused.\n")
         .initializer("new $T($L, $L)", WORKSPACES, plan.slots(DType.F32).size(), plan.slots(DType.I64).size()).build());
+    if (o.accelerated() != null) {
+      // Last, after the jvm kernels' weights: they are the fallback.
+      ctor.addStatement("this.accelerated = $T.load($T.class, $S, $S, weights)", ACCELERATORS, self, o.accelerated(), g.name());
+    }
     cls.addMethod(ctor.build());
 
     // Outputs record.
@@ -195,11 +216,13 @@ public final class JvmEmitter {
             + "and given back when it ends, so one instance may serve many threads, and a call in steady state allocates "
             + "only its outputs.\n\n");
     Map<String, String> boundBy = new LinkedHashMap<>();
+    List<String> fwdParams = new ArrayList<>();
     CodeBlock.Builder body = CodeBlock.builder();
     body.add("// Check the inputs and bind their symbolic dimensions.\n");
     for (Node in : g.inputs()) {
       String name = in.strAttr("name");
       String p = names.allocate(name);
+      fwdParams.add(p);
       fwd.addParameter(TENSOR, p);
       fwd.addJavadoc("@param $L $L\n", p, in.type());
       body.addStatement("$T.typeAndRank($N, $S, $T.$L, $L)", INPUT_CHECK, p, name, DTYPE, in.type().dtype(), in.type().rank());
@@ -278,6 +301,16 @@ public final class JvmEmitter {
       body.nextControlFlow("finally");
       body.addStatement("this.workspaces.give(ws)");
       body.endControlFlow();
+    }
+    if (o.accelerated() != null) {
+      List<String> accResults = new ArrayList<>();
+      for (int i = 0; i < g.outputs().size(); i++) accResults.add("result[" + i + "]");
+      fwd.beginControlFlow("if (this.accelerated != null)")
+          .addCode("// On TornadoVM: the same graph as one TaskGraph (null: TornadoVM failed, run the jvm kernels).\n")
+          .addStatement("$T[] result = this.accelerated.forward($L)", TENSOR,
+              String.join(", ", fwdParams))
+          .addStatement("if (result != null) return new Outputs($L)", String.join(", ", accResults))
+          .endControlFlow();
     }
     fwd.addCode(body.build());
     cls.addMethod(fwd.build());
@@ -418,6 +451,12 @@ public final class JvmEmitter {
         .append(" (a buffer per kernel would take ").append(mib(plan.unplannedBytes(JvmEmitter::exampleSize)))
         .append(", outputs included), plus ").append(mib(plan.outputBytes(JvmEmitter::exampleSize)))
         .append(" of outputs, allocated per call.\n");
+    if (o.accelerated() != null) {
+      String acc = o.accelerated().substring(o.accelerated().lastIndexOf('.') + 1);
+      sb.append("\n<p>Built for target {@code tornadovm}: {@link #forward} runs on TornadoVM ({@link ").append(acc)
+          .append("}) when its classes and a device are present, else these jvm kernels, after a one-line notice; see ")
+          .append("{@link dev.heed.runtime.accel.Accelerators}.\n");
+    }
     return sb.toString();
   }
 

@@ -128,8 +128,9 @@ final class JvmKernels {
   private final class Shapes {
     final List<TensorType> in = new ArrayList<>();
     final TensorType out;
+    private final SymbolicShapes shapes = new SymbolicShapes();
     /** Symbols in order of appearance, as the kernel names them (after this node). */
-    final List<String> actualSymbols = new ArrayList<>();
+    final List<String> actualSymbols = shapes.symbols();
     final List<String> arrayOperands = new ArrayList<>();
     /** Per operand: its value when it is a constant, else null. */
     final List<Double> constants = new ArrayList<>();
@@ -142,34 +143,16 @@ final class JvmKernels {
         in.add(d.type());
         if (d.op() != Op.CONSTANT) arrayOperands.add(o);
         constants.add(d.op() == Op.CONSTANT ? d.floatAttr("value") : null);
-        sb.append(canon(d.type())).append(d.op() == Op.CONSTANT ? "c" : "");
+        sb.append(shapes.canon(d.type())).append(d.op() == Op.CONSTANT ? "c" : "");
         if (isSliceView(o)) {
           // Read in place: the layout of the sliced buffer is part of the kernel.
-          sb.append("@").append(d.attrs()).append(canon(nodes.get(d.operands().get(0)).type()));
+          sb.append("@").append(d.attrs()).append(shapes.canon(nodes.get(d.operands().get(0)).type()));
         }
         sb.append(';');
       }
       out = n.type();
-      sb.append("->").append(canon(out));
+      sb.append("->").append(shapes.canon(out));
       key = sb.toString();
-    }
-
-    private String canon(TensorType t) {
-      StringBuilder sb = new StringBuilder(t.dtype().irName()).append('[');
-      for (Dim d : t.shape()) {
-        if (d instanceof Dim.Sym sym) {
-          int i = actualSymbols.indexOf(sym.name());
-          if (i < 0) {
-            actualSymbols.add(sym.name());
-            i = actualSymbols.size() - 1;
-          }
-          sb.append('$').append(i);
-        } else {
-          sb.append(d);
-        }
-        sb.append(',');
-      }
-      return sb.append(']').toString();
     }
   }
 

@@ -34,7 +34,7 @@ import javax.lang.model.element.Modifier;
 
 /**
  * Emits the tornadovm target: the jvm target's model class, which delegates {@code forward} to
- * TornadoVM when it can ({@link JvmDelegation}), and a class {@code <Model>Tornado} holding the
+ * TornadoVM when it can ({@link JvmEmitter.Options#accelerated()}), and a class {@code <Model>Tornado} holding the
  * forward pass as one TornadoVM TaskGraph of kernels ({@link TornadoKernels}).
  *
  * <p>The TaskGraph: weights go to the device once ({@code DataTransferMode.FIRST_EXECUTION})
@@ -95,11 +95,12 @@ public final class TornadoEmitter {
    */
   public static Map<String, String> emit(Graph g, JvmEmitter.Options o) {
     String jvmClass = JvmEmitter.className(g, o.javaPackage());
-    Map<String, String> jvm = JvmEmitter.emit(g, o);
     String simple = jvmClass.substring(jvmClass.lastIndexOf('.') + 1);
     String tornadoClass = jvmClass + SUFFIX;
     Map<String, String> out = new LinkedHashMap<>();
-    out.put(jvmClass, JvmDelegation.patch(jvm.get(jvmClass), simple, g.name(), tornadoClass, g.outputs().size()));
+    // The model class: the jvm target's, handing forward to the TornadoVM class when it loads.
+    out.put(jvmClass, JvmEmitter.emit(g, new JvmEmitter.Options(o.javaPackage(), o.sources(), o.specName(), tornadoClass))
+        .get(jvmClass));
     try {
       out.put(tornadoClass, new Writer(splitRowNorms(g), o, simple + SUFFIX, simple).write());
     } catch (TornadoKernels.Unsupported e) {

@@ -4,6 +4,7 @@ import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
+import dev.heed.compiler.emit.SymbolicShapes;
 import dev.heed.compiler.ir.Dim;
 import dev.heed.compiler.ir.ElementwiseExpr;
 import dev.heed.compiler.ir.Epilogue;
@@ -143,7 +144,8 @@ final class TornadoKernels {
   private final class Shapes {
     final List<TensorType> in = new ArrayList<>();
     final TensorType out;
-    final List<String> actualSymbols = new ArrayList<>();
+    private final SymbolicShapes shapes = new SymbolicShapes();
+    final List<String> actualSymbols = shapes.symbols();
     final List<Double> constants = new ArrayList<>();
     final String key;
 
@@ -154,33 +156,15 @@ final class TornadoKernels {
         in.add(d.type());
         boolean literal = d.op() == Op.CONSTANT && takesLiterals(n.op());
         constants.add(literal ? d.floatAttr("value") : null);
-        sb.append(canon(d.type())).append(literal ? "c" + d.floatAttr("value") : "");
+        sb.append(shapes.canon(d.type())).append(literal ? "c" + d.floatAttr("value") : "");
         if (n.op() == Op.MHA && sliceViews.contains(o)) {
           sb.append("@slice").append(d.intAttr("start")).append('/').append(nodes.get(d.operands().get(0)).type().last());
         }
         sb.append(';');
       }
       out = n.type();
-      sb.append("->").append(canon(out));
+      sb.append("->").append(shapes.canon(out));
       key = sb.toString();
-    }
-
-    private String canon(TensorType t) {
-      StringBuilder sb = new StringBuilder(t.dtype().irName()).append('[');
-      for (Dim d : t.shape()) {
-        if (d instanceof Dim.Sym sym) {
-          int i = actualSymbols.indexOf(sym.name());
-          if (i < 0) {
-            actualSymbols.add(sym.name());
-            i = actualSymbols.size() - 1;
-          }
-          sb.append('$').append(i);
-        } else {
-          sb.append(d);
-        }
-        sb.append(',');
-      }
-      return sb.append(']').toString();
     }
   }
 

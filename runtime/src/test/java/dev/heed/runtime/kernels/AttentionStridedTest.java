@@ -78,6 +78,11 @@ class AttentionStridedTest {
     cases.add(new Case(1, 2, 9, 1100, 32, 32, Layout.PACKED, MaskKind.FULL));
     cases.add(new Case(1, 1, 20, 1100, 16, 40, Layout.CLASSIC, MaskKind.CAUSAL));
     cases.add(new Case(2, 1, 17, 1030, 8, 8, Layout.FUSED, MaskKind.KEY_STRIDED));
+    // A whole block of query rows (transposed in registers) and a partial one, d below a multiple
+    // of 16 (the rest a float at a time), keys in chunks ending below a multiple of 8, a mask
+    // varying along rows (gathered; lanes past the last row read that row's), dv with a masked tail.
+    cases.add(new Case(1, 2, 40, 1100, 33, 40, Layout.FUSED, MaskKind.CAUSAL));
+    cases.add(new Case(2, 3, 64, 37, 48, 17, Layout.CLASSIC, MaskKind.FULL));
     // Decoding one token; no features.
     cases.add(new Case(2, 12, 1, 77, 64, 64, Layout.PACKED, MaskKind.PADDING));
     cases.add(new Case(1, 2, 5, 9, 0, 4, Layout.CLASSIC, MaskKind.FULL));

@@ -3,6 +3,7 @@ package dev.heed.runtime.kernels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -69,5 +70,21 @@ class AttentionTest {
     float[] out = new float[2 + sq * dv];
     Attention.head(q, 0, k, 0, v, 0, mask, 1, rowStride, colStride, out, 2, sq, sk, d, dv, scale);
     for (int i = 0; i < sq * dv; i++) assertEquals(want[i], out[2 + i], 2e-5, "head out[" + i / dv + "," + i % dv + "]");
+  }
+
+  /**
+   * The vector kernel takes a weight under 2^-64 of its row's largest as 0 (so that weights · v
+   * never works on subnormal floats), and keeps one just above: one query, two keys scoring 0 and
+   * {@code -gap}, values 0 and 1, so the output is the second key's weight, e^-gap / (1 + e^-gap).
+   */
+  @Test void weightsBelowTwoToTheMinus64AreZeroOnTheVectorPath() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Simd.enabled());
+    for (float gap : new float[] {40f, 50f}) {
+      float[] q = {1f}, k = {0f, -gap}, v = {0f, 1f}, out = new float[1];
+      Attention.head(q, 0, k, 0, v, 0, null, 0, 0, 0, out, 0, 1, 2, 1, 1, 1f);
+      double exact = Math.exp(-gap) / (1 + Math.exp(-gap));
+      if (gap > 64 * Math.log(2)) assertEquals(0f, out[0], "weight e^-" + gap + " counts as 0");
+      else assertEquals(exact, out[0], 1e-5 * exact, "weight e^-" + gap + " kept");
+    }
   }
 }

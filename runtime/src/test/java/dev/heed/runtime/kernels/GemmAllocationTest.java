@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
  */
 class GemmAllocationTest {
   private static final long BOUND = 2048;
+  /** How long a kernel may take to reach its steady state (C2-compiled) before it is measured for good. */
+  private static final long WARM_UP_LIMIT_NANOS = 30_000_000_000L;
   private static final com.sun.management.ThreadMXBean THREADS =
       (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
@@ -32,10 +34,18 @@ class GemmAllocationTest {
     return bytes;
   }
 
-  /** The median call stays under the bound (the median: one call interrupted by a deoptimisation does not fail it). */
+  /**
+   * The median call stays under the bound (the median: one call interrupted by a deoptimisation
+   * does not fail it). Steady state means compiled by C2: until then a kernel's vectors are
+   * objects. C2 compiles in the background, later when its queue is long (a busy machine, a
+   * full test run), so while the median is over the bound the kernel keeps warming up, for up
+   * to {@link #WARM_UP_LIMIT_NANOS}, before the assertion.
+   */
   private static void assertBounded(String what, Runnable call, int warmups) {
     assertTrue(THREADS.isThreadAllocatedMemorySupported() && THREADS.isThreadAllocatedMemoryEnabled(), "no allocation counter");
     long[] bytes = allocatedPerCall(call, warmups);
+    long deadline = System.nanoTime() + WARM_UP_LIMIT_NANOS;
+    while (bytes[bytes.length / 2] > BOUND && System.nanoTime() < deadline) bytes = allocatedPerCall(call, warmups);
     long median = bytes[bytes.length / 2];
     System.out.println(what + ": bytes allocated per call on the calling thread, sorted: " + Arrays.toString(bytes));
     assertTrue(median <= BOUND, what + ": " + median + " bytes per call (sorted: " + Arrays.toString(bytes) + ")");

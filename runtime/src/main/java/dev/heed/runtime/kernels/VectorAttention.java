@@ -76,20 +76,18 @@ final class VectorAttention {
   // e^x for x <= 0: x·log2 e = n + r with n an integer and |r| <= 1/2, 2^r by a degree-5
   // polynomial (minimax for relative error on [-1/2, 1/2]: 8e-8, about 2e-7 evaluated in float),
   // times 2^n by adding n to its exponent bits (an integer addition, where a multiplication by
-  // 2^n would take one of the floating-point pipes the polynomial keeps busy). Below EXP_LOW,
-  // -64·ln 2, e^x is taken as 0, which also turns -inf into weight 0: a weight under 2^-64 of its
-  // row's largest, times a value, would otherwise make weights · v work on subnormal floats,
-  // which the CPU handles in microcode. With the real all-MiniLM-L6-v2 weights, whose softmax
-  // rows are peaked, a cutoff where e^x stops being a normal float (-87) left the 1 × 512
-  // attention 2.2 times slower than with random weights. What it drops is below
-  // sk·2^-64·max|v| (the weights sum to 1 or more), some 1e-17 of the values at sk = 512.
+  // 2^n would take one of the floating-point pipes the polynomial keeps busy). Below EXP_LOW
+  // (Attention.NEGLIGIBLE_EXPONENT, −64·ln 2: no subnormal products in weights · v) e^x is taken
+  // as 0, which also turns -inf into weight 0. With a cutoff where e^x stops being a normal float
+  // (−87), the real all-MiniLM-L6-v2 weights left this kernel 2.2 times slower at 1 × 512 than
+  // random weights did.
   private static final float LOG2E = 1.44269504088896341f;
   /**
    * 1.5·2^23: adding it rounds to an integer n, and leaves n in the low mantissa bits (two's
    * complement), so that shifting them into the exponent field gives the n to add there.
    */
   private static final float ROUND = 12582912f;
-  private static final float EXP_LOW = -44.3614196f;
+  private static final float EXP_LOW = Attention.NEGLIGIBLE_EXPONENT;
   private static final float C1 = 0.6931470632553101f;
   private static final float C2 = 0.24022237956523895f;
   private static final float C3 = 0.05550689250230789f;

@@ -73,18 +73,21 @@ class AttentionTest {
   }
 
   /**
-   * The vector kernel takes a weight under 2^-64 of its row's largest as 0 (so that weights · v
-   * never works on subnormal floats), and keeps one just above: one query, two keys scoring 0 and
+   * Both kernels take a weight under 2^-64 of its row's largest as 0 (so that weights · v never
+   * works on subnormal floats), and keep one just above: one query, two keys scoring 0 and
    * {@code -gap}, values 0 and 1, so the output is the second key's weight, e^-gap / (1 + e^-gap).
    */
-  @Test void weightsBelowTwoToTheMinus64AreZeroOnTheVectorPath() {
-    org.junit.jupiter.api.Assumptions.assumeTrue(Simd.enabled());
-    for (float gap : new float[] {40f, 50f}) {
-      float[] q = {1f}, k = {0f, -gap}, v = {0f, 1f}, out = new float[1];
-      Attention.head(q, 0, k, 0, v, 0, null, 0, 0, 0, out, 0, 1, 2, 1, 1, 1f);
-      double exact = Math.exp(-gap) / (1 + Math.exp(-gap));
-      if (gap > 64 * Math.log(2)) assertEquals(0f, out[0], "weight e^-" + gap + " counts as 0");
-      else assertEquals(exact, out[0], 1e-5 * exact, "weight e^-" + gap + " kept");
+  @Test void weightsBelowTwoToTheMinus64AreZero() {
+    for (boolean vector : Simd.enabled() ? new boolean[] {true, false} : new boolean[] {false}) {
+      for (float gap : new float[] {40f, 50f}) {
+        float[] q = {1f}, k = {0f, -gap}, v = {0f, 1f}, out = new float[1];
+        Attention.attention(vector, q, 0, 0, 0, 1, k, 0, 0, 0, 1, v, 0, 0, 0, 1, null, 0, 0, 0, 0, 0,
+            out, 0, 0, 0, 1, 1, 1, 1, 2, 1, 1, 1f);
+        double exact = Math.exp(-gap) / (1 + Math.exp(-gap));
+        String what = (vector ? "vector" : "scalar") + ": weight e^-" + gap;
+        if (gap > 64 * Math.log(2)) assertEquals(0f, out[0], what + " counts as 0");
+        else assertEquals(exact, out[0], 1e-5 * exact, what + " kept");
+      }
     }
   }
 }

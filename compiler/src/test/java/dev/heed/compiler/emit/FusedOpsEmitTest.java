@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The ops kernel fusions make, emitted from IR: each form (mha reading q, k, v in place from
  * one QKV product, with a padding or causal mask or none; every fused_linear epilogue, packed
- * and not; the fused norms; elementwise loops with broadcast operands and constants; a copied
+ * and not, row norms included; the fused norms; elementwise loops with broadcast operands and constants; a copied
  * slice; a concat of weights computed at load time) compiles under -Xlint:all -Werror and
  * computes what the reference interpreter computes, call after call on the same instance
  * (so workspace slots are reused with stale contents in between).
@@ -63,6 +63,9 @@ class FusedOpsEmitTest {
         %f5 = fused_linear(%f3, %wv) {epilogue = "gelu_tanh"} : f32[batch, seq, 8]
         %n1 = add_layer_norm(%f5, %x, %g, %bk) {eps = 1.0E-5} : f32[batch, seq, 8]
         %n2 = add_rms_norm(%n1, %f2, %g) {eps = 1.0E-6} : f32[batch, seq, 8]
+        %f6 = fused_linear(%n2, %wq, %bq, %x, %g) {epilogue = "bias,residual,rms_norm", eps = 1.0E-6} : f32[batch, seq, 8]
+        %f7 = fused_linear(%f6, %wi, %g, %bk) {epilogue = "layer_norm", eps = 1.0E-5} : f32[batch, seq, 8]
+        %f8 = fused_linear(%f7, %wk, %bk, %g, %bq) {epilogue = "bias,gelu,layer_norm", eps = 1.0E-12} : f32[batch, seq, 8]
         %pe = sinusoidal(%x) {axis = 1, dim = 8} : f32[seq, 8]
         %col = slice(%f4) {axis = 2, start = 3, end = 4} : f32[batch, seq, 1]
         %mid = slice(%y) {axis = 2, start = 4, end = 12} : f32[batch, seq, 8]
@@ -73,6 +76,7 @@ class FusedOpsEmitTest {
         output n1 = %r
         output mid = %mid
         output wv = %wv
+        output f8 = %f8
       }
       """;
 
@@ -98,6 +102,10 @@ class FusedOpsEmitTest {
     assertTrue(java.contains("PackedLinear.of("), java);
     assertTrue(java.contains("Fused: linear + bias + gelu"), java);
     assertTrue(java.contains("Fused: linear + bias + tanh + residual add"), java);
+    // Row norms in the GEMM's store with a packed weight; after the product with an input weight.
+    assertTrue(java.contains("Gemm.linearRmsNorm(x, w, bias, Activation.NONE, residual, gamma, 1.0E-6f, out,"), java);
+    assertTrue(java.contains("Gemm.linearLayerNorm(x, w, bias, Activation.GELU, null, gamma, beta, 1.0E-12f, out,"), java);
+    assertTrue(java.contains("Norms.layerNorm(out, gamma, beta, out,"), java);
     assertTrue(java.contains("i % (seq * 8)"), "[seq, 8] against [batch, seq, 8]:\n" + java);
     assertTrue(java.contains("i / 8"), "[batch, seq, 1] against [batch, seq, 8]:\n" + java);
     assertFalse(java.contains("transpose("), "no transposes:\n" + java);

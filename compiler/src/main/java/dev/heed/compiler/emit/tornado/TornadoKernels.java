@@ -628,6 +628,10 @@ final class TornadoKernels {
     TensorType x = s.in.get(0), w = s.in.get(1);
     Epilogue e = n.op() == Op.LINEAR ? (s.in.size() == 3 ? new Epilogue(true, null, false) : null)
         : Epilogue.parse(n.strAttr("epilogue"));
+    if (e != null && e.norm() != null) {
+      throw new IllegalStateException("tornadovm: %" + n.name() + " still has a row norm in its epilogue; "
+          + "TornadoEmitter.splitRowNorms gives it a task of its own first");
+    }
     int t = LINEAR_TILE, wpt = LINEAR_ROWS_PER_ITEM, step = t / wpt;
     String rows = Names.size(x.shape().subList(0, x.rank() - 1));
     String kDim = Names.dim(w.dim(1)), nDim = Names.dim(w.dim(0));

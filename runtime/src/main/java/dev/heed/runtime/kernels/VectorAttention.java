@@ -61,6 +61,13 @@ import jdk.incubator.vector.VectorSpecies;
  * 1 × 512, sampled): scores about 45% and weights · v about 38%, at 85 to 95% of the FMA peak;
  * softmax about 13%; the transposes 1% (4% at 8 × 128; 20% at 32 × 128, whose QKV buffer
  * outgrows the caches, so that the transposes take its cache misses).
+ *
+ * <p>With 256-bit vectors (AVX2, 16 vector registers) the register blocks are 4 keys and 4 output
+ * rows ({@link #scores4}, {@link #pv4Pair}: 8 accumulators) and the transposes go through 8 × 8
+ * blocks ({@link #transpose8}). On a 2-core AMD EPYC Zen 3, one thread, MiniLM's fused-QKV
+ * attention: 8 × 128 from 22 to 48 GFLOP/s, 1 × 512 from 29 to 49, against the 8-key and 8-row
+ * blocks (whose 16 accumulators spill) and scalar transposes. There weights · v takes about 55%
+ * of the time, scores 30%, the softmax and the transposes about 10% each.
  */
 final class VectorAttention {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -69,8 +76,13 @@ final class VectorAttention {
   static final int RB = 2 * L;
   /** Keys per panel of the packed keys. */
   private static final int KP = 16;
-  /** Output rows per weights · v register block. */
-  private static final int PB = 8;
+  /**
+   * Output rows per weights · v register block, and keys per scores register block: 8 (16
+   * accumulators of two vectors each) where vectors are 512 bits and there are 32 vector
+   * registers; 4 (8 accumulators) where they are 256 bits (AVX2: 16 registers, in which 16
+   * accumulators spill).
+   */
+  private static final int PB = L >= 16 ? 8 : 4;
   private static final int KC = Attention.KEY_CHUNK;
 
   // e^x for x <= 0: x·log2 e = n + r with n an integer and |r| <= 1/2, 2^r by a degree-5
@@ -123,8 +135,8 @@ final class VectorAttention {
       int bh = it / tilesPerHead, i0 = (it % tilesPerHead) * tileRows, i1 = Math.min(sq, i0 + tileRows);
       int b = bh / heads, h = bh % heads;
       int qBase = pr.qOff() + b * pr.qB() + h * pr.qH();
-      int vBase = pr.vOff() + b * pr.vB() + h * pr.vH();
       int oBase = pr.oOff() + b * pr.oB() + h * pr.oH();
+      int vBase = pr.vOff() + b * pr.vB() + h * pr.vH();
       int mBase = pr.mOff() + b * pr.mB() + h * pr.mH();
       if (bh >= packedTo) {
         // The chunk's heads of this batch at once: see packKeys.
@@ -146,9 +158,13 @@ final class VectorAttention {
           int m = mBase + r0 * mR + c0 * mC; // the mask of the block's first row and the chunk's first key
           int km = keyMask == NO_MASK ? 0 : m;
           Arrays.fill(st.chunkMax, 0, RB, Float.NEGATIVE_INFINITY);
-          int n8 = n - n % 8;
-          scores8(qt, kt, ktOff + c0 * d, n8, d, scale, keyMask, km, keyMC, sc, st.chunkMax);
-          for (int t = n8; t < n; t++) {
+          int nb = n - n % PB;
+          if (PB == 8) {
+            scores8(qt, kt, ktOff + c0 * d, nb, d, scale, keyMask, km, keyMC, sc, st.chunkMax);
+          } else {
+            scores4(qt, kt, ktOff + c0 * d, nb, d, scale, keyMask, km, keyMC, sc, st.chunkMax);
+          }
+          for (int t = nb; t < n; t++) {
             int kp = ktOff + c0 * d + (t - t % KP) * d + t % KP;
             scores1(qt, kt, kp, d, scale, keyMask, km + t * keyMC, sc, t * RB, st.chunkMax);
           }
@@ -156,7 +172,11 @@ final class VectorAttention {
           expSums(sc, n, st, first, last);
           int r = 0;
           for (; r + PB <= rows; r += PB) {
-            pv8(sc, r, v, vBase + c0 * vR, vR, n, dv, acc, first, last, st, out, oBase + (r0 + r) * oR, oR);
+            if (PB == 8) {
+              pv8(sc, r, v, vBase + c0 * vR, vR, n, dv, acc, first, last, st, out, oBase + (r0 + r) * oR, oR);
+            } else {
+              pv4(sc, r, v, vBase + c0 * vR, vR, n, dv, acc, first, last, st, out, oBase + (r0 + r) * oR, oR);
+            }
           }
           for (; r < rows; r++) {
             pv1(sc, r, v, vBase + c0 * vR, vR, n, dv, 0, acc, r * dv, first, last, st.rowCorrection[r],
@@ -178,11 +198,19 @@ final class VectorAttention {
    */
   private static void packKeys(float[] k, int k0, int kH, int kR, int h0, int h1, int sk, int d, float[] kt) {
     int size = Math.ceilDiv(sk, KP) * KP * d;
-    int full = L == 16 ? sk - sk % KP : 0, d16 = d - d % 16;
+    int full = L == 16 || L == 8 ? sk - sk % KP : 0, d16 = d - d % L;
     for (int t = 0; t < full; t += KP) {
       for (int h = h0; h < h1; h++) {
         int src = k0 + h * kH + t * kR, dst = (h - h0) * size + t * d;
-        for (int p0 = 0; p0 < d16; p0 += 16) transpose16(k, src + p0, kR, kt, dst + p0 * KP, KP);
+        for (int p0 = 0; p0 < d16; p0 += L) {
+          if (L == 16) {
+            transpose16(k, src + p0, kR, kt, dst + p0 * KP, KP);
+          } else {
+            // The panel's 16 keys as two 8 × 8 blocks.
+            transpose8(k, src + p0, kR, kt, dst + p0 * KP, KP);
+            transpose8(k, src + 8 * kR + p0, kR, kt, dst + p0 * KP + 8, KP);
+          }
+        }
       }
     }
     for (int h = h0; h < h1; h++) {
@@ -195,15 +223,20 @@ final class VectorAttention {
 
   /**
    * {@code qt[p·RB + r] = q[q0 + r·qR + p]} for {@code r < rows}, {@code p < d}; 0 for the lanes
-   * past {@code rows}. In registers, {@link #transpose16}, for whole blocks of 16-lane vectors;
+   * past {@code rows}. In registers, {@link #transpose16} or {@link #transpose8}, for whole blocks;
    * else, and for the last {@code d % 16} columns, a float at a time.
    */
   private static void transposeQueries(float[] q, int q0, int qR, int rows, int d, float[] qt) {
     int p0 = 0;
-    if (L == 16 && rows == RB) {
+    if ((L == 16 || L == 8) && rows == RB) {
       for (; p0 + L <= d; p0 += L) {
-        transpose16(q, q0 + p0, qR, qt, p0 * RB, RB);
-        transpose16(q, q0 + L * qR + p0, qR, qt, p0 * RB + L, RB);
+        if (L == 16) {
+          transpose16(q, q0 + p0, qR, qt, p0 * RB, RB);
+          transpose16(q, q0 + L * qR + p0, qR, qt, p0 * RB + L, RB);
+        } else {
+          transpose8(q, q0 + p0, qR, qt, p0 * RB, RB);
+          transpose8(q, q0 + L * qR + p0, qR, qt, p0 * RB + L, RB);
+        }
       }
     }
     for (int r = 0; r < rows; r++) {
@@ -214,20 +247,21 @@ final class VectorAttention {
     }
   }
 
-  // transpose16's four steps, for blocks of b = 8, 4, 2, 1 lanes: SWAP_b moves lane j to lane j ± b
-  // within its 2b-lane tile, HIGH_b holds the lanes j with j & b set. (16-lane vectors only.)
+  // transpose16's four steps, for blocks of b = 8, 4, 2, 1 lanes (transpose8's last three): SWAP_b
+  // moves lane j to lane j ± b within its 2b-lane tile, HIGH_b holds the lanes j with j & b set.
+  // (16- and 8-lane vectors only; null where b is not below the lane count.)
   private static final VectorShuffle<Float> SWAP8 = swap(8), SWAP4 = swap(4), SWAP2 = swap(2), SWAP1 = swap(1);
   private static final VectorMask<Float> HIGH8 = high(8), HIGH4 = high(4), HIGH2 = high(2), HIGH1 = high(1);
 
   private static VectorShuffle<Float> swap(int b) {
-    if (L != 16) return null;
+    if (L != 16 && L != 8 || b >= L) return null;
     int[] to = new int[L];
     for (int j = 0; j < L; j++) to[j] = (j & b) == 0 ? j + b : j - b;
     return VectorShuffle.fromArray(S, to, 0);
   }
 
   private static VectorMask<Float> high(int b) {
-    if (L != 16) return null;
+    if (L != 16 && L != 8 || b >= L) return null;
     boolean[] set = new boolean[L];
     for (int j = 0; j < L; j++) set[j] = (j & b) != 0;
     return VectorMask.fromArray(S, set, 0);
@@ -297,6 +331,38 @@ final class VectorAttention {
   }
 
   /**
+   * {@link #transpose16} for 8-lane vectors ({@code L == 8}): the 8 × 8 floats
+   * {@code a[ai + r·aR + p]} into {@code to[o + p·os + r]}, in three steps (b = 4, 2, 1).
+   */
+  private static void transpose8(float[] a, int ai, int aR, float[] to, int o, int os) {
+    FloatVector x0 = FloatVector.fromArray(S, a, ai), x1 = FloatVector.fromArray(S, a, ai + aR);
+    FloatVector x2 = FloatVector.fromArray(S, a, ai + 2 * aR), x3 = FloatVector.fromArray(S, a, ai + 3 * aR);
+    FloatVector x4 = FloatVector.fromArray(S, a, ai + 4 * aR), x5 = FloatVector.fromArray(S, a, ai + 5 * aR);
+    FloatVector x6 = FloatVector.fromArray(S, a, ai + 6 * aR), x7 = FloatVector.fromArray(S, a, ai + 7 * aR);
+    VectorShuffle<Float> u = SWAP4;
+    VectorMask<Float> h = HIGH4;
+    FloatVector y;
+    y = x0.blend(x4.rearrange(u), h); x4 = x0.rearrange(u).blend(x4, h); x0 = y;
+    y = x1.blend(x5.rearrange(u), h); x5 = x1.rearrange(u).blend(x5, h); x1 = y;
+    y = x2.blend(x6.rearrange(u), h); x6 = x2.rearrange(u).blend(x6, h); x2 = y;
+    y = x3.blend(x7.rearrange(u), h); x7 = x3.rearrange(u).blend(x7, h); x3 = y;
+    u = SWAP2;
+    h = HIGH2;
+    y = x0.blend(x2.rearrange(u), h); x2 = x0.rearrange(u).blend(x2, h); x0 = y;
+    y = x1.blend(x3.rearrange(u), h); x3 = x1.rearrange(u).blend(x3, h); x1 = y;
+    y = x4.blend(x6.rearrange(u), h); x6 = x4.rearrange(u).blend(x6, h); x4 = y;
+    y = x5.blend(x7.rearrange(u), h); x7 = x5.rearrange(u).blend(x7, h); x5 = y;
+    u = SWAP1;
+    h = HIGH1;
+    y = x0.blend(x1.rearrange(u), h); x1 = x0.rearrange(u).blend(x1, h); x0 = y;
+    y = x2.blend(x3.rearrange(u), h); x3 = x2.rearrange(u).blend(x3, h); x2 = y;
+    y = x4.blend(x5.rearrange(u), h); x5 = x4.rearrange(u).blend(x5, h); x4 = y;
+    y = x6.blend(x7.rearrange(u), h); x7 = x6.rearrange(u).blend(x7, h); x6 = y;
+    x0.intoArray(to, o); x1.intoArray(to, o + os); x2.intoArray(to, o + 2 * os); x3.intoArray(to, o + 3 * os);
+    x4.intoArray(to, o + 4 * os); x5.intoArray(to, o + 5 * os); x6.intoArray(to, o + 6 * os); x7.intoArray(to, o + 7 * os);
+  }
+
+  /**
    * Scores of the block's rows for keys {@code t < n} (a multiple of 8) of a chunk whose packed
    * keys start at {@code kt[k0]} (a chunk starts at a whole panel: {@value Attention#KEY_CHUNK}
    * is a multiple of {@link #KP}), key t's mask (the same for every row) {@code mask[m + t·mC]}:
@@ -346,6 +412,37 @@ final class VectorAttention {
       // budget, and the calls it leaves allocate vectors.)
       max0 = max0.max(a00.max(a10).max(a20.max(a30)).max(a40.max(a50).max(a60.max(a70))));
       max1 = max1.max(a01.max(a11).max(a21.max(a31)).max(a41.max(a51).max(a61.max(a71))));
+    }
+    max0.intoArray(max, 0);
+    max1.intoArray(max, L);
+  }
+
+  /** {@link #scores8} for 4 keys at a time ({@code n} a multiple of 4): 8 accumulators, for AVX2. */
+  private static void scores4(float[] qt, float[] kt, int k0, int n, int d, float scale, float[] mask, int m,
+      int mC, float[] sc, float[] max) {
+    FloatVector sv = FloatVector.broadcast(S, scale), zero = FloatVector.zero(S);
+    FloatVector max0 = FloatVector.fromArray(S, max, 0), max1 = FloatVector.fromArray(S, max, L);
+    for (int t = 0, s = 0; t < n; t += 4, s += 4 * RB, m += 4 * mC) {
+      int kp = k0 + (t - t % KP) * d + t % KP; // the panel of keys t ..., from its column t % KP
+      FloatVector a00 = zero, a01 = zero, a10 = zero, a11 = zero, a20 = zero, a21 = zero, a30 = zero, a31 = zero;
+      for (int p = 0, qp = 0; p < d; p++, qp += RB, kp += KP) {
+        FloatVector q0 = FloatVector.fromArray(S, qt, qp);
+        FloatVector q1 = FloatVector.fromArray(S, qt, qp + L);
+        FloatVector x = FloatVector.broadcast(S, kt[kp]); a00 = x.fma(q0, a00); a01 = x.fma(q1, a01);
+        x = FloatVector.broadcast(S, kt[kp + 1]); a10 = x.fma(q0, a10); a11 = x.fma(q1, a11);
+        x = FloatVector.broadcast(S, kt[kp + 2]); a20 = x.fma(q0, a20); a21 = x.fma(q1, a21);
+        x = FloatVector.broadcast(S, kt[kp + 3]); a30 = x.fma(q0, a30); a31 = x.fma(q1, a31);
+      }
+      FloatVector x = FloatVector.broadcast(S, mask[m]); a00 = a00.fma(sv, x); a01 = a01.fma(sv, x);
+      x = FloatVector.broadcast(S, mask[m + mC]); a10 = a10.fma(sv, x); a11 = a11.fma(sv, x);
+      x = FloatVector.broadcast(S, mask[m + 2 * mC]); a20 = a20.fma(sv, x); a21 = a21.fma(sv, x);
+      x = FloatVector.broadcast(S, mask[m + 3 * mC]); a30 = a30.fma(sv, x); a31 = a31.fma(sv, x);
+      a00.intoArray(sc, s); a01.intoArray(sc, s + L);
+      a10.intoArray(sc, s + RB); a11.intoArray(sc, s + RB + L);
+      a20.intoArray(sc, s + 2 * RB); a21.intoArray(sc, s + 2 * RB + L);
+      a30.intoArray(sc, s + 3 * RB); a31.intoArray(sc, s + 3 * RB + L);
+      max0 = max0.max(a00.max(a10).max(a20.max(a30)));
+      max1 = max1.max(a01.max(a11).max(a21.max(a31)));
     }
     max0.intoArray(max, 0);
     max1.intoArray(max, L);
@@ -586,6 +683,64 @@ final class VectorAttention {
       a50.intoArray(acc, a0 + 5 * dv);
       a60.intoArray(acc, a0 + 6 * dv);
       a70.intoArray(acc, a0 + 7 * dv);
+    }
+  }
+
+  /**
+   * {@link #pv8} for the block's rows {@code [r, r + 4)}, on AVX2: two vectors of columns at a
+   * time ({@link #pv4Pair}, 8 accumulators), the columns left over a row at a time.
+   */
+  private static void pv4(float[] sc, int r, float[] v, int v0, int vR, int n, int dv, float[] acc,
+      boolean first, boolean last, AttentionScratch st, float[] out, int o0, int oR) {
+    int c = 0;
+    for (; c + 2 * L <= dv; c += 2 * L) pv4Pair(sc, r, v, v0, vR, n, dv, c, acc, first, last, st, out, o0, oR);
+    if (c < dv) {
+      for (int i = r; i < r + 4; i++) {
+        pv1(sc, i, v, v0, vR, n, dv, c, acc, i * dv, first, last, st.rowCorrection[i], st.rowInverse[i], out,
+            o0 + (i - r) * oR);
+      }
+    }
+  }
+
+  /** {@link #pv8Pair} for 4 rows: output columns {@code [c, c + 2·L)} of rows {@code [r, r + 4)}. */
+  private static void pv4Pair(float[] sc, int r, float[] v, int v0, int vR, int n, int dv, int c, float[] acc,
+      boolean first, boolean last, AttentionScratch st, float[] out, int o0, int oR) {
+    int o1 = o0 + oR, o2 = o1 + oR, o3 = o2 + oR;
+    int a0 = r * dv + c; // row r's columns c... in acc
+    FloatVector a00, a01, a10, a11, a20, a21, a30, a31;
+    if (first) {
+      FloatVector zero = FloatVector.zero(S);
+      a00 = zero; a01 = zero; a10 = zero; a11 = zero; a20 = zero; a21 = zero; a30 = zero; a31 = zero;
+    } else {
+      float[] corr = st.rowCorrection;
+      a00 = FloatVector.fromArray(S, acc, a0).mul(corr[r]);
+      a01 = FloatVector.fromArray(S, acc, a0 + L).mul(corr[r]);
+      a10 = FloatVector.fromArray(S, acc, a0 + dv).mul(corr[r + 1]);
+      a11 = FloatVector.fromArray(S, acc, a0 + dv + L).mul(corr[r + 1]);
+      a20 = FloatVector.fromArray(S, acc, a0 + 2 * dv).mul(corr[r + 2]);
+      a21 = FloatVector.fromArray(S, acc, a0 + 2 * dv + L).mul(corr[r + 2]);
+      a30 = FloatVector.fromArray(S, acc, a0 + 3 * dv).mul(corr[r + 3]);
+      a31 = FloatVector.fromArray(S, acc, a0 + 3 * dv + L).mul(corr[r + 3]);
+    }
+    for (int t = 0, w = r, vt = v0 + c; t < n; t++, w += RB, vt += vR) {
+      FloatVector w0 = FloatVector.fromArray(S, v, vt);
+      FloatVector w1 = FloatVector.fromArray(S, v, vt + L);
+      FloatVector x = FloatVector.broadcast(S, sc[w]); a00 = x.fma(w0, a00); a01 = x.fma(w1, a01);
+      x = FloatVector.broadcast(S, sc[w + 1]); a10 = x.fma(w0, a10); a11 = x.fma(w1, a11);
+      x = FloatVector.broadcast(S, sc[w + 2]); a20 = x.fma(w0, a20); a21 = x.fma(w1, a21);
+      x = FloatVector.broadcast(S, sc[w + 3]); a30 = x.fma(w0, a30); a31 = x.fma(w1, a31);
+    }
+    if (last) {
+      float[] inv = st.rowInverse;
+      a00.mul(inv[r]).intoArray(out, o0 + c); a01.mul(inv[r]).intoArray(out, o0 + c + L);
+      a10.mul(inv[r + 1]).intoArray(out, o1 + c); a11.mul(inv[r + 1]).intoArray(out, o1 + c + L);
+      a20.mul(inv[r + 2]).intoArray(out, o2 + c); a21.mul(inv[r + 2]).intoArray(out, o2 + c + L);
+      a30.mul(inv[r + 3]).intoArray(out, o3 + c); a31.mul(inv[r + 3]).intoArray(out, o3 + c + L);
+    } else {
+      a00.intoArray(acc, a0); a01.intoArray(acc, a0 + L);
+      a10.intoArray(acc, a0 + dv); a11.intoArray(acc, a0 + dv + L);
+      a20.intoArray(acc, a0 + 2 * dv); a21.intoArray(acc, a0 + 2 * dv + L);
+      a30.intoArray(acc, a0 + 3 * dv); a31.intoArray(acc, a0 + 3 * dv + L);
     }
   }
 

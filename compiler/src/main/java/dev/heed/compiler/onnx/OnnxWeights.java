@@ -292,8 +292,17 @@ public final class OnnxWeights implements Weights {
     if (!e.transposed()) return data;
     int rows = stored[0], cols = stored[1];
     float[] out = new float[data.length];
-    for (int r = 0; r < rows; r++) {
-      for (int c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
+    // In tiles, so that the rows read and the rows written both stay in cache: a row at a time,
+    // every write went to another cache line (MiniLM's weights: about half of the ONNX load).
+    int tile = 32;
+    for (int r0 = 0; r0 < rows; r0 += tile) {
+      int r1 = Math.min(rows, r0 + tile);
+      for (int c0 = 0; c0 < cols; c0 += tile) {
+        int c1 = Math.min(cols, c0 + tile);
+        for (int r = r0; r < r1; r++) {
+          for (int c = c0; c < c1; c++) out[c * rows + r] = data[r * cols + c];
+        }
+      }
     }
     return out;
   }

@@ -61,6 +61,25 @@ class OnnxWeightsTest {
   }
 
   @Test
+  void aLargeMatMulWeightIsTransposedWholeAcrossTiles() {
+    // [in = 45, out = 70]: more than one 32 x 32 tile each way, with ragged edges.
+    int in = 45, out = 70;
+    float[] stored = new float[in * out];
+    for (int i = 0; i < stored.length; i++) stored[i] = i * 0.25f - 7;
+    float[] bias = new float[out];
+    var g = dev.heed.compiler.onnx.proto.GraphProto.newBuilder().setName("wide")
+        .addInitializer(TinyOnnx.rawFloats("onnx::MatMul_3", stored, in, out))
+        .addInitializer(TinyOnnx.rawFloats("fc.bias", bias, out))
+        .addNode(TinyOnnx.node("MatMul", "/fc/MatMul", new String[] {"x", "onnx::MatMul_3"}, "m"))
+        .addNode(TinyOnnx.node("Add", "/fc/Add", new String[] {"m", "fc.bias"}, "y"));
+    ModelProto model = ModelProto.newBuilder().setIrVersion(8).setGraph(g).build();
+    float[] served = OnnxWeights.of(model, "wide.onnx").get("fc.weight", new int[] {out, in}, "uniform");
+    for (int o = 0; o < out; o++) {
+      for (int i = 0; i < in; i++) assertEquals(stored[i * out + o], served[o * in + i], "fc.weight[" + o + ", " + i + "]");
+    }
+  }
+
+  @Test
   void bindingServesExactlyTheParametersAndWarnsAboutUnusedTensors() {
     OnnxWeights.Binding b = tiny().bind(TINY_PARAMS);
     assertTrue(b.ok());

@@ -135,8 +135,8 @@ final class VectorAttention {
       int bh = it / tilesPerHead, i0 = (it % tilesPerHead) * tileRows, i1 = Math.min(sq, i0 + tileRows);
       int b = bh / heads, h = bh % heads;
       int qBase = pr.qOff() + b * pr.qB() + h * pr.qH();
-      int oBase = pr.oOff() + b * pr.oB() + h * pr.oH();
       int vBase = pr.vOff() + b * pr.vB() + h * pr.vH();
+      int oBase = pr.oOff() + b * pr.oB() + h * pr.oH();
       int mBase = pr.mOff() + b * pr.mB() + h * pr.mH();
       if (bh >= packedTo) {
         // The chunk's heads of this batch at once: see packKeys.
@@ -194,7 +194,8 @@ final class VectorAttention {
    * {@link #transpose16}, for whole panels and 16 columns, a panel for every head in turn: when
    * heads are column slices of rows (a fused QKV product), the rows it reads stay in cache from one
    * head to the next, where a head at a time reads every row once per head, each in a page of its
-   * own when rows are long (4.5 KiB for MiniLM's QKV). The rest a float at a time.
+   * own when rows are long (4.5 KiB for MiniLM's QKV). With 8-lane vectors, {@link #transpose8} on
+   * the panel's two halves. The rest a float at a time.
    */
   private static void packKeys(float[] k, int k0, int kH, int kR, int h0, int h1, int sk, int d, float[] kt) {
     int size = Math.ceilDiv(sk, KP) * KP * d;

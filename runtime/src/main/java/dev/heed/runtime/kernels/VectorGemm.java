@@ -44,7 +44,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>On a 2-core AMD EPYC Zen 3 (AVX2, 256-bit vectors), one thread, MiniLM's products at 1024
  * rows and 1024³: 8 × 2 ran at 46–50 GFLOP/s (its accumulators spill), 6 × 2 at 78–88; a
- * 4 × 3 block alone ran slower than either.
+ * 4 × 3 block alone, tried only with the constant stride (see {@link #block6}), ran slower than both.
  *
  * <p>Measured on a 2-core AMD EPYC (Zen 5, AVX-512), against the FMA ceiling of the same run:
  * the register block alone, about 92%; 1024³ with a packed weight, 80% on one thread and

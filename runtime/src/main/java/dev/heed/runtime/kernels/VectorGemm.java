@@ -335,6 +335,16 @@ final class VectorGemm {
    * The panel's row stride comes in as {@code ldb} (always {@link #NR}) rather than as the
    * constant: with the constant, C2 (JDK 25, AVX2 on Zen 3) compiled this loop to run at 35
    * GFLOP/s in a 1024 × 384 × 1152 product, with the stride as a value at 83 (one thread).
+   * The disassembly (hsdis) shows why: with a constant stride C2 removes every range check from
+   * the loop, which leaves its body one basic block, and schedules all six broadcasts of A ahead
+   * of the multiply-adds; 12 accumulators, two B vectors and six broadcasts do not fit in 16
+   * registers, so it spills accumulators to the stack and each iteration waits on a store and a
+   * reload. With the stride as a value the two loads of B keep their range checks, the body is
+   * split at them and C2 issues the broadcasts two at a time: no spills. The same happened to
+   * every other 12- and 10-accumulator block tried on AVX2 whose loads were all free of range
+   * checks (6 and 5 rows of A broadcast from a k-major packing, 6 keys of attention scores, 6
+   * columns of weights · v with rows in lanes): each ran at 31–38 GFLOP/s, so those blocks stay
+   * at 8 accumulators ({@link VectorAttention}).
    */
   private static void block6(float[] a, int kc, float[] b, int bi, int ldb, float[] c, int ci, int ldc,
       float[] bias, int biasOff, boolean first) {

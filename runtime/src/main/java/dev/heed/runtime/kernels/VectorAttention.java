@@ -199,11 +199,11 @@ final class VectorAttention {
    */
   private static void packKeys(float[] k, int k0, int kH, int kR, int h0, int h1, int sk, int d, float[] kt) {
     int size = Math.ceilDiv(sk, KP) * KP * d;
-    int full = L == 16 || L == 8 ? sk - sk % KP : 0, d16 = d - d % L;
+    int full = L == 16 || L == 8 ? sk - sk % KP : 0, dWhole = d - d % L; // columns in whole vectors
     for (int t = 0; t < full; t += KP) {
       for (int h = h0; h < h1; h++) {
         int src = k0 + h * kH + t * kR, dst = (h - h0) * size + t * d;
-        for (int p0 = 0; p0 < d16; p0 += L) {
+        for (int p0 = 0; p0 < dWhole; p0 += L) {
           if (L == 16) {
             transpose16(k, src + p0, kR, kt, dst + p0 * KP, KP);
           } else {
@@ -217,7 +217,7 @@ final class VectorAttention {
     for (int h = h0; h < h1; h++) {
       for (int t = 0; t < sk; t++) {
         int dst = (h - h0) * size + (t - t % KP) * d + t % KP, src = k0 + h * kH + t * kR;
-        for (int p = t < full ? d16 : 0; p < d; p++) kt[dst + p * KP] = k[src + p];
+        for (int p = t < full ? dWhole : 0; p < d; p++) kt[dst + p * KP] = k[src + p];
       }
     }
   }
@@ -225,7 +225,7 @@ final class VectorAttention {
   /**
    * {@code qt[p·RB + r] = q[q0 + r·qR + p]} for {@code r < rows}, {@code p < d}; 0 for the lanes
    * past {@code rows}. In registers, {@link #transpose16} or {@link #transpose8}, for whole blocks;
-   * else, and for the last {@code d % 16} columns, a float at a time.
+   * else, and for the last {@code d % L} columns, a float at a time.
    */
   private static void transposeQueries(float[] q, int q0, int qR, int rows, int d, float[] qt) {
     int p0 = 0;

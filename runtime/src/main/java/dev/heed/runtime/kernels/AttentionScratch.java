@@ -13,6 +13,7 @@ final class AttentionScratch {
 
   private float[] queries = new float[0];
   private float[] keys = new float[0];
+  private float[] values = new float[0];
   private float[] scores = new float[0];
   private float[] acc = new float[0];
   /** Per query row of a block: running maximum, running sum, last rescaling factor, 1 / sum. */
@@ -42,6 +43,12 @@ final class AttentionScratch {
   float[] keys(int n) {
     if (keys.length < n) keys = new float[n];
     return keys;
+  }
+
+  /** The values of a chunk's heads in panels, at least {@code n} floats. */
+  float[] values(int n) {
+    if (values.length < n) values = new float[n];
+    return values;
   }
 
   /** A block's scores, at least {@code n} floats. */

@@ -68,6 +68,15 @@ import jdk.incubator.vector.VectorSpecies;
  * attention: 8 × 128 from 22 to 48 GFLOP/s, 1 × 512 from 29 to 49, against the 8-key and 8-row
  * blocks (whose 16 accumulators spill) and scalar transposes. There weights · v takes about 55%
  * of the time, scores 30%, the softmax and the transposes about 10% each.
+ *
+ * <p>With those 4-row blocks weights · v reads the values packed per head ({@link #packValues}),
+ * not in place: in place, each key's value row is a run-time stride from the next, so C2 keeps two
+ * range checks in the loop (26 instructions per 8 multiply-adds; packed, 20) and every key's row
+ * is on a page of its own. Measured on that Zen 3, the old and the new kernel interleaved in one
+ * JVM (two class loaders, 30 rounds, medians of the per-round ratios; same bits out): 1 thread
+ * 1.23 at 1 × 512, 1.08 at 8 × 128, 1.11 at 1 × 128; 2 threads 1.18 at 1 × 512, 1.08 at
+ * 8 × 128, 1.05 at 32 × 128. The 8-row blocks of AVX-512 still read the values in place: that
+ * machine was not at hand to measure the change on.
  */
 final class VectorAttention {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -128,6 +137,9 @@ final class VectorAttention {
     int size = Math.ceilDiv(sk, KP) * KP * d; // floats per head of packed keys
     int bhFrom = from / tilesPerHead, bhTo = (to - 1) / tilesPerHead + 1; // the chunk's (batch, head) pairs
     float[] kt = st.keys(Math.min(heads, bhTo - bhFrom) * size);
+    // With 4-row blocks (AVX2 and narrower), the values too, packed per head: see packValues.
+    int pairs = PB == 4 ? dv / (2 * L) : 0, vSize = pairs * sk * 2 * L; // floats per head of packed values
+    float[] vp = st.values(Math.min(heads, bhTo - bhFrom) * vSize);
     int packedFrom = 0, packedTo = 0; // the (batch, head) pairs whose keys kt holds, from kt[0]
     float[] sc = st.scores(RB * Math.min(KC, sk));
     float[] acc = st.acc(sk > KC ? RB * dv : 0);
@@ -143,8 +155,9 @@ final class VectorAttention {
         packedFrom = bh;
         packedTo = Math.min(bhTo, (b + 1) * heads);
         packKeys(k, pr.kOff() + b * pr.kB(), pr.kH(), kR, h, h + packedTo - packedFrom, sk, d, kt);
+        packValues(v, pr.vOff() + b * pr.vB(), pr.vH(), vR, h, h + packedTo - packedFrom, sk, pairs, vp);
       }
-      int ktOff = (bh - packedFrom) * size;
+      int ktOff = (bh - packedFrom) * size, vpOff = (bh - packedFrom) * vSize;
       for (int r0 = i0; r0 < i1; r0 += RB) {
         int rows = Math.min(RB, i1 - r0);
         transposeQueries(q, qBase + r0 * qR, qR, rows, d, qt);
@@ -175,7 +188,8 @@ final class VectorAttention {
             if (PB == 8) {
               pv8(sc, r, v, vBase + c0 * vR, vR, n, dv, acc, first, last, st, out, oBase + (r0 + r) * oR, oR);
             } else {
-              pv4(sc, r, v, vBase + c0 * vR, vR, n, dv, acc, first, last, st, out, oBase + (r0 + r) * oR, oR);
+              pv4(sc, r, vp, vpOff + c0 * 2 * L, sk, pairs, v, vBase + c0 * vR, vR, n, dv, acc, first, last, st, out,
+                  oBase + (r0 + r) * oR, oR);
             }
           }
           for (; r < rows; r++) {
@@ -218,6 +232,27 @@ final class VectorAttention {
       for (int t = 0; t < sk; t++) {
         int dst = (h - h0) * size + (t - t % KP) * d + t % KP, src = k0 + h * kH + t * kR;
         for (int p = t < full ? dWhole : 0; p < d; p++) kt[dst + p * KP] = k[src + p];
+      }
+    }
+  }
+
+  /**
+   * The values of heads {@code [h0, h1)} of one batch (head h's value row t at
+   * {@code v[v0 + h·vH + t·vR]}), their first {@code pairs·2·L} columns, for {@link #pv4Pair}:
+   * head h from {@code vp[(h - h0)·size]}, {@code size = pairs·sk·2·L}, then a panel per two
+   * vectors of columns, {@code sk} rows of {@code 2·L} floats each. Read in place, a value row is
+   * {@code vR} floats from the next (a page apart in a fused QKV product), a stride the loop only
+   * knows at run time, so C2 keeps a range check on every load and cannot unroll the loop around
+   * it; packed, the stride is the constant {@code 2·L} and the rows of a panel are contiguous.
+   * Values are packed once per head and read once per block of {@link #RB} query rows.
+   */
+  private static void packValues(float[] v, int v0, int vH, int vR, int h0, int h1, int sk, int pairs, float[] vp) {
+    int w = 2 * L;
+    for (int h = h0, o = 0; h < h1; h++) {
+      for (int c = 0; c < pairs; c++) {
+        for (int t = 0, src = v0 + h * vH + c * w; t < sk; t++, src += vR, o += w) {
+          System.arraycopy(v, src, vp, o, w);
+        }
       }
     }
   }
@@ -689,22 +724,29 @@ final class VectorAttention {
 
   /**
    * {@link #pv8} for the block's rows {@code [r, r + 4)}, on AVX2: two vectors of columns at a
-   * time ({@link #pv4Pair}, 8 accumulators), the columns left over a row at a time.
+   * time from the packed values ({@link #pv4Pair}, 8 accumulators; {@code vp[vp0]}: the chunk's
+   * first key in the head's first panel, panels {@code sk·2·L} floats apart), the columns left
+   * over a row at a time, from {@code v} in place.
    */
-  private static void pv4(float[] sc, int r, float[] v, int v0, int vR, int n, int dv, float[] acc,
-      boolean first, boolean last, AttentionScratch st, float[] out, int o0, int oR) {
-    int c = 0;
-    for (; c + 2 * L <= dv; c += 2 * L) pv4Pair(sc, r, v, v0, vR, n, dv, c, acc, first, last, st, out, o0, oR);
-    if (c < dv) {
+  private static void pv4(float[] sc, int r, float[] vp, int vp0, int sk, int pairs, float[] v, int v0, int vR, int n,
+      int dv, float[] acc, boolean first, boolean last, AttentionScratch st, float[] out, int o0, int oR) {
+    for (int c = 0; c < pairs; c++) {
+      pv4Pair(sc, r, vp, vp0 + c * sk * 2 * L, n, dv, c * 2 * L, acc, first, last, st, out, o0, oR);
+    }
+    if (pairs * 2 * L < dv) {
       for (int i = r; i < r + 4; i++) {
-        pv1(sc, i, v, v0, vR, n, dv, c, acc, i * dv, first, last, st.rowCorrection[i], st.rowInverse[i], out,
-            o0 + (i - r) * oR);
+        pv1(sc, i, v, v0, vR, n, dv, pairs * 2 * L, acc, i * dv, first, last, st.rowCorrection[i], st.rowInverse[i],
+            out, o0 + (i - r) * oR);
       }
     }
   }
 
-  /** {@link #pv8Pair} for 4 rows: output columns {@code [c, c + 2·L)} of rows {@code [r, r + 4)}. */
-  private static void pv4Pair(float[] sc, int r, float[] v, int v0, int vR, int n, int dv, int c, float[] acc,
+  /**
+   * {@link #pv8Pair} for 4 rows: output columns {@code [c, c + 2·L)} of rows {@code [r, r + 4)},
+   * key t's values at {@code vp[v0 + t·2·L]} (packed: {@link #packValues}). Every index in the
+   * loop is the loop counter times a constant, so C2 hoists all range checks out of it.
+   */
+  private static void pv4Pair(float[] sc, int r, float[] vp, int v0, int n, int dv, int c, float[] acc,
       boolean first, boolean last, AttentionScratch st, float[] out, int o0, int oR) {
     int o1 = o0 + oR, o2 = o1 + oR, o3 = o2 + oR;
     int a0 = r * dv + c; // row r's columns c... in acc
@@ -723,9 +765,10 @@ final class VectorAttention {
       a30 = FloatVector.fromArray(S, acc, a0 + 3 * dv).mul(corr[r + 3]);
       a31 = FloatVector.fromArray(S, acc, a0 + 3 * dv + L).mul(corr[r + 3]);
     }
-    for (int t = 0, w = r, vt = v0 + c; t < n; t++, w += RB, vt += vR) {
-      FloatVector w0 = FloatVector.fromArray(S, v, vt);
-      FloatVector w1 = FloatVector.fromArray(S, v, vt + L);
+    for (int t = 0; t < n; t++) {
+      int w = r + t * RB, vt = v0 + t * (2 * L);
+      FloatVector w0 = FloatVector.fromArray(S, vp, vt);
+      FloatVector w1 = FloatVector.fromArray(S, vp, vt + L);
       FloatVector x = FloatVector.broadcast(S, sc[w]); a00 = x.fma(w0, a00); a01 = x.fma(w1, a01);
       x = FloatVector.broadcast(S, sc[w + 1]); a10 = x.fma(w0, a10); a11 = x.fma(w1, a11);
       x = FloatVector.broadcast(S, sc[w + 2]); a20 = x.fma(w0, a20); a21 = x.fma(w1, a21);

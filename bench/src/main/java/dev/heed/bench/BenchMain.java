@@ -3,6 +3,7 @@ package dev.heed.bench;
 import dev.heed.runtime.Parallel;
 import dev.heed.runtime.kernels.Simd;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -26,6 +27,13 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * ({@link LoadBench}), and all-MiniLM-L6-v2 against ONNX Runtime ({@link MiniLmBench}); the table ends with one
  * ratio line per shape and thread count, the last one
  * {@code minilm 8x128 threads=2: heed/ort throughput = X.XX} (above 1: heed is faster).
+ *
+ * <p>{@code --paired [N]}: MiniLM against ONNX Runtime only, on 2 threads, as N pairs of JMH forks
+ * per shape (default 5), one fork of each engine per pair, the engine that goes first alternating
+ * from pair to pair; each pair gives a ratio and the table ends with their medians and ranges.
+ * On a shared machine whose speed drifts for seconds or minutes at a time, the plain run (every
+ * heed fork, then every ORT fork) can put the two engines in different weather; a pair's two
+ * forks are a few seconds apart.
  */
 public final class BenchMain {
   private static final String ADD_VECTOR = "--add-modules=jdk.incubator.vector";
@@ -37,6 +45,13 @@ public final class BenchMain {
 
   public static void main(String[] args) throws RunnerException {
     boolean quick = List.of(args).contains("--quick");
+    int pairedAt = List.of(args).indexOf("--paired");
+    if (pairedAt >= 0) {
+      int pairs = pairedAt + 1 < args.length && args[pairedAt + 1].matches("\\d+") ? Integer.parseInt(args[pairedAt + 1]) : 5;
+      if (pairs < 1) throw new IllegalArgumentException("--paired: at least one pair");
+      paired(quick, pairs);
+      return;
+    }
     List<Row> rows = new ArrayList<>();
 
     double[] ceiling = new double[3];
@@ -105,6 +120,43 @@ public final class BenchMain {
       System.out.printf("%-40s %7d %10.2f  %-8s %s%n", row.what(), row.threads(), row.value(), row.unit(), row.note());
     }
     ratios.forEach(System.out::println);
+  }
+
+  /** {@code --paired}: see the class comment. */
+  private static void paired(boolean quick, int pairs) throws RunnerException {
+    int threads = 2;
+    String[] shapes = {"1x128", "8x128", "32x128", "1x512"};
+    List<String> lines = new ArrayList<>(), ratios = new ArrayList<>();
+    for (String shape : shapes) {
+      double[] ratio = new double[pairs];
+      for (int i = 0; i < pairs; i++) {
+        double heed = 0, ort = 0;
+        for (String engine : i % 2 == 0 ? List.of("heed", "ort") : List.of("ort", "heed")) {
+          double ms = micros(single(run(pairedOptions(quick, threads).include(MiniLmBench.class.getName() + ".forward")
+              .param("shape", shape).param("engine", engine)))) / 1e3;
+          if (engine.equals("heed")) heed = ms; else ort = ms;
+        }
+        ratio[i] = ort / heed;
+        lines.add(String.format("%-8s %4d %10.2f %10.2f %10.2f", shape, i + 1, heed, ort, ratio[i]));
+      }
+      Arrays.sort(ratio);
+      double median = pairs % 2 == 1 ? ratio[pairs / 2] : (ratio[pairs / 2 - 1] + ratio[pairs / 2]) / 2;
+      ratios.add(String.format("minilm %s threads=%d: heed/ort throughput = %.2f (median of %d paired forks, %.2f–%.2f)",
+          shape, threads, median, pairs, ratio[0], ratio[pairs - 1]));
+    }
+    ratios.sort(Comparator.comparing((String line) -> line.startsWith("minilm 8x128 threads=2")));
+    System.out.println();
+    System.out.printf("heed bench --paired: kernels %s, %s, Java %s, %d processors, %d threads%s%n", Simd.describe(),
+        System.getProperty("os.arch"), Runtime.version().feature(), Runtime.getRuntime().availableProcessors(), threads,
+        quick ? ", --quick (indicative only)" : "");
+    System.out.printf("%-8s %4s %10s %10s %10s%n", "shape", "pair", "heed ms", "ort ms", "heed/ort");
+    lines.forEach(System.out::println);
+    ratios.forEach(System.out::println);
+  }
+
+  /** One short fork per engine and shape for {@code --paired}: the pair's two forks should be close in time. */
+  private static ChainedOptionsBuilder pairedOptions(boolean quick, int threads) {
+    return options(quick, threads, quick ? 4 : 6).measurementIterations(quick ? 2 : 4).measurementTime(TimeValue.seconds(1));
   }
 
   private static ChainedOptionsBuilder options(boolean quick, int threads) {

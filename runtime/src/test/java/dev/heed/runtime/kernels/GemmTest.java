@@ -98,6 +98,29 @@ class GemmTest {
     for (int i = 0; i < m * n; i++) assertClose(scalar[i], vector[i], "c[" + i / n + "," + i % n + "]");
   }
 
+  /**
+   * Products wide enough for two slabs of B keep their packed A per thread for the call
+   * (VectorGemm.part): back-to-back calls of the same shape with different A must not reuse an
+   * earlier call's packing.
+   */
+  @Test void consecutiveProductsDoNotReuseEachOthersPackedA() {
+    int rows = 20, in = 300, out = 700;
+    PackedLinear packed = PackedLinear.of(random(out * in, 20), out, in);
+    for (long seed = 21; seed < 24; seed++) {
+      float[] x = random(rows * in, seed);
+      float[] y = new float[rows * out];
+      Gemm.linear(x, packed, null, y, rows);
+      float[] w = random(out * in, 20);
+      for (int r = 0; r < rows; r++) {
+        for (int o = 0; o < out; o++) {
+          double s = 0;
+          for (int i = 0; i < in; i++) s += (double) x[r * in + i] * w[o * in + i];
+          assertClose(s, y[r * out + o], "call " + seed + " y[" + r + "," + o + "]");
+        }
+      }
+    }
+  }
+
   @Test void vectorKernelsAreOnInTests() {
     // surefire passes --add-modules jdk.incubator.vector (root pom): the fast path is what the tests check.
     assertEquals(true, Simd.enabled(), Simd.describe());

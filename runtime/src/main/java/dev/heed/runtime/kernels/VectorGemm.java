@@ -19,7 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The loops, outermost first (the row-major counterpart of BLIS's five loops):
  * <ol>
- *   <li>the work is cut along M (whole {@link #MR}-row blocks) when {@code m ≥ n}, else along N
+ *   <li>the work is cut along M (whole {@link #MR}-row blocks) when {@code m ≥ n} or there are at
+ *       least {@link #ROW_BLOCKS_BY_ROWS} row blocks, else along N
  *       (whole panels), into {@link Parallel}'s chunks (four per thread), which threads take as
  *       they finish the last: a part then reads the smaller operand in full and its share of the
  *       larger one. On a shared machine one core often runs slower than the other for seconds
@@ -109,6 +110,16 @@ final class VectorGemm {
    */
   static final int A_KEEP = 512 * 1024;
 
+  /**
+   * Products with at least this many row blocks are split by rows even when {@code m < n}. Cut
+   * along N, each part reads all of A, which at this size no longer stays in L2. Measured on a
+   * 2-core Zen 3, 2 threads, 1024 × 384 × 1152 (MiniLM's QKV product at 8 × 128): against two
+   * threads each running a whole product of its own, split by columns 0.90 of their throughput,
+   * split by rows 0.955; interleaved against the previous rule, MiniLM's QKV product 1.03 and
+   * its first feed-forward product 1.05 at 1024 rows, 1.00 at 512.
+   */
+  static final int ROW_BLOCKS_BY_ROWS = 64;
+
   /** Numbers the calls that keep their packed A, so that a thread knows which slices it holds. */
   private static final AtomicLong CALLS = new AtomicLong();
 
@@ -188,7 +199,7 @@ final class VectorGemm {
     int panels = Math.ceilDiv(n, NR);
     int threads = (long) m * k * n >= Gemm.PARALLEL_WORK ? Parallel.threads() : 1;
     // A row norm needs whole rows in one part: split by rows whenever every thread gets a row block.
-    boolean byRows = m >= n || norm != null && rowBlocks >= threads;
+    boolean byRows = m >= n || rowBlocks >= ROW_BLOCKS_BY_ROWS || norm != null && rowBlocks >= threads;
     int units = byRows ? rowBlocks : panels;
     boolean single = threads <= 1 || units <= 1;
     // A is packed once per slab of B in each part: keep it when that is more than once per row

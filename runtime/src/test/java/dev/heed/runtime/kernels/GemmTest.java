@@ -64,7 +64,8 @@ class GemmTest {
   @ParameterizedTest
   // 14 and 13 rows: on AVX2 the last two row blocks are 4 + 4 and 4 + 3 rows (VectorGemm.rowStart), here over two K blocks.
   @CsvSource({"1, 1, 1", "8, 16, 32", "9, 257, 33", "17, 300, 95", "64, 513, 64", "130, 31, 257", "3, 0, 5",
-      "14, 600, 40", "13, 600, 33"})
+      "14, 600, 40", "13, 600, 33",
+      "400, 64, 700"}) // m < n but enough row blocks to split by rows (VectorGemm.ROW_BLOCKS_BY_ROWS)
   void packedLinearMatchesNaiveLoop(int rows, int in, int out) {
     float[] x = random(rows * in, 8);
     float[] w = random(out * in, 9);

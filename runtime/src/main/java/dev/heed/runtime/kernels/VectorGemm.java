@@ -475,6 +475,9 @@ final class VectorGemm {
    * {@link #block6} for 4 rows (8 accumulators), for the row blocks {@link #rowStart} makes of 4
    * rows. Its loads are free of range checks (the stride is the constant {@link #NR}): with 8
    * accumulators, two B vectors and four broadcasts in 14 registers, C2 has no reason to spill.
+   * A method of its own rather than {@link #block6} with a row count: a register block's
+   * accumulators must be named variables for C2 to keep them in registers, and whatever changes
+   * block6's loop changes how C2 schedules it (see there).
    */
   private static void block4(float[] a, int kc, float[] b, int bi, float[] c, int ci, int ldc,
       float[] bias, int biasOff, boolean first) {

@@ -33,7 +33,9 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * from pair to pair; each pair gives a ratio and the table ends with their medians and ranges.
  * On a shared machine whose speed drifts for seconds or minutes at a time, the plain run (every
  * heed fork, then every ORT fork) can put the two engines in different weather; a pair's two
- * forks are a few seconds apart.
+ * forks are a few seconds apart. The same goes for the GEMM target: {@code --paired} also runs
+ * GEMM 1024³ ({@code linear}, packed weight) and the FMA ceiling as N pairs of forks on 2 threads
+ * and reports the GEMM's share of the ceiling per pair, with the median and range.
  */
 public final class BenchMain {
   private static final String ADD_VECTOR = "--add-modules=jdk.incubator.vector";
@@ -140,10 +142,31 @@ public final class BenchMain {
         lines.add(String.format("%-8s %4d %10.2f %10.2f %10.2f", shape, i + 1, heed, ort, ratio[i]));
       }
       Arrays.sort(ratio);
-      double median = pairs % 2 == 1 ? ratio[pairs / 2] : (ratio[pairs / 2 - 1] + ratio[pairs / 2]) / 2;
       ratios.add(String.format("minilm %s threads=%d: heed/ort throughput = %.2f (median of %d paired forks, %.2f–%.2f)",
-          shape, threads, median, pairs, ratio[0], ratio[pairs - 1]));
+          shape, threads, median(ratio), pairs, ratio[0], ratio[pairs - 1]));
     }
+    // GEMM 1024³ against the FMA ceiling, in pairs of forks as well.
+    List<String> gemmLines = new ArrayList<>();
+    double[] share = new double[pairs];
+    int n = 1024;
+    for (int i = 0; i < pairs; i++) {
+      double gemm = 0, ceiling = 0;
+      for (String what : i % 2 == 0 ? List.of("gemm", "ceiling") : List.of("ceiling", "gemm")) {
+        if (what.equals("gemm")) {
+          RunResult r = single(run(pairedOptions(quick, threads).include(GemmBench.class.getName() + ".linearPacked")
+              .param("n", String.valueOf(n)).param("shape", "square")));
+          gemm = 2.0 * n * n * n / micros(r) / 1e3;
+        } else {
+          RunResult r = single(run(pairedOptions(quick, threads).include(FmaCeiling.class.getName() + ".fma").threads(threads)));
+          ceiling = threads * FmaCeiling.flops() / micros(r) / 1e3;
+        }
+      }
+      share[i] = gemm / ceiling;
+      gemmLines.add(String.format("%-8s %4d %10.2f %10.2f %9.0f%%", "1024³", i + 1, gemm, ceiling, 100 * share[i]));
+    }
+    Arrays.sort(share);
+    ratios.add(0, String.format("gemm %d³ threads=%d: linear, packed weight = %.0f%% of the FMA ceiling (median of %d paired forks, %.0f–%.0f%%)",
+        n, threads, 100 * median(share), pairs, 100 * share[0], 100 * share[pairs - 1]));
     ratios.sort(Comparator.comparing((String line) -> line.startsWith("minilm 8x128 threads=2")));
     System.out.println();
     System.out.printf("heed bench --paired: kernels %s, %s, Java %s, %d processors, %d threads%s%n", Simd.describe(),
@@ -151,7 +174,15 @@ public final class BenchMain {
         quick ? ", --quick (indicative only)" : "");
     System.out.printf("%-8s %4s %10s %10s %10s%n", "shape", "pair", "heed ms", "ort ms", "heed/ort");
     lines.forEach(System.out::println);
+    System.out.printf("%-8s %4s %10s %10s %10s%n", "gemm", "pair", "GFLOP/s", "ceiling", "share");
+    gemmLines.forEach(System.out::println);
     ratios.forEach(System.out::println);
+  }
+
+  /** The median of sorted values. */
+  private static double median(double[] sorted) {
+    int k = sorted.length;
+    return k % 2 == 1 ? sorted[k / 2] : (sorted[k / 2 - 1] + sorted[k / 2]) / 2;
   }
 
   /** One short fork per engine and shape for {@code --paired}: the pair's two forks should be close in time. */

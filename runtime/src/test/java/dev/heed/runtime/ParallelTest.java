@@ -70,6 +70,25 @@ class ParallelTest {
     assertTrue(smallest.get() >= 300 || Parallel.threads() == 1, "smallest chunk " + smallest.get());
   }
 
+  /**
+   * Chunks shrink as the loop goes (guided self-scheduling): the first is a 2·threads-th of the
+   * range, each later one (in index order, which is claim order) no larger than the one before,
+   * and the last ones are a single index, so no thread is left with a large chunk at the end.
+   */
+  @Test void chunksShrinkTowardsTheEnd() {
+    assumeTrue(Parallel.threads() > 1, "one thread runs a loop as one chunk");
+    int n = 10_000;
+    ConcurrentHashMap<Integer, Integer> sizeAt = new ConcurrentHashMap<>();
+    Parallel.forRange(n, 1, (from, to) -> sizeAt.put(from, to - from));
+    int[] from = sizeAt.keySet().stream().mapToInt(Integer::intValue).sorted().toArray();
+    assertEquals(Math.ceilDiv(n, 2 * Parallel.threads()), sizeAt.get(0));
+    for (int i = 1; i < from.length; i++) {
+      assertTrue(sizeAt.get(from[i]) <= sizeAt.get(from[i - 1]), "chunk at " + from[i] + " grew: " + sizeAt);
+    }
+    assertEquals(1, sizeAt.get(from[from.length - 1]));
+    assertTrue(from.length < 100, from.length + " chunks");
+  }
+
   @Test void usesSeveralThreadsWhenAvailable() {
     Set<Thread> threads = ConcurrentHashMap.newKeySet();
     Parallel.forRange(64, (from, to) -> {

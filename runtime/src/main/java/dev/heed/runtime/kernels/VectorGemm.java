@@ -21,7 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <ol>
  *   <li>the work is cut along M (whole {@link #MR}-row blocks) when {@code m ≥ n} or there are at
  *       least {@link #ROW_BLOCKS_BY_ROWS} row blocks, else along N
- *       (whole panels), into {@link Parallel}'s chunks (four per thread), which threads take as
+ *       (whole panels), into {@link Parallel}'s chunks (large first, smaller towards the end), which threads take as
  *       they finish the last: a part then reads the smaller operand in full and its share of the
  *       larger one. On a shared machine one core often runs slower than the other for seconds
  *       at a time; with one equal part per thread the product waited for the slower one. On a

@@ -28,9 +28,10 @@ import jdk.incubator.vector.VectorSpecies;
  *       2-core AMD EPYC Zen 3 (AVX2), MiniLM's four products, 2 threads, interleaved in one JVM
  *       against one part per thread: medians of the per-round ratios 1.03 at 1024 rows, 1.05 at
  *       512 and 1.06 at 128 (50 rounds each);
- *   <li>{@link #NC} panels of B at a time, so the B slab of one K block ({@code KC × NC·NR},
- *       512 KiB) stays in L2 (1 MiB per core on the Zen 5 this was tuned on) while every row
- *       block of A passes over it;
+ *   <li>{@link #NC} panels of B at a time (a slab): with 512-bit vectors 512 columns, so that
+ *       the slab of one K block ({@code KC × 512} floats, 512 KiB) stays in L2 (1 MiB per core
+ *       on the Zen 5 this was tuned on) while every row block of A passes over it; with
+ *       narrower ones 1536 columns (see {@link #NC});
  *   <li>K whole up to {@link #K_SINGLE}, else in even blocks of at most {@link #KC};
  *   <li>row blocks of {@link #MR} rows: the block's {@code MR × depth} slice of A is copied into
  *       a per-thread buffer ("packing A", rows {@link #KA} floats apart), which stays in L1 for
@@ -61,9 +62,10 @@ import jdk.incubator.vector.VectorSpecies;
  * K blocks of 384 or 512, slabs of 256 or 1024 columns, more parts per thread and splitting
  * small-M products by rows instead of columns made no difference beyond the noise.
  *
- * <p>Epilogue: once the last K block of a row block's strip of tiles is done (8 rows × up to
- * {@code NC·NR} columns, 16 KiB, still in L1), {@link VectorActivations#epilogue} applies the
- * activation and adds the residual, a row of up to 512 floats per call (per tile, the calls
+ * <p>Epilogue: once the last K block of a row block's strip of tiles is done ({@link #MR} rows ×
+ * up to {@code NC·NR} columns: 16 KiB with 512-bit vectors, in L1; 36 KiB with 256-bit ones, in
+ * L1 and L2), {@link VectorActivations#epilogue} applies the activation and adds the residual, a
+ * row of up to {@code NC·NR} floats per call (per tile, the calls
  * and the activation's constants cost more than the arithmetic: a GELU epilogue per 8×32 tile
  * measured slower than a separate pass). Bias is already in the accumulators. A row norm
  * ({@link RowNorm}, a linear's layer or RMS norm) runs on each row block as soon as its last
@@ -101,8 +103,17 @@ final class VectorGemm {
   static final int K_SINGLE = 384;
   /** Floats between the rows of the packed slice of A: room for the deepest K block. */
   static final int KA = Math.max(KC, K_SINGLE);
-  /** Panels per B slab: the slab, {@code KC × NC·NR} floats (512 KiB), stays in half of L2. */
-  static final int NC = 512 / NR;
+  /**
+   * Panels per B slab. With 512-bit vectors, 512 columns: the slab, {@code KC × 512} floats
+   * (512 KiB), stays in half of the Zen 5's L2. With narrower vectors, 1536 columns (MiniLM's
+   * widest product in one slab): on the Zen 3 (512 KiB of L2 per core) no slab of a 384-deep
+   * product fits L2 anyway (512 columns took 768 KiB), B streams from L3 at either size, and with
+   * fewer slabs A is packed (or kept) once instead of once per slab. 1536 against 512 columns,
+   * 2 threads, interleaved in one JVM (medians of per-round ratios, same bits): 1.03 (QKV) and
+   * 1.04–1.07 (first feed-forward, with and without its GELU epilogue) at 1024 rows, 1.04–1.05
+   * at 4096, 1.00 at 128 rows and at 1024³.
+   */
+  static final int NC = (L >= 16 ? 512 : 1536) / NR;
 
   /**
    * Products whose whole packed A takes at most this many floats (2 MiB) keep it, per thread, for
@@ -286,7 +297,7 @@ final class VectorGemm {
             }
           }
           if (last && epilogue) {
-            // The strip just finished, rows × up to NC·NR columns (16 KiB), is still in L1.
+            // The strip just finished, rows × up to NC·NR columns, is still in L1 or L2.
             int n0 = j0 * NR;
             VectorActivations.epilogue(act, c, cOff + r0 * n + n0, n, rows, Math.min(n, j1 * NR) - n0, res);
           }

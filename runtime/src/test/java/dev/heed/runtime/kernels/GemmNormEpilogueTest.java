@@ -27,7 +27,7 @@ class GemmNormEpilogueTest {
       "7, 200, 1536",  // one row block, wide: parts of columns, the norm runs after them
       "130, 384, 384", // MiniLM's attention output at 130 rows, with an edge row block
       "20, 600, 384",  // 20 rows: on AVX2 the last blocks are 4 + 4 rows, over two K blocks
-      "33, 513, 600",  // two column slabs (n > 512) and three K blocks
+      "33, 513, 1600", // several column slabs (n > 1536) and three K blocks
       "5, 0, 17"})     // no depth: norm(act(bias) + residual)
   void fusedNormIsTheLinearThenTheNorm(int rows, int in, int out) {
     float[] x = GemmEpilogueTest.random(rows * in, 11, 1 / Math.sqrt(Math.max(1, in)));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 class GemmTest {
@@ -100,12 +101,14 @@ class GemmTest {
   }
 
   /**
-   * Products wide enough for two slabs of B keep their packed A per thread for the call
-   * (VectorGemm.part): back-to-back calls of the same shape with different A must not reuse an
-   * earlier call's packing.
+   * Products split into parts of columns, or wide enough for several slabs of B, keep their
+   * packed A per thread for the call (VectorGemm.part): back-to-back calls of the same shape with
+   * different A must not reuse an earlier call's packing.
    */
-  @Test void consecutiveProductsDoNotReuseEachOthersPackedA() {
-    int rows = 20, in = 300, out = 700;
+  @ParameterizedTest(name = "out={0}")
+  @ValueSource(ints = {700, 1600})
+  void consecutiveProductsDoNotReuseEachOthersPackedA(int out) {
+    int rows = 20, in = 300;
     PackedLinear packed = PackedLinear.of(random(out * in, 20), out, in);
     for (long seed = 21; seed < 24; seed++) {
       float[] x = random(rows * in, seed);

@@ -59,14 +59,14 @@ public final class BenchMain {
     double[] ceiling = new double[3];
     for (int t = 1; t <= 2; t++) {
       RunResult r = single(run(options(quick, t).include(FmaCeiling.class.getName() + ".fma").threads(t)));
-      ceiling[t] = t * FmaCeiling.flops() / micros(r) / 1e3;
+      ceiling[t] = ceilingGflops(r, t);
       rows.add(new Row("fma ceiling (registers only)", t, ceiling[t], "GFLOP/s", ""));
     }
 
     for (int t = 1; t <= 2; t++) {
       for (RunResult r : run(options(quick, t).include(GemmBench.class.getName()))) {
         int n = Integer.parseInt(r.getParams().getParam("n"));
-        double gflops = 2.0 * n * n * n / micros(r) / 1e3;
+        double gflops = gemmGflops(r, n);
         String kind = r.getParams().getBenchmark().endsWith("linearPacked") ? "linear, packed weight" : "matmul, packs B";
         rows.add(new Row("gemm " + n + "³ " + kind, t, gflops, "GFLOP/s",
             String.format("%.0f%% of ceiling", 100 * gflops / ceiling[t])));
@@ -132,12 +132,8 @@ public final class BenchMain {
     for (String shape : shapes) {
       double[] ratio = new double[pairs];
       for (int i = 0; i < pairs; i++) {
-        double heed = 0, ort = 0;
-        for (String engine : i % 2 == 0 ? List.of("heed", "ort") : List.of("ort", "heed")) {
-          double ms = micros(single(run(pairedOptions(quick, threads).include(MiniLmBench.class.getName() + ".forward")
-              .param("shape", shape).param("engine", engine)))) / 1e3;
-          if (engine.equals("heed")) heed = ms; else ort = ms;
-        }
+        double[] ms = pair(i, () -> minilmMs(quick, threads, shape, "heed"), () -> minilmMs(quick, threads, shape, "ort"));
+        double heed = ms[0], ort = ms[1];
         ratio[i] = ort / heed;
         lines.add(String.format("%-8s %4d %10.2f %10.2f %10.2f", shape, i + 1, heed, ort, ratio[i]));
       }
@@ -150,22 +146,18 @@ public final class BenchMain {
     double[] share = new double[pairs];
     int n = 1024;
     for (int i = 0; i < pairs; i++) {
-      double gemm = 0, ceiling = 0;
-      for (String what : i % 2 == 0 ? List.of("gemm", "ceiling") : List.of("ceiling", "gemm")) {
-        if (what.equals("gemm")) {
-          RunResult r = single(run(pairedOptions(quick, threads).include(GemmBench.class.getName() + ".linearPacked")
-              .param("n", String.valueOf(n)).param("shape", "square")));
-          gemm = 2.0 * n * n * n / micros(r) / 1e3;
-        } else {
-          RunResult r = single(run(pairedOptions(quick, threads).include(FmaCeiling.class.getName() + ".fma").threads(threads)));
-          ceiling = threads * FmaCeiling.flops() / micros(r) / 1e3;
-        }
-      }
+      double[] gflops = pair(i,
+          () -> gemmGflops(single(run(pairedOptions(quick, threads).include(GemmBench.class.getName() + ".linearPacked")
+              .param("n", String.valueOf(n)).param("shape", "square"))), n),
+          () -> ceilingGflops(single(run(pairedOptions(quick, threads).include(FmaCeiling.class.getName() + ".fma")
+              .threads(threads))), threads));
+      double gemm = gflops[0], ceiling = gflops[1];
       share[i] = gemm / ceiling;
       gemmLines.add(String.format("%-8s %4d %10.2f %10.2f %9.0f%%", "1024³", i + 1, gemm, ceiling, 100 * share[i]));
     }
     Arrays.sort(share);
-    ratios.add(0, String.format("gemm %d³ threads=%d: linear, packed weight = %.0f%% of the FMA ceiling (median of %d paired forks, %.0f–%.0f%%)",
+    ratios.add(0, String.format(
+        "gemm %d³ threads=%d: linear, packed weight = %.0f%% of the FMA ceiling (median of %d paired forks, %.0f–%.0f%%)",
         n, threads, 100 * median(share), pairs, 100 * share[0], 100 * share[pairs - 1]));
     ratios.sort(Comparator.comparing((String line) -> line.startsWith("minilm 8x128 threads=2")));
     System.out.println();
@@ -177,6 +169,41 @@ public final class BenchMain {
     System.out.printf("%-8s %4s %10s %10s %10s%n", "gemm", "pair", "GFLOP/s", "ceiling", "share");
     gemmLines.forEach(System.out::println);
     ratios.forEach(System.out::println);
+  }
+
+  /** One JMH fork's measurement. */
+  @FunctionalInterface
+  private interface Fork {
+    double measure() throws RunnerException;
+  }
+
+  /**
+   * Pair {@code i} of a {@code --paired} comparison: both forks, {@code a} first in even pairs and
+   * {@code b} first in odd ones; returns {a's result, b's result}.
+   */
+  private static double[] pair(int i, Fork a, Fork b) throws RunnerException {
+    if (i % 2 == 0) {
+      double first = a.measure();
+      return new double[] {first, b.measure()};
+    }
+    double first = b.measure();
+    return new double[] {a.measure(), first};
+  }
+
+  /** One fork of MiniLM's forward pass on {@code engine}: milliseconds per call. */
+  private static double minilmMs(boolean quick, int threads, String shape, String engine) throws RunnerException {
+    return micros(single(run(pairedOptions(quick, threads).include(MiniLmBench.class.getName() + ".forward")
+        .param("shape", shape).param("engine", engine)))) / 1e3;
+  }
+
+  /** GFLOP/s of one {@link GemmBench} result for an {@code n × n × n} product. */
+  private static double gemmGflops(RunResult r, int n) {
+    return 2.0 * n * n * n / micros(r) / 1e3;
+  }
+
+  /** GFLOP/s of one {@link FmaCeiling} result run on {@code threads} JMH threads. */
+  private static double ceilingGflops(RunResult r, int threads) {
+    return threads * FmaCeiling.flops() / micros(r) / 1e3;
   }
 
   /** The median of sorted values. */

@@ -32,11 +32,12 @@ import jdk.incubator.vector.VectorSpecies;
  *       the slab of one K block ({@code KC × 512} floats, 512 KiB) stays in L2 (1 MiB per core
  *       on the Zen 5 this was tuned on) while every row block of A passes over it; with
  *       narrower ones 1536 columns (see {@link #NC});
- *   <li>K whole up to {@link #K_SINGLE}, else in even blocks of at most {@link #KC};
+ *   <li>K whole up to {@link #K_SINGLE}, else in even blocks of at most {@link #KC}; with 512-bit
+ *       vectors, products of at most {@link #DEEP_ROWS} rows whole up to {@link #K_DEEP};
  *   <li>row blocks of {@link #MR} rows: the block's {@code MR × depth} slice of A is copied into
- *       a per-thread buffer ("packing A", rows {@link #KA} floats apart), which stays in L1 for
- *       the panel loop below and which the kernel reads at fixed offsets from one index (rows
- *       of A itself can be 4 KiB apart, all in one L1 set);
+ *       a per-thread buffer ("packing A", rows {@link #KA} floats apart), which stays in L1
+ *       for the panel loop below (but for the deepest blocks) and which the kernel reads at fixed
+ *       offsets from one index (rows of A itself can be 4 KiB apart, all in one L1 set);
  *   <li>panels, left to right: the register block's C tile moves along C's rows, which the
  *       hardware prefetchers follow, and each B slice streams from L2.
  * </ol>
@@ -98,11 +99,35 @@ final class VectorGemm {
   /**
    * Depths up to this run as one K block, so C is written once, not read back per block: K =
    * 384 (a 384-wide model's projections) measured 3–7% faster unsplit than as two blocks of 192;
-   * deeper K splits into even blocks of at most {@link #KC} (K = 1536: six of 256).
+   * deeper K splits into even blocks of at most {@link #KC} (K = 1536: six of 256), except in
+   * products of at most {@link #DEEP_ROWS} rows.
    */
   static final int K_SINGLE = 384;
-  /** Floats between the rows of the packed slice of A: room for the deepest K block. */
+  /**
+   * Products of at most this many rows (64 row blocks) run K unsplit up to {@link #K_DEEP}, and
+   * deeper K in even blocks of at most that, where vectors are 512 bits (0 elsewhere: not
+   * measured on AVX2, whose L1 of 32 KiB is what a 6 × 1536 slice of A takes alone). A K block
+   * of 256 lets the slab of B stay in L2 while every row block of a part passes over it; with
+   * few row blocks per part that reuse saves less than writing C once instead of six times
+   * does. On a 2-core Zen 5, 2 threads, MiniLM and single products in two class loaders of one
+   * JVM, the previous build against this one (medians of per-round ratios, 16 rounds): 1.12 at
+   * 1 × 128 (1.27 on its 128 × 1536 × 384 product alone), 1.04 at 1 × 512, 1.02–1.03 at 8 × 128
+   * and 32 × 128, 1.00 at 1024³. With the rule for every row count, 0.98 at 32 × 128, where a
+   * 1536-deep slab of B (2.3 MiB) no longer stays in L2; with blocks of 512 for every row count,
+   * 0.95–0.97 at 1 × 512, 32 × 128 and 1024³.
+   */
+  static final int DEEP_ROWS = L >= 16 ? 512 : 0;
+  /** The deepest K block of a product of at most {@link #DEEP_ROWS} rows. */
+  static final int K_DEEP = 1536;
+  /**
+   * Floats between the rows of a packed slice of A. A deeper K block (up to {@link #K_DEEP})
+   * is packed as a stack of sub-slices of KA values of k each, {@code MR·KA} floats apart, so
+   * that the register blocks read every row at a constant offset from one index (a stride
+   * passed as a value cost 1–3% at 1024³ and in MiniLM's 384-deep products).
+   */
   static final int KA = Math.max(KC, K_SINGLE);
+  /** Floats per row of the deepest packed slice of A: room for {@link #K_DEEP} in sub-slices of {@link #KA}. */
+  static final int KA_ROOM = Math.max(KA, DEEP_ROWS > 0 ? Math.ceilDiv(K_DEEP, KA) * KA : 0);
   /**
    * Panels per B slab. With 512-bit vectors, 512 columns: the slab, {@code KC × 512} floats
    * (512 KiB), stays in half of the Zen 5's L2. With narrower vectors, 1536 columns (MiniLM's
@@ -134,13 +159,19 @@ final class VectorGemm {
   /** Numbers the calls that keep their packed A, so that a thread knows which slices it holds. */
   private static final AtomicLong CALLS = new AtomicLong();
 
+  /** Floats a packed slice of A of {@code depth} values of k takes: {@link #MR} rows in sub-slices of {@link #KA}. */
+  static int aSize(int depth) {
+    return MR * Math.ceilDiv(depth, KA) * KA;
+  }
+
+
   /**
-   * A thread's buffers: the packed slice of A, rows {@link #KA} apart, an edge tile of C, and
+   * A thread's buffers: the packed slice of A (room for the deepest K block), an edge tile of C, and
    * the packed slices of A kept for a call ({@code kept[i]}, packed for the call numbered
    * {@code keptFor[i]}).
    */
   private static final class Scratch {
-    final float[] a = new float[MR * KA];
+    final float[] a = new float[MR * KA_ROOM];
     final float[] c = new float[MR * NR];
     float[][] kept = new float[0][];
     long[] keptFor = new long[0];
@@ -216,7 +247,7 @@ final class VectorGemm {
     // A is packed once per slab of B in each part: keep it when that is more than once per row
     // block (several slabs, or parts of columns that each need all of A) and it is small.
     int slabs = Math.ceilDiv(panels, NC);
-    long aFloats = (long) Math.ceilDiv(k, kDepth(k)) * rowBlocks * MR * KA;
+    long aFloats = (long) Math.ceilDiv(k, kDepth(k, m)) * rowBlocks * aSize(kDepth(k, m));
     long call = aFloats <= A_KEEP && (slabs > 1 || !single && !byRows) ? CALLS.incrementAndGet() : 0;
     if (single) {
       part(a, aOff, m, k, packed, n, bias, act, res, norm, c, cOff, 0, rowBlocks, 0, panels, call);
@@ -233,8 +264,9 @@ final class VectorGemm {
     if (!byRows && norm != null) norm.all(c, m, n);
   }
 
-  /** The depth of each K block of a product of depth {@code k} (the last one may be shallower). */
-  private static int kDepth(int k) {
+  /** The depth of each K block of a product of depth {@code k} and {@code m} rows (the last block may be shallower). */
+  private static int kDepth(int k, int m) {
+    if (m <= DEEP_ROWS) return k <= K_DEEP ? k : Math.ceilDiv(k, Math.ceilDiv(k, K_DEEP));
     return k <= K_SINGLE ? k : Math.ceilDiv(k, Math.ceilDiv(k, KC));
   }
 
@@ -253,7 +285,7 @@ final class VectorGemm {
       float[] res, RowNorm norm, float[] c, int cOff, int rb0, int rb1, int q0, int q1, long call) {
     Scratch scratch = SCRATCH.get();
     boolean epilogue = act != Activation.NONE || res != null;
-    int kc = kDepth(k);
+    int kc = kDepth(k, m);
     int rowBlocks = Math.ceilDiv(m, MR);
     if (call != 0) {
       int slices = Math.ceilDiv(k, kc) * rowBlocks;
@@ -274,7 +306,7 @@ final class VectorGemm {
           float[] ap = scratch.a;
           if (call != 0) {
             int slice = (k0 / kc) * rowBlocks + rb;
-            if (scratch.kept[slice] == null) scratch.kept[slice] = new float[MR * KA];
+            if (scratch.kept[slice] == null || scratch.kept[slice].length < aSize(kc)) scratch.kept[slice] = new float[aSize(kc)];
             ap = scratch.kept[slice];
             if (scratch.keptFor[slice] != call) {
               packA(a, aOff + r0 * k + k0, k, rows, depth, ap);
@@ -328,10 +360,17 @@ final class VectorGemm {
     return rb * MR;
   }
 
-  /** Copies {@code rows} rows of {@code depth} floats, {@code lda} apart from {@code src}, to rows {@link #KA} apart; zero rows below. */
+  /**
+   * Copies {@code rows} rows of {@code depth} floats, {@code lda} apart from {@code src}, to rows
+   * {@link #KA} apart, in sub-slices of {@link #KA} values of k, {@code MR·KA} floats apart;
+   * zero rows below.
+   */
   private static void packA(float[] a, int src, int lda, int rows, int depth, float[] ap) {
-    for (int r = 0; r < rows; r++) System.arraycopy(a, src + r * lda, ap, r * KA, depth);
-    for (int r = rows; r < MR; r++) Arrays.fill(ap, r * KA, r * KA + depth, 0f);
+    for (int s0 = 0, base = 0; s0 < depth; s0 += KA, base += MR * KA) {
+      int len = Math.min(KA, depth - s0);
+      for (int r = 0; r < rows; r++) System.arraycopy(a, src + r * lda + s0, ap, base + r * KA, len);
+      for (int r = rows; r < MR; r++) Arrays.fill(ap, base + r * KA, base + r * KA + len, 0f);
+    }
   }
 
   /**
@@ -370,7 +409,8 @@ final class VectorGemm {
 
   /**
    * The register block: {@code C[8 rows, 2 vectors] (+)= A·B} over {@code kc} values of k, in
-   * 16 accumulators. {@code a}: the packed slice, rows {@link #KA} apart; {@code b}: the panel's
+   * 16 accumulators. {@code a}: the packed slice, rows {@link #KA} apart, in sub-slices of KA
+   * values of k (see {@link #packA}); {@code b}: the panel's
    * slice from {@code bi}, NR floats per k. On the first K block the accumulators start from
    * the bias (or zero) and overwrite C; on later ones they start from zero and C is added at
    * the end.
@@ -383,7 +423,10 @@ final class VectorGemm {
     FloatVector acc20 = init0, acc21 = init1, acc30 = init0, acc31 = init1;
     FloatVector acc40 = init0, acc41 = init1, acc50 = init0, acc51 = init1;
     FloatVector acc60 = init0, acc61 = init1, acc70 = init0, acc71 = init1;
-    for (int p = 0; p < kc; p++) {
+    // The first KA values of k: all of them but in the deepest blocks (see K_DEEP). This loop
+    // keeps the shape of a block's only loop (offsets from one index); run as the first turn of
+    // the nested loop below, MiniLM at 32 × 128 and its 1024 × 384 × 1152 product ran 2–3% slower.
+    for (int p = 0, end = Math.min(kc, KA); p < end; p++) {
       int bp = bi + p * NR;
       FloatVector b0 = FloatVector.fromArray(S, b, bp);
       FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
@@ -403,6 +446,31 @@ final class VectorGemm {
       acc60 = x.fma(b0, acc60); acc61 = x.fma(b1, acc61);
       x = FloatVector.broadcast(S, a[p + 7 * KA]);
       acc70 = x.fma(b0, acc70); acc71 = x.fma(b1, acc71);
+    }
+    // The rest of a deep block: sub-slices of KA values of k, MR·KA floats apart (see packA).
+    for (int s0 = KA, ab = MR * KA; s0 < kc; s0 += KA, ab += MR * KA) {
+      int sk = Math.min(KA, kc - s0), bs = bi + s0 * NR;
+      for (int p = 0; p < sk; p++) {
+        int bp = bs + p * NR;
+        FloatVector b0 = FloatVector.fromArray(S, b, bp);
+        FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+        FloatVector x = FloatVector.broadcast(S, a[ab + p]);
+        acc00 = x.fma(b0, acc00); acc01 = x.fma(b1, acc01);
+        x = FloatVector.broadcast(S, a[ab + p + KA]);
+        acc10 = x.fma(b0, acc10); acc11 = x.fma(b1, acc11);
+        x = FloatVector.broadcast(S, a[ab + p + 2 * KA]);
+        acc20 = x.fma(b0, acc20); acc21 = x.fma(b1, acc21);
+        x = FloatVector.broadcast(S, a[ab + p + 3 * KA]);
+        acc30 = x.fma(b0, acc30); acc31 = x.fma(b1, acc31);
+        x = FloatVector.broadcast(S, a[ab + p + 4 * KA]);
+        acc40 = x.fma(b0, acc40); acc41 = x.fma(b1, acc41);
+        x = FloatVector.broadcast(S, a[ab + p + 5 * KA]);
+        acc50 = x.fma(b0, acc50); acc51 = x.fma(b1, acc51);
+        x = FloatVector.broadcast(S, a[ab + p + 6 * KA]);
+        acc60 = x.fma(b0, acc60); acc61 = x.fma(b1, acc61);
+        x = FloatVector.broadcast(S, a[ab + p + 7 * KA]);
+        acc70 = x.fma(b0, acc70); acc71 = x.fma(b1, acc71);
+      }
     }
     int c1 = ci + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc, c6 = c5 + ldc, c7 = c6 + ldc;
     if (!first) {
@@ -534,11 +602,14 @@ final class VectorGemm {
   private static void block1(float[] a, int ai, int kc, float[] b, int bi, float[] c, int ci, boolean first) {
     FloatVector acc0 = FloatVector.zero(S);
     FloatVector acc1 = FloatVector.zero(S);
-    for (int p = 0; p < kc; p++) {
-      int bp = bi + p * NR;
-      FloatVector x = FloatVector.broadcast(S, a[ai + p]);
-      acc0 = x.fma(FloatVector.fromArray(S, b, bp), acc0);
-      acc1 = x.fma(FloatVector.fromArray(S, b, bp + L), acc1);
+    for (int s0 = 0, ab = ai; s0 < kc; s0 += KA, ab += MR * KA) {
+      int sk = Math.min(KA, kc - s0), bs = bi + s0 * NR;
+      for (int p = 0; p < sk; p++) {
+        int bp = bs + p * NR;
+        FloatVector x = FloatVector.broadcast(S, a[ab + p]);
+        acc0 = x.fma(FloatVector.fromArray(S, b, bp), acc0);
+        acc1 = x.fma(FloatVector.fromArray(S, b, bp + L), acc1);
+      }
     }
     if (!first) {
       acc0 = acc0.add(FloatVector.fromArray(S, c, ci));

@@ -27,7 +27,8 @@ class GemmNormEpilogueTest {
       "7, 200, 1536",  // one row block, wide: parts of columns, the norm runs after them
       "130, 384, 384", // MiniLM's attention output at 130 rows, with an edge row block
       "20, 600, 384",  // 20 rows: on AVX2 the last blocks are 4 + 4 rows, over two K blocks
-      "33, 513, 1600", // several column slabs (n > 1536) and three K blocks
+      "33, 513, 1600", // several column slabs (n > 1536) and three K blocks (AVX2; AVX-512: one, as two sub-slices)
+      "130, 1536, 384", // MiniLM's second feed-forward product at 130 rows: K = 1536 in one block (AVX-512), or six
       "5, 0, 17"})     // no depth: norm(act(bias) + residual)
   void fusedNormIsTheLinearThenTheNorm(int rows, int in, int out) {
     float[] x = GemmEpilogueTest.random(rows * in, 11, 1 / Math.sqrt(Math.max(1, in)));

@@ -66,7 +66,12 @@ class GemmTest {
   // 14 and 13 rows: on AVX2 the last two row blocks are 4 + 4 and 4 + 3 rows (VectorGemm.rowStart), here over two K blocks.
   @CsvSource({"1, 1, 1", "8, 16, 32", "9, 257, 33", "17, 300, 95", "64, 513, 64", "130, 31, 257", "3, 0, 5",
       "14, 600, 40", "13, 600, 33",
-      "400, 64, 700"}) // m < n but enough row blocks to split by rows (VectorGemm.ROW_BLOCKS_BY_ROWS)
+      "400, 64, 700", // m < n but enough row blocks to split by rows (VectorGemm.ROW_BLOCKS_BY_ROWS)
+      // At most VectorGemm.DEEP_ROWS rows, with 512-bit vectors: K unsplit in sub-slices of KA
+      // (384 + 384 + 232), two slabs of B that reuse the kept A, two-row edge tiles (block1) ...
+      "130, 1000, 700",
+      // ... and K deeper than K_DEEP, in two blocks of 1600 (sub-slices 384 × 4 + 64).
+      "20, 3200, 90"})
   void packedLinearMatchesNaiveLoop(int rows, int in, int out) {
     float[] x = random(rows * in, 8);
     float[] w = random(out * in, 9);

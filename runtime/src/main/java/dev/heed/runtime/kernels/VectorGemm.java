@@ -112,9 +112,9 @@ final class VectorGemm {
    * does. On a 2-core Zen 5, 2 threads, MiniLM and single products in two class loaders of one
    * JVM, the previous build against this one (medians of per-round ratios, 16 rounds): 1.12 at
    * 1 × 128 (1.27 on its 128 × 1536 × 384 product alone), 1.04 at 1 × 512, 1.02–1.03 at 8 × 128
-   * and 32 × 128, 1.00 at 1024³. With the rule for every row count, 0.98 at 32 × 128, where a
-   * 1536-deep slab of B (2.3 MiB) no longer stays in L2; with blocks of 512 for every row count,
-   * 0.95–0.97 at 1 × 512, 32 × 128 and 1024³.
+   * and 32 × 128, 1.00 at 1024³. The same rule for every row count gained nothing (0.99 at
+   * 8 × 128 and 32 × 128, 1.00 at 1024³: a 1536-deep slab of B, 2.3 MiB, no longer stays in L2),
+   * nor did blocks of 512 in products of more rows (0.99–1.02).
    */
   static final int DEEP_ROWS = L >= 16 ? 512 : 0;
   /** The deepest K block of a product of at most {@link #DEEP_ROWS} rows. */

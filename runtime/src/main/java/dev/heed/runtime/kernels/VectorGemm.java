@@ -106,7 +106,8 @@ final class VectorGemm {
   /**
    * Products of at most this many rows (64 row blocks) run K unsplit up to {@link #K_DEEP}, and
    * deeper K in even blocks of at most that, where vectors are 512 bits (0 elsewhere: not
-   * measured on AVX2, whose L1 of 32 KiB is what a 6 × 1536 slice of A takes alone). A K block
+   * measured on AVX2, where a 6 × 1536 slice of A, 36 KiB, alone outgrows the Zen 3's 32 KiB of
+   * L1). A K block
    * of 256 lets the slab of B stay in L2 while every row block of a part passes over it; with
    * few row blocks per part that reuse saves less than writing C once instead of six times
    * does. On a 2-core Zen 5, 2 threads, MiniLM and single products in two class loaders of one
@@ -163,7 +164,6 @@ final class VectorGemm {
   static int aSize(int depth) {
     return MR * Math.ceilDiv(depth, KA) * KA;
   }
-
 
   /**
    * A thread's buffers: the packed slice of A (room for the deepest K block), an edge tile of C, and
@@ -247,7 +247,8 @@ final class VectorGemm {
     // A is packed once per slab of B in each part: keep it when that is more than once per row
     // block (several slabs, or parts of columns that each need all of A) and it is small.
     int slabs = Math.ceilDiv(panels, NC);
-    long aFloats = (long) Math.ceilDiv(k, kDepth(k, m)) * rowBlocks * aSize(kDepth(k, m));
+    int kc = kDepth(k, m);
+    long aFloats = (long) Math.ceilDiv(k, kc) * rowBlocks * aSize(kc);
     long call = aFloats <= A_KEEP && (slabs > 1 || !single && !byRows) ? CALLS.incrementAndGet() : 0;
     if (single) {
       part(a, aOff, m, k, packed, n, bias, act, res, norm, c, cOff, 0, rowBlocks, 0, panels, call);
@@ -286,6 +287,7 @@ final class VectorGemm {
     Scratch scratch = SCRATCH.get();
     boolean epilogue = act != Activation.NONE || res != null;
     int kc = kDepth(k, m);
+    int sliceSize = aSize(kc);
     int rowBlocks = Math.ceilDiv(m, MR);
     if (call != 0) {
       int slices = Math.ceilDiv(k, kc) * rowBlocks;
@@ -306,7 +308,7 @@ final class VectorGemm {
           float[] ap = scratch.a;
           if (call != 0) {
             int slice = (k0 / kc) * rowBlocks + rb;
-            if (scratch.kept[slice] == null || scratch.kept[slice].length < aSize(kc)) scratch.kept[slice] = new float[aSize(kc)];
+            if (scratch.kept[slice] == null || scratch.kept[slice].length < sliceSize) scratch.kept[slice] = new float[sliceSize];
             ap = scratch.kept[slice];
             if (scratch.keptFor[slice] != call) {
               packA(a, aOff + r0 * k + k0, k, rows, depth, ap);

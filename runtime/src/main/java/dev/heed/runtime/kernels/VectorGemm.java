@@ -31,9 +31,11 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>{@link #NC} panels of B at a time (a slab): with 512-bit vectors 512 columns, so that
  *       the slab of one K block ({@code KC × 512} floats, 512 KiB) stays in L2 (1 MiB per core
  *       on the Zen 5 this was tuned on) while every row block of A passes over it; with
- *       narrower ones 1536 columns (see {@link #NC});
- *   <li>K whole up to {@link #K_SINGLE}, else in even blocks of at most {@link #KC}; with 512-bit
- *       vectors, products of at most {@link #DEEP_ROWS} rows whole up to {@link #K_DEEP};
+ *       narrower ones 1536 columns (see {@link #NC}); a {@link #wide} product's slabs are half as
+ *       wide;
+ *   <li>K whole up to {@link #K_SINGLE}, else in even blocks of at most {@link #KC} (of
+ *       {@link #KC_WIDE} in a {@link #wide} product); with 512-bit vectors, products of at most
+ *       {@link #DEEP_ROWS} rows whole up to {@link #K_DEEP};
  *   <li>row blocks of {@link #MR} rows: the block's {@code MR × depth} slice of A is copied into
  *       a per-thread buffer ("packing A", rows {@link #KA} floats apart), which stays in L1
  *       for the panel loop below (but for the deepest blocks) and which the kernel reads at fixed
@@ -103,6 +105,9 @@ final class VectorGemm {
    * products of at most {@link #DEEP_ROWS} rows.
    */
   static final int K_SINGLE = 384;
+
+  /** The deepest K block of a {@link #wide} product: twice {@link #KC} with 512-bit vectors. */
+  static final int KC_WIDE = L >= 16 ? 512 : KC;
   /**
    * Products of at most this many rows (64 row blocks) run K unsplit up to {@link #K_DEEP}, and
    * deeper K in even blocks of at most that, where vectors are 512 bits (0 elsewhere: not
@@ -126,7 +131,7 @@ final class VectorGemm {
    * that the register blocks read every row at a constant offset from one index (a stride
    * passed as a value cost 1–3% at 1024³ and in MiniLM's 384-deep products).
    */
-  static final int KA = Math.max(KC, K_SINGLE);
+  static final int KA = Math.max(Math.max(KC, KC_WIDE), K_SINGLE);
   /** Floats per row of the deepest packed slice of A: room for {@link #K_DEEP} in sub-slices of {@link #KA}. */
   static final int KA_ROOM = Math.max(KA, DEEP_ROWS > 0 ? Math.ceilDiv(K_DEEP, KA) * KA : 0);
   /**
@@ -140,6 +145,13 @@ final class VectorGemm {
    * at 4096, 1.00 at 128 rows and at 1024³.
    */
   static final int NC = (L >= 16 ? 512 : 1536) / NR;
+
+  /**
+   * Panels per slab of a {@link #wide} product: with 512-bit vectors 256 columns, so that a slab
+   * of {@link #KC_WIDE} values of k takes the same 512 KiB as one of {@link #NC} panels and
+   * {@link #KC}.
+   */
+  static final int NC_WIDE = L >= 16 ? 256 / NR : NC;
 
   /**
    * Products whose whole packed A takes at most this many floats (2 MiB) keep it, per thread, for
@@ -246,8 +258,8 @@ final class VectorGemm {
     boolean single = threads <= 1 || units <= 1;
     // A is packed once per slab of B in each part: keep it when that is more than once per row
     // block (several slabs, or parts of columns that each need all of A) and it is small.
-    int slabs = Math.ceilDiv(panels, NC);
-    int kc = kDepth(k, m);
+    int kc = kDepth(k, m, n);
+    int slabs = Math.ceilDiv(panels, wide(m, k, n) ? NC_WIDE : NC);
     long aFloats = (long) Math.ceilDiv(k, kc) * rowBlocks * aSize(kc);
     long call = aFloats <= A_KEEP && (slabs > 1 || !single && !byRows) ? CALLS.incrementAndGet() : 0;
     if (single) {
@@ -265,10 +277,32 @@ final class VectorGemm {
     if (!byRows && norm != null) norm.all(c, m, n);
   }
 
-  /** The depth of each K block of a product of depth {@code k} and {@code m} rows (the last block may be shallower). */
-  private static int kDepth(int k, int m) {
+  /**
+   * The depth of each K block of an {@code m × k × n} product (the last block may be
+   * shallower).
+   */
+  private static int kDepth(int k, int m, int n) {
     if (m <= DEEP_ROWS) return k <= K_DEEP ? k : Math.ceilDiv(k, Math.ceilDiv(k, K_DEEP));
-    return k <= K_SINGLE ? k : Math.ceilDiv(k, Math.ceilDiv(k, KC));
+    if (k <= K_SINGLE) return k;
+    return Math.ceilDiv(k, Math.ceilDiv(k, wide(m, k, n) ? KC_WIDE : KC));
+  }
+
+  /**
+   * A wide product: more than {@link #DEEP_ROWS} rows, K split into blocks (deeper than
+   * {@link #K_SINGLE}) and wider than one slab of {@link #NC} panels, such as 1024³. Its K blocks
+   * are up to {@link #KC_WIDE} deep and its slabs {@link #NC_WIDE} panels wide (with 512-bit
+   * vectors: 512 and 256 columns, against 256 and 512): C is read back half as often (at 1024³,
+   * once per row block instead of three times) for the price of packing A in twice as many slabs.
+   * The slab stays at 512 KiB. On a 2-core Zen 5, 2 threads: 1024³ 1.053 and 1.018 as fast
+   * (medians of 12 interleaved rounds in two class loaders of one JVM, each build first in one of
+   * two JVMs), 2048 × 1024 × 2048 1.024 and 1.018; JMH, six pairs of forks of 1024³, every pair
+   * faster, by 1.01–1.075 (medians 335 and 347 GFLOP/s). Not kept: K blocks of 1024 with slabs
+   * of 128 columns (0.99), or of 256 columns (0.99), slabs of 128 columns with K blocks of 512
+   * (0.96), and K blocks of 512 for products at most one slab wide (0.99 on MiniLM's 1024 × 1536
+   * × 384 at 8 × 128, whose 384 columns are one slab).
+   */
+  private static boolean wide(int m, int k, int n) {
+    return m > DEEP_ROWS && k > K_SINGLE && n > NC * NR;
   }
 
   /**
@@ -286,7 +320,8 @@ final class VectorGemm {
       float[] res, RowNorm norm, float[] c, int cOff, int rb0, int rb1, int q0, int q1, long call) {
     Scratch scratch = SCRATCH.get();
     boolean epilogue = act != Activation.NONE || res != null;
-    int kc = kDepth(k, m);
+    int kc = kDepth(k, m, n);
+    int nc = wide(m, k, n) ? NC_WIDE : NC;
     int sliceSize = aSize(kc);
     int rowBlocks = Math.ceilDiv(m, MR);
     if (call != 0) {
@@ -296,8 +331,8 @@ final class VectorGemm {
         scratch.keptFor = Arrays.copyOf(scratch.keptFor, slices);
       }
     }
-    for (int j0 = q0; j0 < q1; j0 += NC) {
-      int j1 = Math.min(q1, j0 + NC);
+    for (int j0 = q0; j0 < q1; j0 += nc) {
+      int j1 = Math.min(q1, j0 + nc);
       for (int k0 = 0; k0 < k; k0 += kc) {
         int depth = Math.min(kc, k - k0);
         boolean first = k0 == 0;

@@ -29,6 +29,7 @@ class GemmNormEpilogueTest {
       "20, 600, 384",  // 20 rows: on AVX2 the last blocks are 4 + 4 rows, over two K blocks
       "33, 513, 1600", // several column slabs (n > 1536) and three K blocks (AVX2; AVX-512: one, as two sub-slices)
       "130, 1536, 384", // MiniLM's second feed-forward product at 130 rows: K = 1536 in one block (AVX-512), or six
+      "520, 800, 560", // wide (VectorGemm.wide): K blocks of 400, slabs of 256 columns; the norm after the last slab
       "5, 0, 17"})     // no depth: norm(act(bias) + residual)
   void fusedNormIsTheLinearThenTheNorm(int rows, int in, int out) {
     float[] x = GemmEpilogueTest.random(rows * in, 11, 1 / Math.sqrt(Math.max(1, in)));

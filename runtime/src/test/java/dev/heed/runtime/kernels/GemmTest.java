@@ -71,7 +71,10 @@ class GemmTest {
       // (384 + 384 + 232), two slabs of B that reuse the kept A, two-row edge tiles (block1) ...
       "130, 1000, 700",
       // ... and K deeper than K_DEEP, in two blocks of 1600 (sub-slices 384 × 4 + 64).
-      "20, 3200, 90"})
+      "20, 3200, 90",
+      // A wide product (VectorGemm.wide): with 512-bit vectors two K blocks of 500 and slabs of
+      // 256 columns (the last 88 wide, with an edge panel), two-row edge tiles at the bottom.
+      "530, 1000, 600"})
   void packedLinearMatchesNaiveLoop(int rows, int in, int out) {
     float[] x = random(rows * in, 8);
     float[] w = random(out * in, 9);

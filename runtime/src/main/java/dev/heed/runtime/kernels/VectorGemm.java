@@ -59,7 +59,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Measured on a 2-core AMD EPYC (Zen 5, AVX-512), against the FMA ceiling of the same run:
  * the register block alone, about 92%; 1024³ with a packed weight, 80% on one thread and
- * 75–82% on two before {@link #wide} products had blocks of their own, 83–91% on two after;
+ * 75–82% on two before {@link #wide} products had blocks of their own, 68–91% on two after
+ * (JMH's forks in three paired runs, the machine's speed moving from minute to minute);
  * MiniLM's linear layers at 1024 rows 88–92% on one thread and 76–85% on two;
  * at 128 rows 90–96% on one thread and 62–81% on two (the K = 1536 one lowest). Other
  * register blocks measured the same (12×2, 14×2, 6×3) or slower (4×4; 8×3 and 6×4 spill);
@@ -133,8 +134,9 @@ final class VectorGemm {
    * passed as a value cost 1–3% at 1024³ and in MiniLM's 384-deep products). With 512-bit
    * vectors 512, a {@link #wide} product's whole K block: with 384, its blocks of 512 ran as
    * two sub-slices and 1024³ 0.97 as fast. The rows of a 384-deep slice are then 2 KiB apart
-   * rather than 1.5 KiB: MiniLM's 512-row products measured 0.98–1.01 as fast (noise), and
-   * MiniLM itself in pairs of JMH forks at 1 × 512 and 8 × 128 the same.
+   * rather than 1.5 KiB, and a 1536-deep one is three sub-slices instead of four: MiniLM's
+   * 512-row products measured 0.96–1.02 as fast (noise; the 1536-deep ones 1.00–1.02 at 128
+   * and 512 rows), and MiniLM itself in pairs of JMH forks at 1 × 512 and 8 × 128 the same.
    */
   static final int KA = Math.max(Math.max(KC, KC_WIDE), K_SINGLE);
   /** Floats per row of the deepest packed slice of A: room for {@link #K_DEEP} in sub-slices of {@link #KA}. */

@@ -68,9 +68,9 @@ class GemmTest {
       "14, 600, 40", "13, 600, 33",
       "400, 64, 700", // m < n but enough row blocks to split by rows (VectorGemm.ROW_BLOCKS_BY_ROWS)
       // At most VectorGemm.DEEP_ROWS rows, with 512-bit vectors: K unsplit in sub-slices of KA
-      // (384 + 384 + 232), two slabs of B that reuse the kept A, two-row edge tiles (block1) ...
+      // (512 + 488), two slabs of B that reuse the kept A, two-row edge tiles (block1) ...
       "130, 1000, 700",
-      // ... and K deeper than K_DEEP, in two blocks of 1600 (sub-slices 384 × 4 + 64).
+      // ... and K deeper than K_DEEP, in two blocks of 1600 (sub-slices 512 × 3 + 64).
       "20, 3200, 90",
       // A wide product (VectorGemm.wide): with 512-bit vectors two K blocks of 500 and slabs of
       // 256 columns (the last 88 wide, with an edge panel), two-row edge tiles at the bottom.

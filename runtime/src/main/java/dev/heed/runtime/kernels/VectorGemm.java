@@ -110,6 +110,7 @@ final class VectorGemm {
 
   /** The deepest K block of a {@link #wide} product: twice {@link #KC} with 512-bit vectors. */
   static final int KC_WIDE = L >= 16 ? 512 : KC;
+
   /**
    * Products of at most this many rows (64 row blocks) run K unsplit up to {@link #K_DEEP}, and
    * deeper K in even blocks of at most that, where vectors are 512 bits (0 elsewhere: not
@@ -266,7 +267,7 @@ final class VectorGemm {
     // A is packed once per slab of B in each part: keep it when that is more than once per row
     // block (several slabs, or parts of columns that each need all of A) and it is small.
     int kc = kDepth(k, m, n);
-    int slabs = Math.ceilDiv(panels, wide(m, k, n) ? NC_WIDE : NC);
+    int slabs = Math.ceilDiv(panels, slabPanels(m, k, n));
     long aFloats = (long) Math.ceilDiv(k, kc) * rowBlocks * aSize(kc);
     long call = aFloats <= A_KEEP && (slabs > 1 || !single && !byRows) ? CALLS.incrementAndGet() : 0;
     if (single) {
@@ -312,6 +313,11 @@ final class VectorGemm {
     return m > DEEP_ROWS && k > K_SINGLE && n > NC * NR;
   }
 
+  /** Panels per slab of B in an {@code m × k × n} product: {@link #NC_WIDE} if it is {@link #wide}, else {@link #NC}. */
+  private static int slabPanels(int m, int k, int n) {
+    return wide(m, k, n) ? NC_WIDE : NC;
+  }
+
   /**
    * Row blocks {@code [rb0, rb1)} times panels {@code [q0, q1)} of C, on this thread;
    * {@code norm} (or null) only when the panels are all of C's columns. With {@code call} not 0,
@@ -328,7 +334,7 @@ final class VectorGemm {
     Scratch scratch = SCRATCH.get();
     boolean epilogue = act != Activation.NONE || res != null;
     int kc = kDepth(k, m, n);
-    int nc = wide(m, k, n) ? NC_WIDE : NC;
+    int nc = slabPanels(m, k, n);
     int sliceSize = aSize(kc);
     int rowBlocks = Math.ceilDiv(m, MR);
     if (call != 0) {

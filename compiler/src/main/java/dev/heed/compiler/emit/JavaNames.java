@@ -1,5 +1,6 @@
 package dev.heed.compiler.emit;
 
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.Set;
 import javax.lang.model.SourceVersion;
@@ -10,18 +11,29 @@ import javax.lang.model.SourceVersion;
  */
 public final class JavaNames {
   private final Set<String> used = new HashSet<>();
+  private final Set<String> types;
+
+  /** Names for the jvm target's generated code, which uses {@link #TYPES} by simple name. */
+  JavaNames() {
+    this(TYPES);
+  }
+
+  /** Names for generated code that refers to {@code types} by simple name (see {@link #unusableIn}). */
+  public JavaNames(Set<String> types) {
+    this.types = types;
+  }
 
   /** Reserves names the generated code uses itself. */
-  JavaNames reserve(String... names) {
-    used.addAll(Set.of(names));
+  public JavaNames reserve(String... names) {
+    Collections.addAll(used, names);
     return this;
   }
 
   /** A fresh identifier based on {@code irName}. */
-  String allocate(String irName) {
+  public String allocate(String irName) {
     String base = camel(irName);
     String n = base;
-    for (int i = 2; used.contains(n) || unusable(n); i++) n = base + i;
+    for (int i = 2; used.contains(n) || unusableIn(n, types); i++) n = base + i;
     used.add(n);
     return n;
   }

@@ -3,7 +3,6 @@ package dev.heed.compiler.emit.tornado;
 import dev.heed.compiler.emit.JavaNames;
 import dev.heed.compiler.ir.Dim;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -13,27 +12,24 @@ import java.util.Set;
  * spec text made inert inside comments. Mirrors the jvm emitter's rules.
  */
 final class Names {
-  private final Set<String> used = new HashSet<>();
-
   /** Types and names the generated Tornado class uses by simple name. */
   private static final Set<String> TYPES = Set.of("Tensor", "DType", "Weights", "InputCheck", "List", "Map", "LinkedHashMap",
       "FloatArray", "IntArray", "KernelContext", "TaskGraph", "GridScheduler", "WorkerGrid", "WorkerGrid1D", "WorkerGrid2D",
       "WorkerGrid3D", "TornadoExecutionPlan", "DataTransferMode", "TornadoMath", "TornadoDevice", "TornadoRuntimeProvider",
       "AcceleratedModel", "Accelerators", "Plan", "Arrays");
 
+  /** The identifiers given out so far: {@link JavaNames}'s rules, with this target's types. */
+  private final JavaNames ids = new JavaNames(TYPES);
 
+  /** Reserves names the generated code uses itself. */
   Names reserve(String... names) {
-    used.addAll(List.of(names));
+    ids.reserve(names);
     return this;
   }
 
   /** A fresh identifier based on {@code irName}. */
   String allocate(String irName) {
-    String base = camel(irName);
-    String n = base;
-    for (int i = 2; used.contains(n) || unusable(n); i++) n = base + i;
-    used.add(n);
-    return n;
+    return ids.allocate(irName);
   }
 
   static boolean unusable(String name) {

@@ -84,6 +84,14 @@ public final class JavaNames {
     return text.replace("\\", "\\\\").replace("*/", "*&#47;").replaceAll("[\\p{Cc}\\u2028\\u2029]", " ");
   }
 
+  /** A Java float literal for {@code v} rounded to float: {@code 0.5f}, {@code Float.NaN}, {@code Float.NEGATIVE_INFINITY}. */
+  public static String floatLiteral(double v) {
+    float f = (float) v;
+    if (Float.isNaN(f)) return "Float.NaN";
+    if (Float.isInfinite(f)) return f > 0 ? "Float.POSITIVE_INFINITY" : "Float.NEGATIVE_INFINITY";
+    return Float.toString(f) + "f";
+  }
+
   /** {@code self_attn.q_proj} → {@code selfAttnQProj}; names starting with a digit get a 't'. */
   public static String camel(String irName) {
     StringBuilder sb = new StringBuilder();

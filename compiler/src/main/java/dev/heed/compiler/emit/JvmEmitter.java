@@ -291,7 +291,7 @@ public final class JvmEmitter {
       Node n = byName.get(out.value());
       String root = plan.root(n.name());
       String data = vars.get(root);
-      if (n.op() == Op.CONSTANT) data = "new float[] {" + JvmKernels.floatLiteral(n.floatAttr("value")) + "}";
+      if (n.op() == Op.CONSTANT) data = "new float[] {" + JavaNames.floatLiteral(n.floatAttr("value")) + "}";
       else if (plan.role(root) != BufferPlan.Role.KERNEL) data = data + ".clone()";
       results.add(CodeBlock.of("$T.$L($L$L)", TENSOR, n.type().dtype() == DType.F32 ? "ofFloats" : "ofLongs", data,
           n.type().rank() == 0 ? "" : ", " + dimsJava(n.type())));

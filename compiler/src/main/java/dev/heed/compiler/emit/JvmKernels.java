@@ -253,7 +253,7 @@ final class JvmKernels {
     for (int i = 0; i < n.operands().size(); i++) {
       Node d = nodes.get(n.operands().get(i));
       if (d.op() == Op.CONSTANT) {
-        names.add(floatLiteral(d.floatAttr("value")));
+        names.add(JavaNames.floatLiteral(d.floatAttr("value")));
         continue;
       }
       String role = roles.get(Math.min(i, roles.size() - 1));
@@ -262,7 +262,7 @@ final class JvmKernels {
     }
     m.addParameter(arrayType(n.type().dtype()), "out");
     for (String sym : s.actualSymbols) m.addParameter(TypeName.INT, symVar(sym));
-    m.addJavadoc("$L", describe(n, s));
+    m.addJavadoc("$L", KernelDoc.describe(n, s.out, s.in, s.constants));
     String fused = fusedNote(n);
     if (fused != null) m.addJavadoc("\n<p>$L\n", fused);
     if (plan.role(n.name()) == BufferPlan.Role.LOAD_TIME) {
@@ -332,14 +332,14 @@ final class JvmKernels {
       case PADDING_MASK -> {
         c.addStatement("int n = $L", size(s.in.get(0).shape()));
         c.beginControlFlow("for (int i = 0; i < n; i++)");
-        c.addStatement("out[i] = mask[i] != 0 ? 0f : $L", floatLiteral(Op.MASKED));
+        c.addStatement("out[i] = mask[i] != 0 ? 0f : $L", JavaNames.floatLiteral(Op.MASKED));
         c.endControlFlow();
       }
       case CAUSAL_MASK -> {
         c.addStatement("int n = $L", dim(s.out.dim(0)));
         c.beginControlFlow("for (int q = 0; q < n; q++)");
         c.beginControlFlow("for (int k = 0; k < n; k++)");
-        c.addStatement("out[q * n + k] = k <= q ? 0f : $L", floatLiteral(Op.MASKED));
+        c.addStatement("out[q * n + k] = k <= q ? 0f : $L", JavaNames.floatLiteral(Op.MASKED));
         c.endControlFlow();
         c.endControlFlow();
       }
@@ -380,19 +380,6 @@ final class JvmKernels {
     return r;
   }
 
-  private static String describe(Node n, Shapes s) {
-    // e.g. "out[batch, seq, 64] = linear([batch, seq, 64], [64, 64], [64])."
-    StringBuilder sb = new StringBuilder("out").append(bracket(s.out)).append(" = ").append(n.op().irName()).append('(');
-    for (int i = 0; i < s.in.size(); i++) {
-      sb.append(i == 0 ? "" : ", ");
-      if (s.constants.get(i) != null) sb.append(floatLiteral(s.constants.get(i)));
-      else sb.append(bracket(s.in.get(i)));
-    }
-    sb.append(')');
-    if (!n.attrs().isEmpty()) sb.append(' ').append(JavaNames.comment(attrText(n)));
-    return sb.append(".\n").toString();
-  }
-
   /** For a fused op, what it fused, in the order the ops ran before: "fused: linear + bias + gelu". */
   private String fusedNote(Node n) {
     return switch (n.op()) {
@@ -415,7 +402,7 @@ final class JvmKernels {
             Node sl = nodes.get(o);
             TensorType base = nodes.get(sl.operands().get(0)).type();
             how.add(role + " is columns " + sl.intAttr("start") + " to " + (sl.intAttr("end") - 1) + " of the rows of a "
-                + bracket(base) + " buffer");
+                + KernelDoc.bracket(base) + " buffer");
           }
         }
         yield "Fused: split_heads (reshape + transpose) of q, k and v, attention, merge_heads (transpose + reshape): "
@@ -441,29 +428,6 @@ final class JvmKernels {
       return "";
     });
     return String.join(" + ", ops);
-  }
-
-  private static String attrText(Node n) {
-    List<String> parts = new ArrayList<>();
-    n.attrs().forEach((k, v) -> parts.add(k + " = " + switch (v) {
-      case dev.heed.compiler.ir.Attr.Int i -> Long.toString(i.value());
-      case dev.heed.compiler.ir.Attr.Float f -> Double.toString(f.value());
-      case dev.heed.compiler.ir.Attr.Str st -> st.value();
-      case dev.heed.compiler.ir.Attr.Ints is -> is.values().toString();
-      case dev.heed.compiler.ir.Attr.Dims ds -> ds.dims().toString();
-    }));
-    return "{" + String.join(", ", parts) + "}";
-  }
-
-  private static String bracket(TensorType t) {
-    return t.toString().substring(t.dtype().irName().length());
-  }
-
-  static String floatLiteral(double v) {
-    float f = (float) v;
-    if (Float.isNaN(f)) return "Float.NaN";
-    if (Float.isInfinite(f)) return f > 0 ? "Float.POSITIVE_INFINITY" : "Float.NEGATIVE_INFINITY";
-    return Float.toString(f) + "f";
   }
 
   private static String unary(Op op, String x) {
@@ -537,7 +501,7 @@ final class JvmKernels {
       else if (d.type().shape().equals(out.shape())) read[i] = names.get(i) + "[i]";
       else read[i] = names.get(i) + "[" + flatBroadcastIndex(d.type(), out) + "]";
     }
-    String expr = e.render(i -> read[i], v -> floatLiteral(v), JvmKernels::unary,
+    String expr = e.render(i -> read[i], v -> JavaNames.floatLiteral(v), JvmKernels::unary,
         (op, a, b) -> "(" + a + binaryOp(op) + b + ")");
     if (expr.startsWith("(") && e instanceof ElementwiseExpr.Binary) expr = expr.substring(1, expr.length() - 1);
     String total = size(out.shape());
@@ -622,7 +586,7 @@ final class JvmKernels {
     String rows = size(x.shape().subList(0, x.rank() - 1));
     String bias = e.bias() ? "bias" : "null", residual = e.residual() ? "residual" : "null";
     String act = activation(e.activation());
-    String eps = e.norm() == null ? null : floatLiteral(n.floatAttr("eps"));
+    String eps = e.norm() == null ? null : JavaNames.floatLiteral(n.floatAttr("eps"));
     if (isPackedOperand(n, 1)) {
       if (e.norm() == Op.LAYER_NORM) {
         c.addStatement("$T.linearLayerNorm(x, w, $L, $T.$L, $L, gamma, beta, $L, out, $L)", GEMM, bias, ACTIVATION, act,
@@ -719,7 +683,7 @@ final class JvmKernels {
     List<String> os = rowMajor(out.shape());
     args.add("out, 0, " + os.get(0) + ", " + dv + ", " + os.get(1));
     args.add(dim(q.dim(0)) + ", " + heads + ", " + dim(q.dim(1)) + ", " + dim(k.dim(1)) + ", " + d + ", " + dv + ", "
-        + floatLiteral(n.floatAttr("scale")));
+        + JavaNames.floatLiteral(n.floatAttr("scale")));
     attentionCall(c, args);
   }
 
@@ -781,7 +745,7 @@ final class JvmKernels {
     args.add("out, 0, " + oB + ", " + oH + ", " + os.get(r - 2));
     String batch = r == 4 ? dim(out.dim(0)) : "1", heads = r >= 3 ? dim(out.dim(r - 3)) : "1";
     args.add(batch + ", " + heads + ", " + dim(q.dim(q.rank() - 2)) + ", " + dim(k.dim(k.rank() - 2)) + ", " + dim(q.last())
-        + ", " + dim(v.last()) + ", " + floatLiteral(n.floatAttr("scale")));
+        + ", " + dim(v.last()) + ", " + JavaNames.floatLiteral(n.floatAttr("scale")));
     attentionCall(c, args);
   }
 
@@ -791,7 +755,7 @@ final class JvmKernels {
     int r = out.rank();
     c.addStatement("int sq = $L, sk = $L, d = $L, dv = $L", dim(q.dim(q.rank() - 2)), dim(k.dim(k.rank() - 2)), dim(q.last()),
         dim(v.last()));
-    c.addStatement("float scale = $L", floatLiteral(n.floatAttr("scale")));
+    c.addStatement("float scale = $L", JavaNames.floatLiteral(n.floatAttr("scale")));
     String maskOff = "0", rowStride = "0", colStride = "0";
     TensorType outBatch = out.withShape(out.shape().subList(0, r - 2));
     if (s.in.size() == 4) {
@@ -902,7 +866,7 @@ final class JvmKernels {
   /** layer_norm and rms_norm over the last axis, the add_ forms of a + b: the runtime's row kernels. */
   private void norm(Node n, Shapes s, CodeBlock.Builder c) {
     TensorType x = s.in.get(0);
-    String rows = size(x.shape().subList(0, x.rank() - 1)), d = dim(x.last()), eps = floatLiteral(n.floatAttr("eps"));
+    String rows = size(x.shape().subList(0, x.rank() - 1)), d = dim(x.last()), eps = JavaNames.floatLiteral(n.floatAttr("eps"));
     switch (n.op()) {
       case LAYER_NORM -> c.addStatement("$T.layerNorm(x, gamma, beta, out, $L, $L, $L)", NORMS, rows, d, eps);
       case RMS_NORM -> c.addStatement("$T.rmsNorm(x, gamma, out, $L, $L, $L)", NORMS, rows, d, eps);

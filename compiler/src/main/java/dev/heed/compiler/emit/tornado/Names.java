@@ -109,12 +109,9 @@ final class Names {
     return e.matches("[\\w.]+|[\\w.]+( \\* [\\w.]+)+") ? e : "(" + e + ")";
   }
 
-  /** A Java float literal. */
+  /** A Java float literal: {@link JavaNames#floatLiteral}. */
   static String floatLiteral(double v) {
-    float f = (float) v;
-    if (Float.isNaN(f)) return "Float.NaN";
-    if (Float.isInfinite(f)) return f > 0 ? "Float.POSITIVE_INFINITY" : "Float.NEGATIVE_INFINITY";
-    return Float.toString(f) + "f";
+    return JavaNames.floatLiteral(v);
   }
 
   /** {@code dimText} for kernel names: 384 → "384", seq → "Seq". */

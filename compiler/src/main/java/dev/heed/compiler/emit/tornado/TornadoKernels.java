@@ -4,6 +4,7 @@ import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
+import dev.heed.compiler.emit.KernelDoc;
 import dev.heed.compiler.emit.SymbolicShapes;
 import dev.heed.compiler.ir.Dim;
 import dev.heed.compiler.ir.ElementwiseExpr;
@@ -315,7 +316,7 @@ final class TornadoKernels {
           + (s.in.size() == 4 ? ", masked" : "") + ", online softmax";
       case ATTENTION -> "attention d=" + s.in.get(0).last() + (s.in.size() == 4 ? ", masked" : "") + ", online softmax";
       case ELEMENTWISE -> "elementwise " + n.strAttr("expr");
-      default -> n.op().irName() + (n.attrs().isEmpty() ? "" : " " + attrText(n));
+      default -> n.op().irName() + (n.attrs().isEmpty() ? "" : " " + KernelDoc.attrText(n));
     };
   }
 
@@ -341,18 +342,6 @@ final class TornadoKernels {
       default -> { }
     }
     return notes;
-  }
-
-  private static String attrText(Node n) {
-    List<String> parts = new ArrayList<>();
-    n.attrs().forEach((k, v) -> parts.add(k + " = " + switch (v) {
-      case dev.heed.compiler.ir.Attr.Int i -> Long.toString(i.value());
-      case dev.heed.compiler.ir.Attr.Float f -> Double.toString(f.value());
-      case dev.heed.compiler.ir.Attr.Str st -> st.value();
-      case dev.heed.compiler.ir.Attr.Ints is -> is.values().toString();
-      case dev.heed.compiler.ir.Attr.Dims ds -> ds.dims().toString();
-    }));
-    return "{" + String.join(", ", parts) + "}";
   }
 
   // ---- code ----------------------------------------------------------------------------------
@@ -384,7 +373,7 @@ final class TornadoKernels {
       m.addParameter(INT_ARRAY, "dims");
       for (int i = 0; i < s.actualSymbols.size(); i++) c.addStatement("int $L = dims.get($L)", Names.symVar(s.actualSymbols.get(i)), i);
     }
-    m.addJavadoc("$L", describe(n, s));
+    m.addJavadoc("$L", KernelDoc.describe(n, s.out, s.in, s.constants));
     switch (n.op()) {
       case LINEAR, FUSED_LINEAR -> linear(n, s, c);
       case MATMUL -> matmul(s, c);
@@ -468,22 +457,6 @@ final class TornadoKernels {
     };
     if (r.size() < n.operands().size()) throw new IllegalStateException(n.op() + " with " + n.operands().size() + " operands");
     return r;
-  }
-
-  private static String describe(Node n, Shapes s) {
-    StringBuilder sb = new StringBuilder("out").append(bracket(s.out)).append(" = ").append(n.op().irName()).append('(');
-    for (int i = 0; i < s.in.size(); i++) {
-      sb.append(i == 0 ? "" : ", ");
-      if (s.constants.get(i) != null) sb.append(Names.floatLiteral(s.constants.get(i)));
-      else sb.append(bracket(s.in.get(i)));
-    }
-    sb.append(')');
-    if (!n.attrs().isEmpty()) sb.append(' ').append(Names.comment(attrText(n)));
-    return sb.append(".\n").toString();
-  }
-
-  private static String bracket(TensorType t) {
-    return t.toString().substring(t.dtype().irName().length());
   }
 
   /** {@code int i = context.globalIdx; if (i < n) {} — the caller closes the block. */

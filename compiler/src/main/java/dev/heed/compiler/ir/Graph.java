@@ -1,8 +1,10 @@
 package dev.heed.compiler.ir;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A model as a list of nodes in topological order (inputs and params are nodes too),
@@ -29,4 +31,17 @@ public record Graph(String name, List<Node> nodes, List<Output> outputs) {
   }
 
   public Graph withNodes(List<Node> newNodes) { return new Graph(name, newNodes, outputs); }
+
+  /**
+   * The nodes in order, each one named in {@code replacements} replaced by its value there, the
+   * ones named in {@code removed} left out: what a fusion pass keeps (a mutable list, for the
+   * pass to prune further).
+   */
+  public List<Node> nodesReplacing(Map<String, Node> replacements, Set<String> removed) {
+    List<Node> kept = new ArrayList<>();
+    for (Node n : nodes) {
+      if (!removed.contains(n.name())) kept.add(replacements.getOrDefault(n.name(), n));
+    }
+    return kept;
+  }
 }

@@ -54,10 +54,7 @@ public final class FuseAddNorm implements Pass {
     }
     stats.add("norms fused", 0);
     if (replacements.isEmpty()) return g;
-    List<Node> nodes = new ArrayList<>();
-    for (Node n : g.nodes()) {
-      if (!removed.contains(n.name())) nodes.add(replacements.getOrDefault(n.name(), n));
-    }
+    List<Node> nodes = g.nodesReplacing(replacements, removed);
     return g.withNodes(nodes);
   }
 

@@ -63,11 +63,7 @@ public final class FuseAttention implements Pass {
     stats.add("attention fused", 0);
     if (replacements.isEmpty()) return g;
 
-    List<Node> nodes = new ArrayList<>();
-    for (Node n : g.nodes()) {
-      if (removed.contains(n.name())) continue;
-      nodes.add(replacements.getOrDefault(n.name(), n));
-    }
+    List<Node> nodes = g.nodesReplacing(replacements, removed);
     // The transposes and scale constants of fused chains go when nothing else reads them.
     Map<String, Integer> left = uses(nodes, g.outputs());
     nodes.removeIf(n -> maybeDead.contains(n.name()) && left.getOrDefault(n.name(), 0) == 0);

@@ -94,10 +94,7 @@ public final class FuseElementwise implements Pass {
     }
     stats.add("elementwise kernels made", 0).add("ops fused", ops);
     if (replacements.isEmpty()) return g;
-    List<Node> nodes = new ArrayList<>();
-    for (Node n : g.nodes()) {
-      if (!removed.contains(n.name())) nodes.add(replacements.getOrDefault(n.name(), n));
-    }
+    List<Node> nodes = g.nodesReplacing(replacements, removed);
     // Constants that became literals go when nothing else reads them.
     Set<String> read = new HashSet<>();
     for (Node n : nodes) read.addAll(n.operands());

@@ -69,11 +69,7 @@ public final class FuseHeads implements Pass {
     }
     stats.add("heads fused", 0);
     if (replacements.isEmpty()) return g;
-    List<Node> nodes = new ArrayList<>();
-    for (Node n : g.nodes()) {
-      if (removed.contains(n.name())) continue;
-      nodes.add(replacements.getOrDefault(n.name(), n));
-    }
+    List<Node> nodes = g.nodesReplacing(replacements, removed);
     stats.add("nodes removed", g.nodes().size() - nodes.size());
     return g.withNodes(nodes);
   }

@@ -77,12 +77,29 @@ public final class HeedCompiler {
 
   /** Reads and compiles {@code specFile}; {@code irLog} receives --print-ir-after output. */
   public static Result compile(Path specFile, Options options, Consumer<String> irLog) throws IOException {
-    long size = Files.size(specFile);
-    if (size > MAX_SPEC_BYTES) {
-      throw new IOException(specFile + ": " + size + " bytes; a spec may be at most " + MAX_SPEC_BYTES + " bytes");
+    return compile(new SourceFile(specFile.toString(), readSpec(specFile)), options, irLog);
+  }
+
+  /**
+   * The text of {@code specFile}, UTF-8, at most {@link #MAX_SPEC_BYTES}: read through a bounded
+   * stream, so that a file whose size the file system does not know (a pipe, {@code /dev/zero})
+   * cannot outgrow the limit either.
+   *
+   * @throws java.nio.charset.CharacterCodingException if it is not UTF-8
+   */
+  public static String readSpec(Path specFile) throws IOException {
+    byte[] bytes;
+    try (java.io.InputStream in = Files.newInputStream(specFile)) {
+      bytes = in.readNBytes((int) MAX_SPEC_BYTES + 1);
     }
-    String text = Files.readString(specFile, StandardCharsets.UTF_8);
-    return compile(new SourceFile(specFile.toString(), text), options, irLog);
+    if (bytes.length > MAX_SPEC_BYTES) {
+      throw new IOException(specFile + ": more than " + MAX_SPEC_BYTES + " bytes; a spec may be at most "
+          + MAX_SPEC_BYTES + " bytes");
+    }
+    return StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+        .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
   }
 
   /** The standard pass pipeline, configured from {@code options}. */

@@ -83,6 +83,7 @@ final class CompileCommand implements Callable<Integer> {
     }
     if (weights != null) Files2.requireFile(weights, "weights");
     if (Files.isDirectory(output)) throw new CliException("output " + output + ": is a folder; give the jar's file name");
+    Files2.requireNotAnInput(output, "-o", specFile, weights, tornadoApi);
     boolean tornado = HeedCompiler.TARGET_TORNADOVM.equals(options.target());
     if (tornadoApi != null && !tornado) {
       throw new ParameterException(spec.commandLine(), "--tornado-api is for --target tornadovm");

@@ -5,7 +5,6 @@ import dev.heed.compiler.emit.BufferPlan;
 import dev.heed.compiler.emit.KernelNames;
 import dev.heed.compiler.inspect.Costs;
 import dev.heed.compiler.inspect.FusionBoundaries;
-import dev.heed.compiler.ir.Dim;
 import dev.heed.compiler.ir.Graph;
 import dev.heed.compiler.ir.IrPrinter;
 import dev.heed.compiler.ir.Node;
@@ -23,7 +22,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -95,38 +93,32 @@ final class EmitCommand implements Callable<Integer> {
       case ast -> printBlock(out, ast(result.ast()));
       case ir -> printBlock(out, IrPrinter.print(result.ir()));
       case kernels -> printBlock(out, kernels(result));
-      case plan -> printBlock(out, plan(result.ir(), sizes()));
+      case plan -> printBlock(out, plan(result.ir(), sizes(result.ir())));
       case java -> printBlock(out, java(result.javaSources()));
     }
     out.flush();
     return HeedCli.EXIT_OK;
   }
 
-  /** The sizes given with --dims, checked. */
-  private Map<String, Long> sizes() {
+  /** The sizes given with --dims, checked against the symbols of {@code g}. */
+  private Map<String, Long> sizes(Graph g) {
     Map<String, Long> sizes = new TreeMap<>();
     for (Map.Entry<String, String> e : dims.entrySet()) {
       String name = e.getKey().strip();
-      long n = -1;
-      try {
-        n = Long.parseLong(e.getValue().strip());
-      } catch (NumberFormatException x) {
-        // reported below
+      if (name.isEmpty()) {
+        throw new ParameterException(spec.commandLine(), "--dims: expected NAME=N, got '" + e.getKey() + "=" + e.getValue() + "'");
       }
-      if (name.isEmpty() || n < 1) {
-        throw new ParameterException(spec.commandLine(), "--dims: expected NAME=N with N a positive whole number, got '"
-            + e.getKey() + "=" + e.getValue() + "'");
-      }
-      sizes.put(name, n);
+      sizes.put(name, DimSizes.size(spec.commandLine(), "--dims " + name, e.getValue()));
     }
+    String unknown = g.unknownSymbols(sizes.keySet());
+    if (!unknown.isEmpty()) throw new ParameterException(spec.commandLine(), "--dims: " + unknown);
     return sizes;
   }
 
   /** {@code --stage plan}: the buffer plan for the given sizes (others: batch 1, 128). */
   static String plan(Graph g, Map<String, Long> sizes) {
     BufferPlan plan = BufferPlan.of(g);
-    Set<String> syms = new TreeSet<>();
-    for (Node n : g.nodes()) for (Dim d : n.type().shape()) if (d instanceof Dim.Sym s) syms.add(s.name());
+    Set<String> syms = g.symbols();
     List<String> line = new ArrayList<>();
     for (String s : syms) line.add(s + " = " + sizes.getOrDefault(s, Costs.defaultSize(s)));
     return plan.describe(KernelNames.of(plan), s -> sizes.getOrDefault(s, Costs.defaultSize(s)),

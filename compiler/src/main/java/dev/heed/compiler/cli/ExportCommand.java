@@ -65,8 +65,7 @@ final class ExportCommand implements Callable<Integer> {
     HeedCompiler.Options options = SpecPipeline.options(spec, null, javaPackage);
     if (weights != null && weights.file != null) Files2.requireFile(weights.file, "weights");
     if (Files.isDirectory(output)) throw new CliException("output " + output + ": is a folder; give the .onnx file's name");
-    Path parent = output.toAbsolutePath().getParent();
-    if (parent != null && !Files.isDirectory(parent)) throw new CliException("output " + output + ": no such folder " + parent);
+    Files2.requireNotAnInput(output, "--onnx", specFile, weights == null ? null : weights.file);
 
     HeedCompiler.Result result = SpecPipeline.compile(specFile, options, block -> { });
     ModelProto model;

@@ -20,6 +20,27 @@ final class Files2 {
     return file;
   }
 
+  /**
+   * Fails with a usage error (exit 2) when {@code output} is the same file as one of
+   * {@code inputs} (null entries skipped): writing it would destroy an input the command reads.
+   */
+  static void requireNotAnInput(Path output, String option, Path... inputs) {
+    if (!Files.exists(output)) return;
+    for (Path in : inputs) {
+      if (in == null || !Files.exists(in)) continue;
+      boolean same;
+      try {
+        same = Files.isSameFile(output, in);
+      } catch (IOException e) {
+        continue; // unreadable: the command reports it where it reads or writes the file
+      }
+      if (same) {
+        throw new CliException(HeedCli.EXIT_USAGE, option + " " + output + ": is the input " + in
+            + "; writing it would destroy the input, so give another file name", null);
+      }
+    }
+  }
+
   /** {@link #describe}, prefixed with the file the failure names, if any. */
   static String describeWithFile(IOException e) {
     if (e instanceof FileSystemException f && f.getFile() != null) return f.getFile() + ": " + describe(e);

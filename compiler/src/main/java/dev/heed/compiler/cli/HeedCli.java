@@ -99,7 +99,8 @@ public final class HeedCli implements Callable<Integer> {
   private static int usageError(ParameterException e, String[] args) {
     CommandLine cmd = e.getCommandLine();
     PrintWriter err = cmd.getErr();
-    StringBuilder line = new StringBuilder("heed: error: ").append(oneLine(e.getMessage()));
+    // picocli starts some messages (mutually exclusive options) with its own "Error: ".
+    StringBuilder line = new StringBuilder("heed: error: ").append(oneLine(e.getMessage()).replaceFirst("^Error: ", ""));
     if (e instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
       line.append("; did you mean ").append(String.join(" or ", u.getSuggestions().stream()
           .map(s -> "'" + s + "'").toList())).append('?');

@@ -51,6 +51,7 @@ final class ImportWeightsCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Files2.requireFile(onnx, "model");
     if (Files.isDirectory(output)) throw new CliException("output " + output + ": is a folder; give the file's name");
+    Files2.requireNotAnInput(output, "-o", onnx, specFile);
     if (WeightFiles.format(onnx) != WeightFiles.Format.ONNX) {
       throw new CliException("model " + onnx + ": is a safetensors file, not an ONNX model; 'heed compile --weights'"
           + " and 'heed run --weights' read it as it is");

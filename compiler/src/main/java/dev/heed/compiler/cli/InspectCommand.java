@@ -1,6 +1,7 @@
 package dev.heed.compiler.cli;
 
 import dev.heed.compiler.inspect.InspectReport;
+import dev.heed.dsl.diag.SourceFile;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -48,13 +49,17 @@ final class InspectCommand implements Callable<Integer> {
 
   @Override public Integer call() {
     Map<String, Long> sizes = new TreeMap<>();
-    for (Map.Entry<String, String> e : dims.entrySet()) sizes.put(e.getKey(), positive("--dim " + e.getKey(), e.getValue()));
-    if (batch != null) sizes.put("batch", positive("--batch", String.valueOf(batch)));
-    if (seq != null) sizes.put("seq", positive("--seq", String.valueOf(seq)));
-    Files2.requireFile(specFile, "spec");
+    for (Map.Entry<String, String> e : dims.entrySet()) {
+      sizes.put(e.getKey().strip(), DimSizes.size(spec.commandLine(), "--dim " + e.getKey(), e.getValue()));
+    }
+    if (batch != null) sizes.put("batch", DimSizes.size(spec.commandLine(), "--batch", String.valueOf(batch)));
+    if (seq != null) sizes.put("seq", DimSizes.size(spec.commandLine(), "--seq", String.valueOf(seq)));
+    SourceFile source = SpecPipeline.read(specFile);
     InspectReport.Report r;
     try {
-      r = InspectReport.write(specFile, output, InspectReport.Options.defaults().withDims(sizes));
+      r = InspectReport.render(source, InspectReport.Options.defaults().withDims(sizes));
+      if (!r.unknownDimensions().isEmpty()) throw new ParameterException(spec.commandLine(), r.unknownDimensions());
+      InspectReport.write(r, output);
     } catch (IOException e) {
       // Plain IOExceptions are heed's own messages; others name a file the system could not use.
       throw new CliException(e.getClass() == IOException.class ? e.getMessage()
@@ -67,15 +72,5 @@ final class InspectCommand implements Callable<Integer> {
     out.println("wrote " + output.resolve("index.html"));
     out.flush();
     return HeedCli.EXIT_OK;
-  }
-
-  private long positive(String what, String value) {
-    try {
-      long n = Long.parseLong(value.strip());
-      if (n >= 1) return n;
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new ParameterException(spec.commandLine(), what + ": expected a positive whole number, got '" + value + "'");
   }
 }

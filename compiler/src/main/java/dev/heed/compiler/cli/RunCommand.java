@@ -5,6 +5,7 @@ import dev.heed.runtime.HeedModelFactory;
 import dev.heed.runtime.HeedModels;
 import dev.heed.runtime.ModelRunner;
 import dev.heed.runtime.Tensor;
+import dev.heed.runtime.TensorSpec;
 import dev.heed.runtime.Weights;
 import dev.heed.runtime.io.Npy;
 import dev.heed.runtime.io.RandomWeights;
@@ -100,6 +101,14 @@ final class RunCommand implements Callable<Integer> {
         throw new CliException(e.getMessage(), e);
       }
 
+      if (outputDir != null) {
+        // Every output's file, before any is written: a run writes all of them or none.
+        for (TensorSpec o : factory.outputs()) {
+          Path f = outputDir.resolve(o.name() + ".npy");
+          if (Files.isDirectory(f)) throw new CliException("output " + f + ": is a folder; nothing written");
+        }
+      }
+
       ModelRunner.Result result;
       Path extracted = null;
       try {
@@ -137,6 +146,10 @@ final class RunCommand implements Callable<Integer> {
       }
       out.print(ModelRunner.summary(result.outputs(), result.forwardMillis()));
       out.flush();
+    } catch (LinkageError e) {
+      // A class of the model that the JVM cannot load: damaged bytes, or built for a newer Java.
+      throw new CliException("jar " + jar + ": cannot load the model's classes (" + HeedCli.oneLine(String.valueOf(e))
+          + "); the jar is damaged or was built for a newer Java", e);
     }
     return HeedCli.EXIT_OK;
   }

@@ -1,6 +1,7 @@
 package dev.heed.compiler.cli;
 
 import dev.heed.compiler.HeedCompiler;
+import dev.heed.dsl.diag.SourceFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.function.Consumer;
@@ -40,9 +41,18 @@ final class SpecPipeline {
    * @throws CliException if the file cannot be read
    */
   static HeedCompiler.Result compile(Path specFile, HeedCompiler.Options options, Consumer<String> irLog) {
+    return HeedCompiler.compile(read(specFile), options, irLog);
+  }
+
+  /**
+   * The spec's text ({@link HeedCompiler#readSpec}).
+   *
+   * @throws CliException if the file cannot be read, is too large or is not UTF-8
+   */
+  static SourceFile read(Path specFile) {
     Files2.requireFile(specFile, "spec");
     try {
-      return HeedCompiler.compile(specFile, options, irLog);
+      return new SourceFile(specFile.toString(), HeedCompiler.readSpec(specFile));
     } catch (IOException e) {
       throw new CliException("spec " + specFile + ": cannot read: " + Files2.describe(e), e);
     }

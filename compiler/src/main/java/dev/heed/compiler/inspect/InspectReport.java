@@ -74,9 +74,12 @@ public final class InspectReport {
    * A rendered report.
    *
    * @param files file contents by path relative to the report folder, sorted
-   * @param notices one-line notices for the user (e.g. Graphviz missing)
+   * @param notices one-line notices for the user (e.g. Graphviz missing, or sizes given for
+   *     dimensions the spec does not have)
+   * @param unknownDimensions empty, or a sentence naming the sizes given for dimensions the spec
+   *     does not have (also among the notices)
    */
-  public record Report(Map<String, byte[]> files, List<String> notices) {}
+  public record Report(Map<String, byte[]> files, List<String> notices, String unknownDimensions) {}
 
   /** One stage of the pipeline: its name, statistics, and the graph it left. */
   private record Stage(String name, PassStats stats, Graph graph, String ir) {}
@@ -88,10 +91,15 @@ public final class InspectReport {
 
   /** Builds the report for {@code specFile} and writes it to {@code outDir}, replacing an earlier report there. */
   public static Report write(Path specFile, Path outDir, Options options) throws IOException {
-    String text = Files.readString(specFile, StandardCharsets.UTF_8);
+    String text = HeedCompiler.readSpec(specFile);
     Report r = render(new SourceFile(specFile.toString(), text), options);
     writeAtomically(r.files(), outDir);
     return r;
+  }
+
+  /** Writes a report {@link #render} built to {@code outDir}, replacing an earlier report there. */
+  public static void write(Report r, Path outDir) throws IOException {
+    writeAtomically(r.files(), outDir);
   }
 
   /** Builds the report in memory. */
@@ -113,6 +121,8 @@ public final class InspectReport {
     Map<String, String> java = JvmEmitter.emit(fin, new JvmEmitter.Options("heed.models", sources, spec.name()));
 
     List<String> notices = new ArrayList<>();
+    String unknown = lowered.unknownSymbols(options.dims().keySet());
+    if (!unknown.isEmpty()) notices.add("sizes given for dimensions the spec does not have: " + unknown);
     Map<String, byte[]> files = new TreeMap<>();
     Map<String, String> fusedNotes = fusedNotes(stages);
     String dotBefore = GraphPictures.dot(lowered, Map.of());
@@ -131,7 +141,7 @@ public final class InspectReport {
     Costs costs = new Costs(options.dims());
     Page page = new Page(spec, sources, lowered, fin, stages, java, costs, fusedNotes, dot.isPresent(), notices);
     files.put("index.html", utf8(page.html()));
-    return new Report(files, notices);
+    return new Report(files, notices, unknown);
   }
 
   /** For each attention node made by fuse-attention: the ops it replaced, in order. */
@@ -176,31 +186,47 @@ public final class InspectReport {
   // ---- writing ------------------------------------------------------------------------
 
   /**
+   * The file that marks a folder as a heed report, so that {@link #writeAtomically} replaces
+   * only folders it wrote itself.
+   */
+  static final String MARKER = ".heed-report";
+
+  /**
    * Writes {@code files} into a new folder beside {@code outDir}, then moves it into place, so
-   * that {@code outDir} holds either the old report or the whole new one.
+   * that {@code outDir} holds either the old report or the whole new one. An existing
+   * {@code outDir} is replaced only if it is empty or a heed report (it holds {@link #MARKER}, or,
+   * written before the marker, an {@code index.html} titled "heed inspect"), and never when it is
+   * or holds the current folder.
    */
   static void writeAtomically(Map<String, byte[]> files, Path outDir) throws IOException {
     Path target = outDir.toAbsolutePath().normalize();
     Path parent = target.getParent();
+    if (parent == null) throw new IOException(outDir + " is the root folder; choose a new or empty folder");
+    if (Path.of("").toAbsolutePath().normalize().startsWith(target)) {
+      throw new IOException(outDir + " is the current folder or holds it; choose a new or empty folder");
+    }
     Files.createDirectories(parent);
     if (Files.exists(target)) {
       if (!Files.isDirectory(target)) throw new IOException(outDir + " exists and is not a folder");
-      if (!isEmpty(target) && !Files.isRegularFile(target.resolve("index.html"))) {
-        throw new IOException(outDir + " is a folder that holds no heed report (no index.html); "
-            + "choose a new or empty folder");
+      if (!isEmpty(target) && !isReport(target)) {
+        throw new IOException(outDir + " is a folder that holds no heed report; choose a new or empty folder");
       }
     }
     String base = target.getFileName().toString();
-    Path tmp = Files.createTempDirectory(parent, "." + base + ".new-");
+    // Not Files.createTempDirectory, whose folder only its owner may read: the report's folders
+    // get the permissions the umask gives, like its files.
+    Path tmp = newSibling(parent, "." + base + ".new-");
     Path old = null;
     try {
-      for (Map.Entry<String, byte[]> e : files.entrySet()) {
+      Map<String, byte[]> all = new TreeMap<>(files);
+      all.put(MARKER, utf8("heed inspect report: this folder is replaced whole by the next 'heed inspect -o'\n"));
+      for (Map.Entry<String, byte[]> e : all.entrySet()) {
         Path f = tmp.resolve(e.getKey());
         Files.createDirectories(f.getParent());
         Files.write(f, e.getValue());
       }
       if (Files.exists(target)) {
-        old = Files.createTempDirectory(parent, "." + base + ".old-");
+        old = newSibling(parent, "." + base + ".old-");
         Files.delete(old);
         move(target, old);
       }
@@ -209,6 +235,25 @@ public final class InspectReport {
       if (Files.exists(tmp)) deleteTree(tmp);
       if (old != null && Files.exists(old)) deleteTree(old);
     }
+  }
+
+  /** A new, empty folder in {@code parent} whose name starts with {@code prefix}. */
+  private static Path newSibling(Path parent, String prefix) throws IOException {
+    for (int i = 0; ; i++) {
+      try {
+        return Files.createDirectory(parent.resolve(prefix + ProcessHandle.current().pid() + "-" + i));
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        // taken: try the next name
+      }
+    }
+  }
+
+  /** Whether {@code dir} holds a report that heed wrote. */
+  private static boolean isReport(Path dir) throws IOException {
+    if (Files.isRegularFile(dir.resolve(MARKER))) return true;
+    Path index = dir.resolve("index.html");
+    if (!Files.isRegularFile(index) || Files.size(index) > (64L << 20)) return false;
+    return Files.readString(index, StandardCharsets.ISO_8859_1).contains("<small>heed inspect</small>");
   }
 
   private static boolean isEmpty(Path dir) throws IOException {
@@ -288,13 +333,8 @@ public final class InspectReport {
     }
 
     private String sizesLine() {
-      Set<String> syms = new TreeSet<>();
-      for (Graph gr : List.of(lowered, fin)) {
-        for (Node n : gr.nodes()) {
-          if (n.type() == null) continue;
-          for (Dim d : n.type().shape()) if (d instanceof Dim.Sym s) syms.add(s.name());
-        }
-      }
+      Set<String> syms = new TreeSet<>(lowered.symbols());
+      syms.addAll(fin.symbols());
       if (syms.isEmpty()) return "all static";
       List<String> parts = new ArrayList<>();
       for (String s : syms) parts.add(s + " = " + costs.size(Dim.sym(s)));

@@ -166,8 +166,8 @@ public final class ModelJar {
   private static void writeAtomically(Path jar, SortedMap<String, Source> entries) throws IOException {
     Path target = jar.toAbsolutePath().normalize();
     if (Files.isDirectory(target)) throw new IOException(target + " is a folder");
-    Files.createDirectories(target.getParent());
-    // A hidden .OUT.jar.PID.N.tmp beside the jar, moved into place when complete (see AtomicFiles).
+    // A hidden .OUT.jar.PID.N.tmp beside the jar (its folder created if needed), moved into place
+    // when complete (see AtomicFiles).
     AtomicFiles.writeStream(target, out -> {
       ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(out, 1 << 16));
       zip.setLevel(9);

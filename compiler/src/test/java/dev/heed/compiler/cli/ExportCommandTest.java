@@ -86,6 +86,14 @@ class ExportCommandTest {
   }
 
   @Test
+  void createsTheOutputFolder() throws IOException {
+    Path nested = dir.resolve("new/sub/fc.onnx");
+    Cli r = Cli.run("export", spec.toString(), "--onnx", nested.toString(), "--random-weights", "7");
+    assertEquals(0, r.code(), r.toString());
+    assertArrayEquals(random(7, "fc.bias"), floats(initializer(read(nested), "fc.bias")));
+  }
+
+  @Test
   void takesWeightsFromASafetensorsFile() throws IOException {
     Path st = dir.resolve("fc.safetensors");
     float[] w = {1, 2, 3, 4, 5, 6};
@@ -145,6 +153,7 @@ class ExportCommandTest {
     assertTrue(noOut.err().contains("--onnx"), noOut.toString());
     Cli both = Cli.run("export", spec.toString(), "--onnx", out.toString(), "--weights", "w.safetensors", "--random-weights", "1");
     assertEquals(2, both.code(), both.toString());
+    assertTrue(both.err().startsWith("heed: error: --weights=FILE, --random-weights=SEED are mutually exclusive"), both.toString());
     Cli missing = Cli.run("export", dir.resolve("nope.heed").toString(), "--onnx", out.toString());
     assertEquals(1, missing.code(), missing.toString());
     assertTrue(missing.err().contains("no such file"), missing.toString());

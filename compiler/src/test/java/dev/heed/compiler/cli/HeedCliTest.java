@@ -156,6 +156,25 @@ class HeedCliTest {
     assertTrue(r.err().contains("is a folder"), r.toString());
   }
 
+  @Test
+  void anOutputThatIsAnInputIsRefusedAndTheInputKept() throws IOException {
+    String text = "model M { input x: f32[b, 2]; output y = relu(x); }\n";
+    Path spec = Files.writeString(dir.resolve("m.heed"), text);
+    // the same file under another name, too
+    Path alias = dir.resolve("sub/../m.heed");
+    Files.createDirectory(dir.resolve("sub"));
+    for (List<String> args : List.of(
+        List.of("compile", spec.toString(), "-o", spec.toString()),
+        List.of("compile", spec.toString(), "-o", alias.toString()),
+        List.of("export", spec.toString(), "--onnx", spec.toString(), "--random-weights", "1"))) {
+      Cli r = Cli.run(args.toArray(String[]::new));
+      assertEquals(2, r.code(), r.toString());
+      assertEquals(1, r.errLines().length, r.toString());
+      assertTrue(r.err().contains("writing it would destroy the input"), r.toString());
+      assertEquals(text, Files.readString(spec), "the spec is untouched");
+    }
+  }
+
   private void assertNoFiles(String... expected) {
     try (Stream<Path> s = Files.list(dir)) {
       assertArrayEquals(expected, s.map(p -> p.getFileName().toString()).sorted().toArray(String[]::new));

@@ -121,6 +121,25 @@ class OnnxWeightsCliTest {
   }
 
   @Test
+  void importWeightsCreatesTheOutputFolder() {
+    Path out = dir.resolve("out/weights/fc.safetensors");
+    Cli c = Cli.run("import-weights", onnx.toString(), "--spec", spec.toString(), "-o", out.toString());
+    assertEquals(0, c.code(), c.toString());
+    try (Safetensors st = Safetensors.open(out)) {
+      assertArrayEquals(W, st.get("fc.weight", new int[] {2, 3}, "uniform"));
+    }
+  }
+
+  @Test
+  void importWeightsOverItsOwnModelIsRefused() throws IOException {
+    byte[] before = Files.readAllBytes(onnx);
+    Cli c = Cli.run("import-weights", onnx.toString(), "--spec", spec.toString(), "-o", onnx.toString());
+    assertEquals(2, c.code(), c.toString());
+    assertTrue(c.err().contains("writing it would destroy the input"), c.toString());
+    assertArrayEquals(before, Files.readAllBytes(onnx));
+  }
+
+  @Test
   void importWeightsThatDoNotFitPrintsTheReportAndWritesNothing() throws IOException {
     Path misfit = write(dir.resolve("misfit.onnx"), model(new float[] {1, 2, 3}, 3));
     Path out = dir.resolve("fc.safetensors");

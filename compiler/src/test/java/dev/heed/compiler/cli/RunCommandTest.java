@@ -177,6 +177,30 @@ class RunCommandTest {
   }
 
   @Test
+  void aDamagedClassInTheJarIsOneLine() throws IOException {
+    var classes = new java.util.TreeMap<>(dev.heed.compiler.jar.InMemoryJavac.compile(Map.of("test.models.Tiny", TestModels.TINY)));
+    // The model's own class damaged; its factory (which ServiceLoader loads first) intact.
+    assertTrue(classes.containsKey("test.models.Tiny"), classes.keySet().toString());
+    classes.put("test.models.Tiny", "not a class file".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    Path damaged = dir.resolve("damaged.jar");
+    ModelJar.write(damaged, classes, "test.models.Tiny$Factory\n", Map.of(), Map.of());
+    Cli r = Cli.run("run", damaged.toString(), "--random-weights", "1", "--input", "x=" + x);
+    assertEquals(1, r.code(), r.toString());
+    assertEquals(1, r.errLines().length, r.toString());
+    assertTrue(r.err().startsWith("heed: error: jar " + damaged + ": cannot load the model's classes ("), r.toString());
+  }
+
+  @Test
+  void anOutputThatIsAFolderStopsTheRunBeforeAnyFileIsWritten() throws IOException {
+    Path out = dir.resolve("out");
+    Files.createDirectories(out.resolve("y.npy"));
+    Cli r = Cli.run("run", jar.toString(), "--random-weights", "7", "--input", "x=" + x, "--output", out.toString());
+    assertEquals(1, r.code(), r.toString());
+    assertTrue(r.err().contains("y.npy: is a folder; nothing written"), r.toString());
+    assertFalse(r.out().contains("forward: "), "the model did not run: " + r);
+  }
+
+  @Test
   void internalErrorsExitThreeAndDebugShowsTheStack() throws IOException {
     Path boom = TestModels.tinyJar(dir.resolve("boom.jar"), true, Map.of());
     Cli r = Cli.run("run", boom.toString(), "--random-weights", "1", "--input", "x=" + x);

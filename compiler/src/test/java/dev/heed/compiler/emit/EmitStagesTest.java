@@ -42,7 +42,12 @@ class EmitStagesTest {
 
     Run bad = run("emit", spec("examples/minilm/minilm.heed").toString(), "--stage", "plan", "--dims", "batch=0");
     assertEquals(HeedCli.EXIT_USAGE, bad.code());
-    assertTrue(bad.err().contains("--dims: expected NAME=N with N a positive whole number, got 'batch=0'"), bad.err());
+    assertTrue(bad.err().contains("--dims batch: expected a whole number from 1 to 2147483647, got '0'"), bad.err());
+    Run huge = run("emit", spec("examples/minilm/minilm.heed").toString(), "--stage", "plan", "--dims", "batch=2147483648");
+    assertEquals(HeedCli.EXIT_USAGE, huge.code(), huge.err());
+    Run typo = run("emit", spec("examples/minilm/minilm.heed").toString(), "--stage", "plan", "--dims", "batch=2,sq=64");
+    assertEquals(HeedCli.EXIT_USAGE, typo.code(), typo.err());
+    assertTrue(typo.err().contains("--dims: no symbolic dimension 'sq' in model MiniLM (its symbols: batch, seq)"), typo.err());
   }
 
   @Test

@@ -76,4 +76,12 @@ class CrashersTest {
         () -> HeedCompiler.compile(spec, HeedCompiler.Options.defaults(), s -> { }));
     assertTrue(e.getMessage().contains("a spec may be at most " + HeedCompiler.MAX_SPEC_BYTES + " bytes"), e.getMessage());
   }
+
+  @org.junit.jupiter.api.Test
+  void anEndlessSpecIsCutOffAtTheLimit() {
+    // A character device (Linux, where CI runs): its size reads 0, and it never ends.
+    Path zero = Path.of("/dev/zero");
+    IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> HeedCompiler.readSpec(zero));
+    assertTrue(e.getMessage().contains("a spec may be at most " + HeedCompiler.MAX_SPEC_BYTES + " bytes"), e.getMessage());
+  }
 }

@@ -78,6 +78,39 @@ class InspectReportTest {
     assertEquals("keep me", Files.readString(dir.resolve("notes.txt")));
   }
 
+  @Test void refusesAFolderWhoseIndexIsNotAReportAndTheCurrentFolder() throws IOException {
+    Path site = Files.createDirectories(tmp.resolve("site"));
+    Files.writeString(site.resolve("index.html"), "<html><title>my site</title></html>");
+    Files.writeString(site.resolve("data.csv"), "keep me");
+    IOException e = assertThrows(IOException.class,
+        () -> InspectReport.write(ReportFiles.multiHead(), site, InspectReport.Options.defaults()));
+    assertTrue(e.getMessage().contains("holds no heed report"), e.getMessage());
+    assertEquals("keep me", Files.readString(site.resolve("data.csv")));
+
+    for (Path here : List.of(Path.of("."), Path.of("").toAbsolutePath().getParent())) {
+      IOException c = assertThrows(IOException.class,
+          () -> InspectReport.write(ReportFiles.multiHead(), here, InspectReport.Options.defaults()));
+      assertTrue(c.getMessage().contains("is the current folder or holds it"), c.getMessage());
+    }
+  }
+
+  @Test void aReportIsMarkedAndReplacedAndItsFoldersFollowTheUmask() throws IOException {
+    Path report = tmp.resolve("r");
+    InspectReport.write(ReportFiles.multiHead(), report, InspectReport.Options.defaults());
+    assertTrue(Files.isRegularFile(report.resolve(InspectReport.MARKER)));
+    Files.writeString(report.resolve("stale.txt"), "from before");
+    InspectReport.write(ReportFiles.multiHead(), report, InspectReport.Options.defaults());
+    assertFalse(Files.exists(report.resolve("stale.txt")), "the report folder is replaced whole");
+    // A report written before the marker existed: its index.html names heed inspect.
+    Files.delete(report.resolve(InspectReport.MARKER));
+    InspectReport.write(ReportFiles.multiHead(), report, InspectReport.Options.defaults());
+    assertTrue(Files.isRegularFile(report.resolve(InspectReport.MARKER)));
+
+    Path plain = Files.createDirectory(tmp.resolve("plain"));
+    assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(report));
+    assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(report.resolve("assets")));
+  }
+
   @Test void peakMemoryCountsLiveBuffersAndViews() throws IOException {
     var g = dev.heed.compiler.lower.Lowering.lower(dev.heed.dsl.SpecParser.parse(spec()));
     Costs c = new Costs(Map.of("batch", 2L, "seq", 10L));
@@ -115,7 +148,14 @@ class InspectReportTest {
     int bad = HeedCli.execute(new PrintWriter(new StringWriter()), new PrintWriter(err2), "inspect",
         ReportFiles.multiHead().toString(), "-o", dir.toString(), "--seq", "0");
     assertEquals(HeedCli.EXIT_USAGE, bad);
-    assertTrue(err2.toString().contains("--seq: expected a positive whole number"), err2.toString());
+    assertTrue(err2.toString().contains("--seq: expected a whole number from 1 to 2147483647, got '0'"), err2.toString());
+
+    StringWriter err4 = new StringWriter();
+    int typo = HeedCli.execute(new PrintWriter(new StringWriter()), new PrintWriter(err4), "inspect",
+        ReportFiles.multiHead().toString(), "-o", dir.toString(), "--dim", "sequence=8");
+    assertEquals(HeedCli.EXIT_USAGE, typo, err4.toString());
+    assertTrue(err4.toString().contains("no symbolic dimension 'sequence' in model MultiHead (its symbols: batch, seq)"),
+        err4.toString());
 
     Path mine = Files.createDirectories(tmp.resolve("mine"));
     Files.writeString(mine.resolve("notes.txt"), "keep me");
@@ -123,7 +163,7 @@ class InspectReportTest {
     int refused = HeedCli.execute(new PrintWriter(new StringWriter()), new PrintWriter(err3), "inspect",
         ReportFiles.multiHead().toString(), "-o", mine.toString());
     assertEquals(HeedCli.EXIT_ERROR, refused, err3.toString());
-    assertEquals("heed: error: " + mine + " is a folder that holds no heed report (no index.html); "
+    assertEquals("heed: error: " + mine + " is a folder that holds no heed report; "
         + "choose a new or empty folder\n", err3.toString());
   }
 

@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * {@code .NAME.PID.N.tmp}, which then replaces the target in one move, so readers never see a
  * half-written file and a failed write leaves the target as it was. A process stopped by
  * SIGTERM or Ctrl-C deletes its temporary files (shutdown hook); one killed outright leaves
- * its file, which the next write to the same target removes once that process is gone.
+ * its file, which the next write to the same target removes once that process is gone. The
+ * target's folder is created if it does not exist, as for every output heed writes.
  */
 public final class AtomicFiles {
   private static final AtomicLong COUNTER = new AtomicLong();
@@ -46,10 +47,14 @@ public final class AtomicFiles {
 
   private AtomicFiles() {}
 
-  /** Writes {@code target} with {@code writer}; on any failure the target is untouched and no temporary file stays. */
+  /**
+   * Writes {@code target} with {@code writer}, creating its folder if needed; on any failure the
+   * target is untouched and no temporary file stays.
+   */
   public static void write(Path target, ChannelWriter writer) throws IOException {
     Path absolute = target.toAbsolutePath();
     Path dir = absolute.getParent();
+    Files.createDirectories(dir);
     String name = absolute.getFileName().toString();
     removeStaleTemps(dir, name);
     Path temp = dir.resolve("." + name + "." + ProcessHandle.current().pid() + "." + COUNTER.incrementAndGet() + ".tmp");
@@ -98,7 +103,6 @@ public final class AtomicFiles {
 
   /** Writes {@code content} to {@code target} atomically, creating its folder if needed. */
   public static void write(Path target, byte[] content) throws IOException {
-    Files.createDirectories(target.toAbsolutePath().getParent());
     write(target, channel -> writeFully(channel, java.nio.ByteBuffer.wrap(content)));
   }
 

@@ -258,9 +258,19 @@ class SafetensorsTest {
     assertThrows(IllegalArgumentException.class, () -> SafetensorsWriter.write(dir.resolve("x.safetensors"), m));
   }
 
-  @Test void writerReportsUnwritableFolder() {
-    Path p = dir.resolve("no/such/folder/x.safetensors");
+  @Test void writerReportsUnwritableFolder() throws java.io.IOException {
+    // A file where the folder should be.
+    java.nio.file.Files.writeString(dir.resolve("afile"), "x");
+    Path p = dir.resolve("afile/x.safetensors");
     WeightsException e = assertThrows(WeightsException.class, () -> SafetensorsWriter.write(p, sample()));
     assertOneLineNaming(e, p);
+  }
+
+  @Test void writerCreatesAMissingFolder() {
+    Path p = dir.resolve("no/such/folder/x.safetensors");
+    SafetensorsWriter.write(p, sample());
+    try (Safetensors st = Safetensors.open(p)) {
+      assertEquals(sample().keySet(), st.names());
+    }
   }
 }

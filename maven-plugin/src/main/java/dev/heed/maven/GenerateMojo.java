@@ -192,6 +192,12 @@ public final class GenerateMojo extends AbstractMojo {
       }
     } else if (embedWeights && weights == null) {
       throw new MojoFailureException("heed: embedWeights needs <weights>FILE</weights>");
+    } else if (weights == null) {
+      try {
+        WeightsOption.removeEmbedded(res, getLog()::info);
+      } catch (IOException e) {
+        throw new MojoExecutionException("heed: " + e, e);
+      }
     }
 
     int compiled = report.compiled().size() - report.failures().size();

@@ -16,13 +16,28 @@ import java.util.function.Consumer;
  * The plugin's weights options: {@code weights} checks a checkpoint (safetensors, or an ONNX
  * model) against every spec's parameters, failing the build with the list of misfits;
  * {@code embedWeights} also puts it into the project's resources as
- * {@code heed/weights.safetensors}, where a compiled model's {@code Main} finds it.
+ * {@code heed/weights.safetensors}, where a compiled model's {@code Main} finds it. A build
+ * without {@code embedWeights} removes a file an earlier build embedded there
+ * ({@link #removeEmbedded}), so the jar never ships weights the build no longer asks for.
  */
 final class WeightsOption {
   /** Where model jars keep embedded weights (see dev.heed.runtime.Main). */
   static final String EMBEDDED = "heed/weights.safetensors";
 
   private WeightsOption() {}
+
+  /**
+   * Deletes {@code heed/weights.safetensors} from the generated resources, where an earlier build
+   * with {@code embedWeights} put it: without this, a build that no longer embeds weights would
+   * still package the old file, and the jar's {@code Main} would load it.
+   *
+   * @return true if there was a file to delete
+   */
+  static boolean removeEmbedded(Path resourceDir, Consumer<String> info) throws IOException {
+    boolean removed = Files.deleteIfExists(resourceDir.resolve(EMBEDDED));
+    if (removed) info.accept("heed: removed the " + EMBEDDED + " an earlier build embedded (embedWeights is off)");
+    return removed;
+  }
 
   /**
    * @return the embedded file, or null when {@code embed} is false
@@ -38,7 +53,10 @@ final class WeightsOption {
         info.accept("heed: weights " + weights.getFileName() + " fit " + spec.getFileName() + " (" + params.size() + " parameters)");
       }
     }
-    if (!embed) return null;
+    if (!embed) {
+      removeEmbedded(resourceDir, info);
+      return null;
+    }
     if (specs.size() != 1) {
       throw new WeightsException("weights " + weights + ": embedWeights needs exactly one spec in the project, found " + specs.size());
     }

@@ -59,6 +59,23 @@ class WeightsOptionTest {
   }
 
   @Test
+  void aBuildThatNoLongerEmbedsRemovesTheEmbeddedFile() throws Exception {
+    List<String> log = new ArrayList<>();
+    Path w = weights(4);
+    Path res = dir.resolve("res");
+    Path embedded = WeightsOption.apply(w, true, List.of(spec("a.heed")), res, log::add);
+    assertTrue(Files.isRegularFile(embedded));
+    assertNull(WeightsOption.apply(w, false, List.of(spec("a.heed")), res, log::add));
+    assertTrue(Files.notExists(embedded), "weights checked but not embedded: the old file goes");
+    assertTrue(log.get(log.size() - 1).contains("removed"), log.toString());
+
+    WeightsOption.apply(w, true, List.of(spec("a.heed")), res, log::add);
+    assertTrue(WeightsOption.removeEmbedded(res, log::add), "no weights option at all: the old file goes too");
+    assertTrue(Files.notExists(embedded));
+    assertEquals(false, WeightsOption.removeEmbedded(res, log::add));
+  }
+
+  @Test
   void misShapedWeightsFailNamingTheTensor() throws Exception {
     WeightsException e = assertThrows(WeightsException.class,
         () -> WeightsOption.apply(weights(3), false, List.of(spec("a.heed")), dir.resolve("res"), s -> { }));

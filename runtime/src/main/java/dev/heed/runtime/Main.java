@@ -184,6 +184,9 @@ public final class Main {
         }
         try (Safetensors weights = Safetensors.open(tmp)) {
           result = ModelRunner.run(factory, weights, inputs);
+        } catch (WeightsException e) {
+          // Name the file the user knows, not the copy.
+          throw new WeightsException(e.getMessage().replace(tmp.toString(), EMBEDDED_WEIGHTS + " (embedded in the jar)"), e);
         }
       } finally {
         Files.deleteIfExists(tmp);

@@ -110,6 +110,21 @@ class MainTest {
     assertOneErrorLine("cannot be created");
   }
 
+  @Test void usesWeightsEmbeddedInTheJarAndNamesThemInErrors() throws IOException {
+    Path jarDir = dir.resolve("embedded");
+    ClassLoader loader = TestModels.loaderWith(Files.createDirectory(jarDir), TestModels.Adder.class);
+    Path embedded = jarDir.resolve(Main.EMBEDDED_WEIGHTS);
+    Files.createDirectories(embedded.getParent());
+    SafetensorsWriter.write(embedded, Map.of("w", Tensor.ofFloats(new float[] {10, 20, 30}, 3)));
+    assertEquals(0, main(loader, "--input", "x=" + x, "--input", "ids=" + ids), err);
+    assertTrue(out.contains("y: f32[2, 3]  [11.000000, 22.000000, 33.000000"), out);
+    assertEquals("", err, "embedded weights: no note about random ones");
+
+    SafetensorsWriter.write(embedded, Map.of("w", Tensor.ofFloats(new float[4], 4)));
+    assertEquals(1, main(loader, "--input", "x=" + x, "--input", "ids=" + ids));
+    assertOneErrorLine("weights heed/weights.safetensors (embedded in the jar): tensor 'w' is [4] but the spec needs [3]");
+  }
+
   @Test void helpListsOptionsAndModels() {
     assertEquals(0, main(both, "--help"));
     assertTrue(out.contains("--random-weights SEED"), out);

@@ -139,7 +139,9 @@ final class CompileCommand implements Callable<Integer> {
     try {
       release = TornadoApi.release(api);
     } catch (IOException e) {
-      throw new CliException("--tornado-api " + api + ": cannot read: " + Files2.describe(e), e);
+      // A plain IOException is heed's own sentence (not a tornado-api jar); others, the system's.
+      throw new CliException("--tornado-api " + (e.getClass() == IOException.class ? e.getMessage()
+          : api + ": cannot read: " + Files2.describe(e)), e);
     }
     List<Path> classpath = new ArrayList<>(InMemoryJavac.runtimeClasspath());
     classpath.add(api);

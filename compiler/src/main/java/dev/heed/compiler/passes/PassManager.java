@@ -3,13 +3,11 @@ package dev.heed.compiler.passes;
 import dev.heed.compiler.ir.Graph;
 import dev.heed.compiler.ir.IrPrinter;
 import dev.heed.compiler.ir.Verifier;
+import dev.heed.runtime.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -152,18 +150,7 @@ public final class PassManager {
     if (dumpIrDir == null) return;
     Path target = dumpIrDir.resolve(String.format("%02d_%s.ir", index, label));
     try {
-      Files.createDirectories(dumpIrDir);
-      Path tmp = Files.createTempFile(dumpIrDir, "." + target.getFileName(), ".tmp");
-      try {
-        Files.writeString(tmp, IrPrinter.print(g), StandardCharsets.UTF_8);
-        try {
-          Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      AtomicFiles.write(target, IrPrinter.print(g).getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + target, e);
     }

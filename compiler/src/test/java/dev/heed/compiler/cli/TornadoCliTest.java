@@ -123,6 +123,18 @@ class TornadoCliTest {
     assertEquals(api, TornadoApi.locate(api, Map.of(), null), "an explicit jar wins");
   }
 
+  @Test
+  void aJarThatIsNotTornadoApiIsOneLine() throws IOException {
+    // A real jar of classes, not TornadoVM's: heed's own compiled model.
+    Path other = TestModels.tinyJar(dir.resolve("other.jar"), false, Map.of());
+    Cli r = Cli.run("compile", spec().toString(), "-o", dir.resolve("t.jar").toString(), "--target", "tornadovm",
+        "--tornado-api", other.toString());
+    assertEquals(1, r.code(), r.toString());
+    assertEquals(1, r.errLines().length, r.toString());
+    assertTrue(r.err().contains("not a tornado-api jar (it has no uk/ac/manchester/tornado/api/TaskGraph.class)"), r.toString());
+    assertFalse(Files.exists(dir.resolve("t.jar")));
+  }
+
   /** Only where a tornado-api jar is at hand (not on CI): the whole compile, then a run without TornadoVM. */
   @Test
   void theJarHoldsTornadoClassesWithLocalVariableTablesAndRunsWithoutTornadoVm() throws Exception {

@@ -116,6 +116,9 @@ class PassManagerTest {
     }
     assertEquals(IrPrinter.print(src()), Files.readString(out.resolve("00_input.ir")));
     assertEquals(IrPrinter.print(result), Files.readString(out.resolve("10_dce.ir")));
+    // Written like any other file (the umask's permissions), not as an owner-only temporary file.
+    Path plain = Files.writeString(dir.resolve("plain.txt"), "x");
+    assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(out.resolve("00_input.ir")));
   }
 
   /** A pass that breaks the IR: gives the first non-source node a wrong type. */

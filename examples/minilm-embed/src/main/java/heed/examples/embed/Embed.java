@@ -98,7 +98,8 @@ public final class Embed {
         float[][] e = embedder.embed(sentences);
         long t1 = System.nanoTime();
         print(sentences, embedder.encode(sentences).lengths(), e, out);
-        out.printf(Locale.ROOT, "embedded %d sentences in %.1f ms%n", sentences.size(), (t1 - t0) / 1e6);
+        out.printf(Locale.ROOT, "embedded %d sentence%s in %.1f ms%n", sentences.size(), sentences.size() == 1 ? "" : "s",
+            (t1 - t0) / 1e6);
       }
       return 0;
     } catch (WeightsException | IOException e) {

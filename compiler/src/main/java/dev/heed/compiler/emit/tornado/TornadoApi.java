@@ -80,12 +80,18 @@ public final class TornadoApi {
         + "TornadoVM install, or install " + COORDINATES + " into ~/.m2. ('heed emit --stage java --target tornadovm' needs none.)");
   }
 
+  /** A class every tornado-api jar holds and the generated TornadoVM classes use. */
+  static final String API_CLASS = "uk/ac/manchester/tornado/api/TaskGraph.class";
+
   /**
    * The {@code --release} the jar's classes need: their class-file version (5.2.0-jdk25 is 25),
    * at least 21.
    */
   public static int release(Path jar) throws IOException {
     try (ZipFile zip = new ZipFile(jar.toFile())) {
+      if (zip.getEntry(API_CLASS) == null) {
+        throw new IOException(jar + ": not a tornado-api jar (it has no " + API_CLASS + ")");
+      }
       for (ZipEntry e : Collections.list(zip.entries())) {
         if (!e.getName().endsWith(".class") || e.getName().endsWith("module-info.class") || e.getName().startsWith("META-INF/")) continue;
         try (InputStream in = zip.getInputStream(e)) {

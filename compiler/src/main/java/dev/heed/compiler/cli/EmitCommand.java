@@ -112,6 +112,8 @@ final class EmitCommand implements Callable<Integer> {
     }
     String unknown = g.unknownSymbols(sizes.keySet());
     if (!unknown.isEmpty()) throw new ParameterException(spec.commandLine(), "--dims: " + unknown);
+    String oversized = new Costs(sizes).oversized(g);
+    if (!oversized.isEmpty()) throw new ParameterException(spec.commandLine(), "--dims: " + oversized);
     return sizes;
   }
 

@@ -58,7 +58,7 @@ final class InspectCommand implements Callable<Integer> {
     InspectReport.Report r;
     try {
       r = InspectReport.render(source, InspectReport.Options.defaults().withDims(sizes));
-      if (!r.unknownDimensions().isEmpty()) throw new ParameterException(spec.commandLine(), r.unknownDimensions());
+      if (!r.badSizes().isEmpty()) throw new ParameterException(spec.commandLine(), r.badSizes());
       InspectReport.write(r, output);
     } catch (IOException e) {
       // Plain IOExceptions are heed's own messages; others name a file the system could not use.

@@ -67,6 +67,31 @@ public final class Costs {
     return n;
   }
 
+  /**
+   * Empty, or a sentence naming the first value of {@code g} that these sizes make larger than a
+   * Java array holds (2^31 − 1 elements): the generated code could not run at them, and the
+   * costs would overflow.
+   */
+  public String oversized(Graph g) {
+    for (Node n : g.nodes()) {
+      if (n.type() == null) continue;
+      long count = 1;
+      for (Dim d : n.type().shape()) {
+        try {
+          count = Math.multiplyExact(count, size(d));
+        } catch (ArithmeticException e) {
+          count = Long.MAX_VALUE;
+        }
+      }
+      if (count > Integer.MAX_VALUE) {
+        return "at these sizes %" + n.name() + " : " + n.type() + " would hold "
+            + (count == Long.MAX_VALUE ? "more than 2^63" : Long.toString(count)) + " elements, more than a Java array holds ("
+            + Integer.MAX_VALUE + ")";
+      }
+    }
+    return "";
+  }
+
   /** Bytes of a tensor of type {@code t}. */
   public long bytes(TensorType t) {
     return elements(t) * (t.dtype() == DType.I64 ? 8 : 4);

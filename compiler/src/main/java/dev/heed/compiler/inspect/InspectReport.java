@@ -76,10 +76,11 @@ public final class InspectReport {
    * @param files file contents by path relative to the report folder, sorted
    * @param notices one-line notices for the user (e.g. Graphviz missing, or sizes given for
    *     dimensions the spec does not have)
-   * @param unknownDimensions empty, or a sentence naming the sizes given for dimensions the spec
-   *     does not have (also among the notices)
+   * @param badSizes empty, or a sentence on sizes that do not fit the spec (also among the
+   *     notices): sizes given for dimensions it does not have, or sizes that make one of its
+   *     values larger than a Java array
    */
-  public record Report(Map<String, byte[]> files, List<String> notices, String unknownDimensions) {}
+  public record Report(Map<String, byte[]> files, List<String> notices, String badSizes) {}
 
   /** One stage of the pipeline: its name, statistics, and the graph it left. */
   private record Stage(String name, PassStats stats, Graph graph, String ir) {}
@@ -122,7 +123,9 @@ public final class InspectReport {
 
     List<String> notices = new ArrayList<>();
     String unknown = lowered.unknownSymbols(options.dims().keySet());
+    String badSizes = unknown.isEmpty() ? new Costs(options.dims()).oversized(fin) : unknown;
     if (!unknown.isEmpty()) notices.add("sizes given for dimensions the spec does not have: " + unknown);
+    else if (!badSizes.isEmpty()) notices.add("the costs are wrong: " + badSizes);
     Map<String, byte[]> files = new TreeMap<>();
     Map<String, String> fusedNotes = fusedNotes(stages);
     String dotBefore = GraphPictures.dot(lowered, Map.of());
@@ -141,7 +144,7 @@ public final class InspectReport {
     Costs costs = new Costs(options.dims());
     Page page = new Page(spec, sources, lowered, fin, stages, java, costs, fusedNotes, dot.isPresent(), notices);
     files.put("index.html", utf8(page.html()));
-    return new Report(files, notices, unknown);
+    return new Report(files, notices, badSizes);
   }
 
   /** For each attention node made by fuse-attention: the ops it replaced, in order. */

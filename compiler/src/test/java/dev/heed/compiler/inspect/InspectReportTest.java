@@ -157,6 +157,12 @@ class InspectReportTest {
     assertTrue(err4.toString().contains("no symbolic dimension 'sequence' in model MultiHead (its symbols: batch, seq)"),
         err4.toString());
 
+    StringWriter err5 = new StringWriter();
+    int huge = HeedCli.execute(new PrintWriter(new StringWriter()), new PrintWriter(err5), "inspect",
+        ReportFiles.multiHead().toString(), "-o", dir.toString(), "--batch", "2147483647", "--seq", "2147483647");
+    assertEquals(HeedCli.EXIT_USAGE, huge, err5.toString());
+    assertTrue(err5.toString().contains("more than a Java array holds"), err5.toString());
+
     Path mine = Files.createDirectories(tmp.resolve("mine"));
     Files.writeString(mine.resolve("notes.txt"), "keep me");
     StringWriter err3 = new StringWriter();

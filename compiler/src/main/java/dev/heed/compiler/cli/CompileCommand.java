@@ -35,8 +35,8 @@ import picocli.CommandLine.Spec;
     versionProvider = HeedVersion.class,
     description = {
       "Compiles a spec to a self-contained model jar.",
-      "The jar holds the generated classes and the heed runtime, and runs with",
-      "'java -jar OUT.jar --help' or 'heed run OUT.jar'.",
+      "The jar holds the generated classes and the heed runtime, and runs with 'java -jar OUT.jar --help' or "
+          + "'heed run OUT.jar'.",
     })
 final class CompileCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -49,13 +49,13 @@ final class CompileCommand implements Callable<Integer> {
   Path output;
 
   @Option(names = "--target", paramLabel = "TARGET", defaultValue = "jvm",
-      description = {"Code to generate: jvm (default), or tornadovm: TornadoVM kernels as well, used when the jar",
-          "runs under TornadoVM with a device (java @$TORNADOVM_HOME/tornado-argfile ...), else the jvm kernels."})
+      description = "Code to generate: jvm (default), or tornadovm: TornadoVM kernels as well, used when the jar "
+          + "runs under TornadoVM with a device (java @$TORNADOVM_HOME/tornado-argfile ...), else the jvm kernels.")
   String target;
 
   @Option(names = "--tornado-api", paramLabel = "JAR",
-      description = {"With --target tornadovm: TornadoVM's tornado-api jar to compile against. Default:",
-          "$TORNADOVM_HOME/share/java/tornado/tornado-api*.jar, else ~/.m2's " + TornadoApi.COORDINATES + "."})
+      description = "With --target tornadovm: TornadoVM's tornado-api jar to compile against. Default: "
+          + "$TORNADOVM_HOME/share/java/tornado/tornado-api*.jar, else ~/.m2's " + TornadoApi.COORDINATES + ".")
   Path tornadoApi;
 
   @Option(names = "--package", paramLabel = "P",
@@ -63,8 +63,8 @@ final class CompileCommand implements Callable<Integer> {
   String javaPackage;
 
   @Option(names = "--weights", paramLabel = "FILE",
-      description = {"A .safetensors checkpoint or an .onnx model to check against the model's parameters",
-          "(names and shapes); an ONNX model's tensors are bound as 'heed import-weights' binds them."})
+      description = "A .safetensors checkpoint or an .onnx model to check against the model's parameters "
+          + "(names and shapes); an ONNX model's tensors are bound as 'heed import-weights' binds them.")
   Path weights;
 
   @Option(names = "--embed-weights",

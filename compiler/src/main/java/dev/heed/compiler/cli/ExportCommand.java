@@ -24,13 +24,11 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = HeedVersion.class,
     description = {
-      "Exports a spec's model with its weights as a standard ONNX model (IR version "
-          + OnnxExporter.IR_VERSION + ",",
-      "opset " + OnnxExporter.OPSET + ") for ONNX Runtime and other ONNX tools: the IR after heed's passes,",
-      "each op as standard ONNX ops, parameters as initializers, dimensions such as",
-      "'seq' symbolic.",
-      "Weights: --weights (safetensors or ONNX) or --random-weights, else random",
-      "weights with seed 0.",
+      // One string per paragraph: picocli wraps them itself, and shows the first in 'heed --help'.
+      "Exports a spec's model with its weights as a standard ONNX model (IR version " + OnnxExporter.IR_VERSION
+          + ", opset " + OnnxExporter.OPSET + ") for ONNX Runtime and other ONNX tools: the IR after heed's passes, "
+          + "each op as standard ONNX ops, parameters as initializers, dimensions such as 'seq' symbolic.",
+      "Weights: --weights (safetensors or ONNX) or --random-weights, else random weights with seed 0.",
     })
 final class ExportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -27,11 +27,11 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = HeedVersion.class,
     description = {
+      // One string per paragraph: picocli wraps them itself, and shows the first in 'heed --help'.
       "Converts the weights of an ONNX model to a safetensors checkpoint for a spec.",
-      "Each parameter of the spec is bound to the initializer of its checkpoint name;",
-      "nn.Linear weights that the exporter stored anonymously, transposed, are named from",
-      "the graph and served as [out, in]. Prints the binding report; writes nothing if a",
-      "parameter is unbound or mis-shaped.",
+      "Each parameter of the spec is bound to the initializer of its checkpoint name; nn.Linear weights that the "
+          + "exporter stored anonymously, transposed, are named from the graph and served as [out, in]. Prints the "
+          + "binding report; writes nothing if a parameter is unbound or mis-shaped.",
     })
 final class ImportWeightsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -41,10 +41,10 @@ import picocli.CommandLine.Spec;
     versionProvider = HeedVersion.class,
     description = {
       "Runs a compiled model jar once on .npy inputs.",
-      "Prints each output's type and first values and the time of the forward pass;",
-      "with --output, also writes each output to DIR/NAME.npy.",
-      "Weights: --weights (safetensors or ONNX) or --random-weights, else those embedded in the jar",
-      "(compile --embed-weights), else random weights with seed 0.",
+      "Prints each output's type and first values and the time of the forward pass; with --output, also writes "
+          + "each output to DIR/NAME.npy.",
+      "Weights: --weights (safetensors or ONNX) or --random-weights, else those embedded in the jar (compile "
+          + "--embed-weights), else random weights with seed 0.",
     })
 final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

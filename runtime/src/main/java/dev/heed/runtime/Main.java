@@ -34,7 +34,8 @@ public final class Main {
       Runs a heed-compiled model once and prints its outputs.
         --model NAME              the model to run, if the jar holds several
         --weights FILE            weights from a .safetensors checkpoint
-        --random-weights SEED     seeded random weights (the default, with seed 0)
+        --random-weights SEED     seeded random weights
+                                  (default: the weights embedded in the jar, if any, else seed 0)
         --input NAME=FILE.npy     an input tensor; give one for each model input
         --output DIR              also write each output to DIR/NAME.npy
         --help                    show this help and the models in this jar
@@ -170,6 +171,11 @@ public final class Main {
       throw new UsageException(e.getMessage());
     }
 
+    if (weightsFile != null && weightsFile.getFileName() != null
+        && weightsFile.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
+      throw new UsageException("--weights " + weightsFile + ": the jar reads .safetensors weights; convert an ONNX "
+          + "model with 'heed import-weights', or run the jar with 'heed run', which reads it as it is");
+    }
     ModelRunner.Result result;
     if (weightsFile != null) {
       try (Safetensors weights = Safetensors.open(weightsFile)) {

@@ -125,6 +125,12 @@ class MainTest {
     assertOneErrorLine("weights heed/weights.safetensors (embedded in the jar): tensor 'w' is [4] but the spec needs [3]");
   }
 
+  @Test void anOnnxWeightsFileIsAUsageErrorThatSaysWhatToDo() throws IOException {
+    Path onnx = Files.write(dir.resolve("model.onnx"), new byte[] {8, 7, 18, 4});
+    assertEquals(2, main(adderOnly, "--weights", onnx.toString(), "--input", "x=" + x, "--input", "ids=" + ids));
+    assertOneErrorLine("the jar reads .safetensors weights; convert an ONNX model with 'heed import-weights'");
+  }
+
   @Test void helpListsOptionsAndModels() {
     assertEquals(0, main(both, "--help"));
     assertTrue(out.contains("--random-weights SEED"), out);

@@ -144,6 +144,13 @@ public final class AstBuilder {
         if (name.value().isEmpty() && real(c.ckpt)) {
           diagnostics.error(name.span(), "checkpoint name must not be empty");
         }
+        int brace = c.ckpt.getText().indexOf('{') >= 0 ? c.ckpt.getText().indexOf('{') : c.ckpt.getText().indexOf('}');
+        if (brace >= 0 && real(c.ckpt)) {
+          // Only `as "..."` prefixes interpolate {name}; a literal brace here is almost surely meant as one.
+          diagnostics.error(new Span(file, name.span().line(), name.span().col() + brace, 1),
+              "'" + c.ckpt.getText().charAt(brace) + "' in a checkpoint name: only a call's `as \"...\"` prefix "
+                  + "interpolates {name}; name the parameter without braces and give the layer call `as \"...{i}\"`");
+        }
         checkpoint = Optional.of(name.value());
       }
       Optional<String> init = Optional.empty();

@@ -193,6 +193,18 @@ class SpecParserTest {
   }
 
   @Test
+  void aLeadingByteOrderMarkIsSkippedAndLineOneColumnsStayRight() {
+    Spec s = SpecParser.parse(new SourceFile("b.heed", "\uFEFFmodel M { let x = 1; }\n"));
+    assertAt(1, 7, 1, s.decls().get(0).span());
+    HeedException e = assertThrows(HeedException.class,
+        () -> SpecParser.parse(new SourceFile("b.heed", "\uFEFFmodel M { let t = $; }")));
+    assertEquals(1, e.diagnostics().size());
+    assertAt(1, 19, 1, e.diagnostics().get(0).span());
+    assertEquals("b.heed:1:19: error: unexpected character '$'\n    model M { let t = $; }\n                      ^\n",
+        e.render());
+  }
+
+  @Test
   void columnsCountCharactersAfterAnEmoji() {
     HeedException e = assertThrows(HeedException.class,
         () -> SpecParser.parse(new SourceFile("e.heed", "model M { let s = \"\uD83D\uDE00\"; let t = $; }")));

@@ -330,7 +330,7 @@ final class Builtins {
       List<Dim> dims = new ArrayList<>();
       for (Val i : l.items()) {
         switch (i) {
-          case Val.NumV num when num.isInt() && num.value() > 0 -> dims.add(Dim.of(num.asLong()));
+          case Val.NumV num when num.isWhole() && num.value() > 0 && num.value() <= Val.MAX_EXACT_INTEGER -> dims.add(Dim.of(num.asLong()));
           case Val.DimV d -> dims.add(d.dim());
           default -> throw low.error(i.origin(), "a dimension must be a positive integer or a dimension name, not " + Val.describe(i));
         }

@@ -21,11 +21,14 @@ import dev.heed.runtime.DType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.AbstractMap;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,6 +77,8 @@ public final class Lowering {
   static final class Scope {
     final Scope parent;
     final Map<String, Val> vars = new LinkedHashMap<>();
+    /** Names bound here that cannot be reassigned (loop variables, dimensions), with what they are. */
+    final Map<String, String> fixed = new HashMap<>();
 
     Scope(Scope parent) { this.parent = parent; }
 
@@ -102,7 +107,12 @@ public final class Lowering {
 
   private final Diagnostics diags = new Diagnostics();
   private final Set<String> reported = new HashSet<>();
+  /** Every layer a spec's calls may reach: the standard layers and the spec's own. */
   private final Map<String, Decl.Layer> layers = new LinkedHashMap<>();
+  /** Layers whose arguments are declared wrongly (already reported): a call to one gives poison. */
+  private final Set<Decl.Layer> badArguments = Collections.newSetFromMap(new IdentityHashMap<>());
+  /** The standard layers alone: what calls inside the prelude reach. */
+  private final Map<String, Decl.Layer> standardLayers = new LinkedHashMap<>();
   private final Scope globals = new Scope(null);
   private final GraphBuilder graph = new GraphBuilder();
   private final Map<String, Span> paramNames = new HashMap<>();
@@ -147,8 +157,10 @@ public final class Lowering {
   }
 
   private Graph run(Spec spec) {
-    for (Decl d : prelude().decls()) if (d instanceof Decl.Layer l) layers.put(l.name(), l);
+    for (Decl d : prelude().decls()) if (d instanceof Decl.Layer l) standardLayers.put(l.name(), l);
+    layers.putAll(standardLayers);
     Map<String, Span> userDecls = new HashMap<>();
+    List<Decl.Layer> userLayers = new ArrayList<>();
     Decl.Model model = null;
     for (Decl d : spec.decls()) {
       Span first = userDecls.putIfAbsent(d.name(), d.span());
@@ -161,7 +173,15 @@ public final class Lowering {
         case Decl.Const c -> guarded(() -> {
           globals.vars.put(c.name(), constValue(eval(c.value(), globals), c));
         }, () -> globals.vars.put(c.name(), new Val.ErrorV(c.span())));
-        case Decl.Layer l -> layers.put(l.name(), l);
+        case Decl.Layer l -> {
+          if (standardLayers.containsKey(l.name())) {
+            report(error(l.span(), "'" + l.name() + "' is a standard layer; give this layer another name").diagnostic);
+          } else if (builtins.has(l.name())) {
+            report(error(l.span(), "'" + l.name() + "' is a built-in function; give this layer another name").diagnostic);
+          }
+          layers.put(l.name(), l);
+          userLayers.add(l);
+        }
         case Decl.Model m -> {
           if (model != null) {
             report(Diagnostic.error(m.span(), "a spec declares one model; '" + model.name() + "' came first",
@@ -172,9 +192,17 @@ public final class Lowering {
         }
       }
     }
+    // Declarations are checked once all constants are known (a type's name may be one).
+    for (Decl.Layer l : userLayers) {
+      checkArguments(l);
+      checkReachable(l.body());
+    }
     if (model == null) {
       Span at = new Span(spec.file(), 1, 1, 1);
-      report(Diagnostic.error(at, "the spec declares no model (add `model Name { input ...; output ... = ...; }`)"));
+      // A model whose name was taken is already reported as declared twice.
+      if (spec.decls().stream().noneMatch(d -> d instanceof Decl.Model)) {
+        report(Diagnostic.error(at, "the spec declares no model (add `model Name { input ...; output ... = ...; }`)"));
+      }
       diags.throwIfErrors();
     }
     List<Map.Entry<String, Val.TensorV>> outputs = new ArrayList<>();
@@ -186,6 +214,49 @@ public final class Lowering {
     }
     diags.throwIfErrors();
     return graph.build(model.name(), outputs);
+  }
+
+  /**
+   * Reports a layer argument declared twice, and one named like a dimension that an earlier
+   * argument's type binds (the argument would silently replace the dimension).
+   */
+  private void checkArguments(Decl.Layer layer) {
+    Map<String, Span> args = new HashMap<>();
+    Map<String, Map.Entry<Span, String>> dims = new HashMap<>();
+    for (Decl.ArgDecl a : layer.args()) {
+      Span prev = args.get(a.name());
+      Map.Entry<Span, String> dim = dims.get(a.name());
+      if (prev != null) {
+        report(error(a.span(), "argument '" + a.name() + "' is declared twice", note(prev, "first declared here")).diagnostic);
+        badArguments.add(layer);
+      } else if (dim != null) {
+        badArguments.add(layer);
+        report(error(a.span(), "argument '" + a.name() + "' has the name of a dimension that the type of argument '"
+            + dim.getValue() + "' binds; give one of them another name", note(dim.getKey(), "'" + a.name() + "' is bound here")).diagnostic);
+      }
+      args.putIfAbsent(a.name(), a.span());
+      if (a.type().isEmpty()) continue;
+      for (TypePattern.DimPattern dp : a.type().get().dims()) {
+        // As when matching: a name that is neither an argument so far nor a constant binds a dimension.
+        if (dp instanceof TypePattern.DimPattern.Of o && o.expr() instanceof Expr.Name n
+            && !args.containsKey(n.name()) && globals.lookup(n.name()) == null) {
+          dims.putIfAbsent(n.name(), new AbstractMap.SimpleEntry<>(n.span(), a.name()));
+        }
+      }
+    }
+  }
+
+  /** Reports the first statement after a {@code return} in each block of a layer. */
+  private void checkReachable(List<Stmt> body) {
+    for (int i = 0; i < body.size(); i++) {
+      Stmt s = body.get(i);
+      if (s instanceof Stmt.For f) checkReachable(f.body());
+      if (s instanceof Stmt.Return && i + 1 < body.size()) {
+        report(error(body.get(i + 1).span(), "unreachable: this statement follows the layer's return",
+            note(s.span(), "the layer returns here")).diagnostic);
+        return;
+      }
+    }
   }
 
   private static Val constValue(Val v, Decl.Const c) {
@@ -226,7 +297,9 @@ public final class Lowering {
       case Stmt.Param p -> scope.vars.put(p.name(), new Val.ErrorV(p.span()));
       case Stmt.Assign a -> {
         Scope owner = scope.owner(a.name());
-        if (owner != null && owner != globals) owner.vars.put(a.name(), new Val.ErrorV(a.span()));
+        if (owner != null && owner != globals && !owner.fixed.containsKey(a.name())) {
+          owner.vars.put(a.name(), new Val.ErrorV(a.span()));
+        }
       }
       default -> {}
     }
@@ -240,9 +313,12 @@ public final class Lowering {
         checkFresh(in.name(), in.span(), scope);
         Span prev = inputNames.putIfAbsent(in.name(), in.span());
         if (prev != null) throw error(in.span(), "input '" + in.name() + "' is declared twice", note(prev, "first declared here"));
-        TensorType type = inputType(in);
+        TensorType type = inputType(in, scope);
         for (Dim d : type.shape()) {
-          if (d instanceof Dim.Sym sym && scope.lookup(sym.name()) == null) scope.vars.put(sym.name(), new Val.DimV(d, in.span()));
+          if (d instanceof Dim.Sym sym && scope.lookup(sym.name()) == null) {
+            scope.vars.put(sym.name(), new Val.DimV(d, in.span()));
+            scope.fixed.put(sym.name(), "a dimension");
+          }
         }
         scope.vars.put(in.name(), graph.declare(Op.INPUT, in.name(), Map.of("name", new Attr.Str(in.name())), type, in.span()));
       }
@@ -278,6 +354,8 @@ public final class Lowering {
         Scope owner = scope.owner(a.name());
         if (owner == null) throw unknownName(a.name(), a.span(), scope, "assign to");
         if (owner == globals) throw error(a.span(), "'" + a.name() + "' is a constant and cannot be reassigned");
+        String fixed = owner.fixed.get(a.name());
+        if (fixed != null) throw error(a.span(), "'" + a.name() + "' is " + fixed + " and cannot be reassigned");
         Val v = eval(a.value(), scope);
         nameValue(v, a.name());
         owner.vars.put(a.name(), v);
@@ -293,6 +371,7 @@ public final class Lowering {
         for (long i = from; i < to; i++) {
           Scope body = new Scope(scope);
           body.vars.put(f.var(), new Val.NumV(i, true, f.span()));
+          body.fixed.put(f.var(), "a loop variable");
           Val r = runBlock(f.body(), body, kind, outputs, outputSpans);
           if (r != null) return r;
         }
@@ -325,19 +404,32 @@ public final class Lowering {
   private void checkFresh(String name, Span span, Scope scope) {
     if (scope.vars.containsKey(name)) {
       Val prev = scope.vars.get(name);
-      throw error(span, "'" + name + "' is already defined in this block; assign with `" + name + " = ...` to rebind it",
-          note(prev.origin(), "defined here"));
+      String fixed = scope.fixed.get(name);
+      throw error(span, "'" + name + "' is already defined in this block" + (fixed != null ? " as " + fixed
+          : "; assign with `" + name + " = ...` to rebind it"), note(prev.origin(), "defined here"));
     }
   }
 
-  private TensorType inputType(Stmt.Input in) {
+  private TensorType inputType(Stmt.Input in, Scope scope) {
     TypePattern t = in.type();
     DType dtype = t.dtype().map(DType::fromIrName).orElse(DType.F32);
     List<Dim> dims = new ArrayList<>();
     for (TypePattern.DimPattern dp : t.dims()) {
       if (dp instanceof TypePattern.DimPattern.Rest r) throw error(r.span(), "a model input needs every dimension; '...' is for layer arguments");
       Expr e = ((TypePattern.DimPattern.Of) dp).expr();
-      if (e instanceof Expr.Name n && globals.lookup(n.name()) == null) {
+      if (e instanceof Expr.Name n && scope.owner(n.name()) != null && scope.owner(n.name()) != globals) {
+        // A model's own name: a dimension an earlier input declared, or a compile-time
+        // integer, as in a param's shape; anything else cannot size an input.
+        Val v = scope.lookup(n.name());
+        if (v instanceof Val.DimV d) {
+          dims.add(d.dim());
+        } else if (v instanceof Val.NumV || v instanceof Val.ErrorV) {
+          dims.add(Dim.of(positiveInt(v, e, "input dimension")));
+        } else {
+          throw error(n.span(), "'" + n.name() + "' is a local variable, not a constant or a dimension ("
+              + Val.describe(v) + ")", note(v.origin(), "defined here"));
+        }
+      } else if (e instanceof Expr.Name n && globals.lookup(n.name()) == null) {
         // A new name declares a dimension bound per call; one a typo away from a constant is a typo.
         Optional<String> near = Suggest.closest(n.name(), globals.vars.keySet());
         if (near.isPresent()) {
@@ -346,7 +438,7 @@ public final class Lowering {
         }
         dims.add(Dim.sym(n.name()));
       } else {
-        dims.add(Dim.of(positiveInt(eval(e, globals), e, "input dimension")));
+        dims.add(Dim.of(positiveInt(eval(e, scope), e, "input dimension")));
       }
     }
     checkElements(dims, in.span(), "input '" + in.name() + "'");
@@ -361,18 +453,16 @@ public final class Lowering {
 
   /** Why {@code shape} is too large for a Java array, or null when it is not. */
   static String tooManyElements(List<Dim> shape) {
-    long known = 1;
+    BigInteger known = BigInteger.ONE;
     List<String> factors = new ArrayList<>();
     for (Dim d : shape) {
       factors.add(d.toString());
-      if (!d.isKnown()) continue;
-      long size = d.size();
-      known = size != 0 && known > MAX_ELEMENTS / size ? Long.MAX_VALUE : known * size;
+      if (d.isKnown()) known = known.multiply(BigInteger.valueOf(d.size()));
     }
-    if (known <= MAX_ELEMENTS) return null;
-    String count = known == Long.MAX_VALUE ? "more than 2^63" : Long.toString(known);
-    return "has " + count + " elements (" + String.join(" × ", factors) + "); the limit is " + MAX_ELEMENTS
-        + " elements per tensor, the largest Java array";
+    if (known.compareTo(BigInteger.valueOf(MAX_ELEMENTS)) <= 0) return null;
+    boolean symbolic = shape.stream().anyMatch(d -> !d.isKnown());
+    return "has " + (symbolic ? "at least " : "") + known + " elements (" + String.join(" × ", factors) + "); the limit is "
+        + MAX_ELEMENTS + " elements per tensor, the largest Java array";
   }
 
   // ---- expressions -------------------------------------------------------------------
@@ -410,7 +500,7 @@ public final class Lowering {
     if (l instanceof Val.ErrorV) return l;
     if (r instanceof Val.ErrorV) return r;
     if (l instanceof Val.NumV x && r instanceof Val.NumV y && b.op() != '@') {
-      return switch (b.op()) {
+      Val.NumV result = switch (b.op()) {
         case '+' -> new Val.NumV(x.value() + y.value(), x.isInt() && y.isInt(), b.span());
         case '-' -> new Val.NumV(x.value() - y.value(), x.isInt() && y.isInt(), b.span());
         case '*' -> new Val.NumV(x.value() * y.value(), x.isInt() && y.isInt(), b.span());
@@ -420,6 +510,11 @@ public final class Lowering {
           yield new Val.NumV(q, x.isInt() && y.isInt() && q == Math.rint(q), b.span());
         }
       };
+      if (!Double.isFinite(result.value())) {
+        throw error(b.span(), "the result is not a finite number (" + numberText(x) + " " + b.op() + " "
+            + numberText(y) + " overflows a double)");
+      }
+      return result;
     }
     if (b.op() == '@') {
       return builtins.apply(Op.MATMUL, List.of(tensorOperand(l, b, "left"), tensorOperand(r, b, "right")), Map.of(), b.span());
@@ -431,6 +526,10 @@ public final class Lowering {
       default -> Op.DIV;
     };
     return builtins.apply(op, List.of(tensorOrConstant(l, b, "left"), tensorOrConstant(r, b, "right")), Map.of(), b.span());
+  }
+
+  private static String numberText(Val.NumV n) {
+    return n.isInt() ? Val.integerText(n.value()) : Double.toString(n.value());
   }
 
   private Val.TensorV tensorOperand(Val v, Expr.Binary b, String side) {
@@ -453,7 +552,8 @@ public final class Lowering {
   }
 
   private Val call(Expr.Call c, Scope scope) {
-    Decl.Layer layer = layers.get(c.callee());
+    // The standard layers call each other and the built-ins, never a spec's own layer.
+    Decl.Layer layer = (c.span().file() == prelude().file() ? standardLayers : layers).get(c.callee());
     if (layer == null && builtins.has(c.callee())) {
       if (c.scope().isPresent()) {
         throw error(c.scope().get().span(), "'as' names the parameters of a layer call; '" + c.callee()
@@ -466,6 +566,7 @@ public final class Lowering {
       callable.addAll(builtins.names());
       throw error(c.span(), "unknown function '" + c.callee() + "'" + Suggest.didYouMean(c.callee(), callable));
     }
+    if (badArguments.contains(layer)) return new Val.ErrorV(c.span());
     if (frames.size() >= MAX_CALL_DEPTH) throw error(c.span(), "layer calls nest more than " + MAX_CALL_DEPTH + " deep; is '" + c.callee() + "' recursive?");
     List<String> formals = layer.args().stream().map(Decl.ArgDecl::name).toList();
     Map<String, Expr> bound = bindArgs(c, "layer '" + layer.name() + "'", formals);
@@ -557,11 +658,12 @@ public final class Lowering {
       Dim actual = t.type().dim(offset + i);
       if (e instanceof Expr.Name n && inner.lookup(n.name()) == null) {
         inner.vars.put(n.name(), actual.isKnown() ? new Val.NumV(actual.size(), true, n.span()) : new Val.DimV(actual, n.span()));
+        inner.fixed.put(n.name(), "a dimension");
         continue;
       }
       Val want = eval(e, inner);
       boolean ok = switch (want) {
-        case Val.NumV num -> actual.isKnown() && num.isInt() && actual.size() == num.asLong();
+        case Val.NumV num -> actual.isKnown() && num.isWhole() && actual.size() == num.value();
         case Val.DimV d -> d.dim().equals(actual);
         default -> false;
       };
@@ -608,7 +710,7 @@ public final class Lowering {
       Val v = scope.lookup(name);
       if (v == null) throw unknownName(name, s.span(), scope, "interpolate");
       switch (v) {
-        case Val.NumV n when n.isInt() -> out.append(n.asLong());
+        case Val.NumV n when n.isWhole() && Math.abs(n.value()) <= Val.MAX_EXACT_INTEGER -> out.append(n.asLong());
         case Val.StrV str -> out.append(str.value());
         default -> throw error(s.span(), "'{" + name + "}' in a name must be an integer or string, not " + Val.describe(v));
       }
@@ -622,7 +724,8 @@ public final class Lowering {
   // ---- helpers shared with Builtins ---------------------------------------------------
 
   long intValue(Val v, Expr where, String what) {
-    if (v instanceof Val.NumV n && n.isInt()) return n.asLong();
+    // A whole number is an integer however it was computed (7 / 2 * 2, sqrt(16)).
+    if (v instanceof Val.NumV n && n.isWhole()) return n.asLong();
     if (v instanceof Val.ErrorV) throw new LowerError(null);
     if (v instanceof Val.DimV d) {
       throw error(where.span(), what + " must be known at compile time, but '" + d.dim() + "' is bound per call");
@@ -631,6 +734,13 @@ public final class Lowering {
   }
 
   long positiveInt(Val v, Expr where, String what) {
+    // Checked before converting to a long, which would saturate beyond ±2^63.
+    if (v instanceof Val.NumV num && num.isWhole() && num.value() <= 0) {
+      throw error(where.span(), what + " must be positive, got " + Val.integerText(num.value()));
+    }
+    if (v instanceof Val.NumV num && num.isWhole() && num.value() > Val.MAX_EXACT_INTEGER) {
+      throw error(where.span(), what + " " + Val.integerText(num.value()) + " is too large; integers must be at most 2^53");
+    }
     long n = intValue(v, where, what);
     if (n <= 0) throw error(where.span(), what + " must be positive, got " + n);
     if (n > Integer.MAX_VALUE) throw error(where.span(), what + " " + n + " exceeds the limit of " + Integer.MAX_VALUE);

@@ -3,7 +3,11 @@ package dev.heed.dsl.diag;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The text of one spec file, with the name diagnostics print for it. */
+/**
+ * The text of one spec file, with the name diagnostics print for it. A leading UTF-8 byte
+ * order mark (U+FEFF, as some editors write) is dropped, so it is neither a token nor a
+ * column of line 1.
+ */
 public final class SourceFile {
   private final String name;
   private final String text;
@@ -11,11 +15,11 @@ public final class SourceFile {
 
   public SourceFile(String name, String text) {
     this.name = name;
-    this.text = text;
+    this.text = text.startsWith("\uFEFF") ? text.substring(1) : text;
     List<Integer> starts = new ArrayList<>();
     starts.add(0);
-    for (int i = 0; i < text.length(); i++) {
-      if (text.charAt(i) == '\n') starts.add(i + 1);
+    for (int i = 0; i < this.text.length(); i++) {
+      if (this.text.charAt(i) == '\n') starts.add(i + 1);
     }
     this.lineStarts = starts.stream().mapToInt(Integer::intValue).toArray();
   }

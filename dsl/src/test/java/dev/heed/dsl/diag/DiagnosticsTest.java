@@ -27,6 +27,31 @@ class DiagnosticsTest {
   }
 
   @Test
+  void aLongLineIsShownAsAWindowAroundTheColumnWithTheCaretUnderIt() {
+    String line = "x".repeat(1000) + "bad" + "y".repeat(1000);
+    SourceFile f = new SourceFile("long.heed", line + "\n");
+    String out = DiagnosticPrinter.render(List.of(new Diagnostic(Diagnostic.Severity.ERROR, new Span(f, 1, 1001, 3), "here",
+        List.of())));
+    List<String> lines = out.lines().toList();
+    assertEquals(3, lines.size(), out);
+    String shown = lines.get(1), carets = lines.get(2);
+    assertTrue(shown.startsWith("    ...x") && shown.endsWith("y..."), shown);
+    assertTrue(shown.length() <= 4 + 3 + DiagnosticPrinter.WIDTH + 3, "cut to the window: " + shown.length());
+    int at = carets.indexOf('^');
+    assertEquals("bad", shown.substring(at, at + 3), "the caret is under the token");
+    assertEquals("^~~", carets.strip());
+
+    // Near the start: no leading "...", the column as it is.
+    String early = DiagnosticPrinter.render(List.of(new Diagnostic(Diagnostic.Severity.ERROR, new Span(f, 1, 2, 1), "here",
+        List.of())));
+    assertTrue(early.lines().toList().get(1).startsWith("    xx") && early.lines().toList().get(1).endsWith("..."), early);
+    assertEquals(5, early.lines().toList().get(2).indexOf('^'));
+    // A short line is shown whole.
+    assertTrue(DiagnosticPrinter.render(List.of(new Diagnostic(Diagnostic.Severity.ERROR, new Span(a, 2, 2, 1), "m",
+        List.of()))).contains("\n    two\n     ^\n"));
+  }
+
+  @Test
   void capsAtTwentyErrorsAndSaysSo() {
     Diagnostics d = new Diagnostics();
     for (int line = 25; line >= 1; line--) d.error(new Span(a, line, 1, 1), "e" + line);

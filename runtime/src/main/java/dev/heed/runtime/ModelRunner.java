@@ -87,15 +87,16 @@ public final class ModelRunner {
     List<TensorSpec> specs = factory.inputs();
     String expected = specs.isEmpty() ? "none"
         : specs.stream().map(TensorSpec::toString).collect(Collectors.joining(", "));
-    for (TensorSpec s : specs) {
-      if (!names.contains(s.name())) {
-        throw new IllegalArgumentException("model " + factory.name() + ": missing input '" + s.name()
-            + "' (expected inputs: " + expected + ")");
-      }
-    }
+    // Unknown names first: a misspelt input (Q for q) is the likelier mistake than a missing one.
     for (String name : names) {
       if (specs.stream().noneMatch(s -> s.name().equals(name))) {
         throw new IllegalArgumentException("model " + factory.name() + ": unknown input '" + name
+            + "' (expected inputs: " + expected + ")");
+      }
+    }
+    for (TensorSpec s : specs) {
+      if (!names.contains(s.name())) {
+        throw new IllegalArgumentException("model " + factory.name() + ": missing input '" + s.name()
             + "' (expected inputs: " + expected + ")");
       }
     }

@@ -91,6 +91,9 @@ class MainTest {
     assertOneErrorLine("missing input 'ids'");
     assertEquals(2, main(adderOnly, "--input", "x=" + x, "--input", "ids=" + ids, "--input", "z=" + x));
     assertOneErrorLine("unknown input 'z'");
+    // A misspelt name is reported as what it is, not as the input it leaves missing.
+    assertEquals(2, main(adderOnly, "--input", "X=" + x, "--input", "ids=" + ids));
+    assertOneErrorLine("unknown input 'X'");
     assertEquals(2, main(adderOnly, "--input", "x=" + ids, "--input", "ids=" + ids));
     assertOneErrorLine("input 'x' is i64[2] but the model expects f32[batch, 3]");
     assertEquals(2, main(both, "--input", "x=" + x, "--input", "ids=" + ids));

@@ -43,6 +43,7 @@ final class Files2 {
 
   /** {@link #describe}, prefixed with the file the failure names, if any. */
   static String describeWithFile(IOException e) {
+    if (e instanceof java.nio.file.FileAlreadyExistsException) return describe(e); // names the file itself
     if (e instanceof FileSystemException f && f.getFile() != null) return f.getFile() + ": " + describe(e);
     return describe(e);
   }
@@ -52,7 +53,10 @@ final class Files2 {
     if (e instanceof NoSuchFileException) return "no such file or folder";
     if (e instanceof AccessDeniedException) return "permission denied";
     if (e instanceof NotDirectoryException) return "not a folder";
-    if (e instanceof java.nio.file.FileAlreadyExistsException) return "already exists";
+    // Where heed writes, a file in the way of a folder it creates (-o afile/x.jar).
+    if (e instanceof java.nio.file.FileAlreadyExistsException f) {
+      return "a file stands where a folder is needed" + (f.getFile() != null ? " (" + f.getFile() + ")" : "");
+    }
     if (e instanceof java.nio.charset.CharacterCodingException) return "not UTF-8 text";
     if (e instanceof FileSystemException f && f.getReason() != null) return f.getReason();
     String m = e.getMessage();

@@ -157,6 +157,21 @@ class HeedCliTest {
   }
 
   @Test
+  void aFileInTheWayOfTheOutputFolderIsNamed() throws IOException {
+    Path spec = Files.writeString(dir.resolve("m.heed"), "model M { input x: f32[b, 2]; output y = relu(x); }\n");
+    Path blocker = Files.writeString(dir.resolve("afile"), "");
+    for (List<String> args : List.of(
+        List.of("compile", spec.toString(), "-o", blocker.resolve("x.jar").toString()),
+        List.of("export", spec.toString(), "--onnx", blocker.resolve("x.onnx").toString(), "--random-weights", "1"),
+        List.of("emit", spec.toString(), "--dump-ir", blocker.toString()))) {
+      Cli r = Cli.run(args.toArray(String[]::new));
+      assertEquals(1, r.code(), r.toString());
+      assertEquals(1, r.errLines().length, r.toString());
+      assertTrue(r.err().contains("a file stands where a folder is needed (" + blocker + ")"), r.toString());
+    }
+  }
+
+  @Test
   void anOutputThatIsAnInputIsRefusedAndTheInputKept() throws IOException {
     String text = "model M { input x: f32[b, 2]; output y = relu(x); }\n";
     Path spec = Files.writeString(dir.resolve("m.heed"), text);

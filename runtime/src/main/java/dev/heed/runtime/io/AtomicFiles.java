@@ -130,6 +130,9 @@ public final class AtomicFiles {
     String kind = switch (e) {
       case java.nio.file.NoSuchFileException x -> "no such file or folder";
       case java.nio.file.AccessDeniedException x -> "permission denied";
+      // A file in the way of the folder the target goes in (createDirectories).
+      case java.nio.file.FileAlreadyExistsException x ->
+          "a file stands where a folder is needed" + (x.getFile() != null ? " (" + x.getFile() + ")" : "");
       case java.nio.file.FileSystemException x when x.getReason() != null -> x.getReason();
       default -> e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     };

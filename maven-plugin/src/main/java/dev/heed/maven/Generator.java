@@ -128,7 +128,7 @@ final class Generator {
     List<Spec> dirty = new ArrayList<>();
     Map<String, byte[]> contents = new LinkedHashMap<>();
     Map<String, String> digests = new LinkedHashMap<>();
-    int changed = 0;
+    int changed = 0, staleOnly = 0;
     for (Spec spec : specs) {
       byte[] bytes = Files.readAllBytes(spec.file());
       String sha = OutputFiles.sha256(bytes);
@@ -140,7 +140,8 @@ final class Generator {
           : !prev.sha256().equals(sha) ? "spec changed"
           : !prev.javaPackage().equals(spec.javaPackage()) ? "package changed"
           : staleOutput(out, prev);
-      if (why != null) changed++;
+      if (why != null && why.startsWith("output ")) staleOnly++;
+      else if (why != null) changed++;
       if (why == null && settings.compileAll()) why = "compiling every spec for the IR output asked for";
       if (why == null) {
         next.put(spec.path(), prev);
@@ -161,8 +162,9 @@ final class Generator {
       return new Report(specs.size(), List.of(), List.of(), 0, 0, 0, List.of());
     }
     info.accept("heed: " + changed + " of " + specs.size() + " specs changed"
+        + (staleOnly == 0 ? "" : ", " + staleOnly + (staleOnly == 1 ? " has" : " have") + " outputs modified or deleted")
         + (removed.isEmpty() ? "" : ", " + removed.size() + " removed")
-        + (dirty.isEmpty() ? "" : dirty.size() == changed ? ", generating"
+        + (dirty.isEmpty() ? "" : dirty.size() == changed + staleOnly ? ", generating"
             : ", compiling all " + dirty.size() + " for their IR"));
 
     // Compile what changed; nothing is written yet.

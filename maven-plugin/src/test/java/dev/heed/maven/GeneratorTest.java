@@ -212,9 +212,11 @@ class GeneratorTest {
 
     Files.delete(out.resolve("p/A.java"));
     Files.writeString(out.resolve("p/B.java"), "edited");
+    log.clear();
     run();
 
     assertEquals(List.of("a.heed", "b.heed"), compiled);
+    assertTrue(log.contains("heed: 0 of 2 specs changed, 2 have outputs modified or deleted, generating"), log.toString());
     assertTrue(Files.readString(out.resolve("p/A.java")).contains("class A"));
     assertTrue(Files.readString(out.resolve("p/B.java")).contains("class B"));
   }

@@ -168,6 +168,7 @@ public final class Additive implements HeedModel {
   /**
    * Drops the working memory that idle workspaces hold; later calls allocate it again.
    */
+  @Override
   public void releaseWorkspaces() {
     this.workspaces.clear();
   }
@@ -189,6 +190,7 @@ public final class Additive implements HeedModel {
 
   @Override
   public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+    InputCheck.names(inputs, INPUTS);
     Outputs result = forward(inputs.get("query"), inputs.get("keys"), inputs.get("keys_pad"));
     Map<String, Tensor> outputs = new LinkedHashMap<>();
     outputs.put("context", result.context());

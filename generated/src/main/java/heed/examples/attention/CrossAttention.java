@@ -153,6 +153,7 @@ public final class CrossAttention implements HeedModel {
   /**
    * Drops the working memory that idle workspaces hold; later calls allocate it again.
    */
+  @Override
   public void releaseWorkspaces() {
     this.workspaces.clear();
   }
@@ -174,6 +175,7 @@ public final class CrossAttention implements HeedModel {
 
   @Override
   public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+    InputCheck.names(inputs, INPUTS);
     Outputs result = forward(inputs.get("x"), inputs.get("memory"), inputs.get("memory_pad"));
     Map<String, Tensor> outputs = new LinkedHashMap<>();
     outputs.put("out", result.out());

@@ -162,6 +162,7 @@ public final class MultiHead implements HeedModel {
   /**
    * Drops the working memory that idle workspaces hold; later calls allocate it again.
    */
+  @Override
   public void releaseWorkspaces() {
     this.workspaces.clear();
   }
@@ -183,6 +184,7 @@ public final class MultiHead implements HeedModel {
 
   @Override
   public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+    InputCheck.names(inputs, INPUTS);
     Outputs result = forward(inputs.get("x"), inputs.get("pad"));
     Map<String, Tensor> outputs = new LinkedHashMap<>();
     outputs.put("out", result.out());

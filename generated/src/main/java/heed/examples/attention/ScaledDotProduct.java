@@ -139,6 +139,7 @@ public final class ScaledDotProduct implements HeedModel {
   /**
    * Drops the working memory that idle workspaces hold; later calls allocate it again.
    */
+  @Override
   public void releaseWorkspaces() {
     this.workspaces.clear();
   }
@@ -160,6 +161,7 @@ public final class ScaledDotProduct implements HeedModel {
 
   @Override
   public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+    InputCheck.names(inputs, INPUTS);
     Outputs result = forward(inputs.get("q"), inputs.get("k"), inputs.get("v"), inputs.get("key_pad"));
     Map<String, Tensor> outputs = new LinkedHashMap<>();
     outputs.put("out", result.out());

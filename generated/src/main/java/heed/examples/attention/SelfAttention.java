@@ -145,6 +145,7 @@ public final class SelfAttention implements HeedModel {
   /**
    * Drops the working memory that idle workspaces hold; later calls allocate it again.
    */
+  @Override
   public void releaseWorkspaces() {
     this.workspaces.clear();
   }
@@ -166,6 +167,7 @@ public final class SelfAttention implements HeedModel {
 
   @Override
   public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+    InputCheck.names(inputs, INPUTS);
     Outputs result = forward(inputs.get("x"), inputs.get("pad"));
     Map<String, Tensor> outputs = new LinkedHashMap<>();
     outputs.put("out", result.out());

@@ -790,6 +790,7 @@ public final class Transformer implements HeedModel {
   /**
    * Drops the working memory that idle workspaces hold; later calls allocate it again.
    */
+  @Override
   public void releaseWorkspaces() {
     this.workspaces.clear();
   }
@@ -811,6 +812,7 @@ public final class Transformer implements HeedModel {
 
   @Override
   public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+    InputCheck.names(inputs, INPUTS);
     Outputs result = forward(inputs.get("src"), inputs.get("src_pad"), inputs.get("tgt"));
     Map<String, Tensor> outputs = new LinkedHashMap<>();
     outputs.put("logits", result.logits());

@@ -154,6 +154,7 @@ public final class ScaledDotProduct implements HeedModel {
   /**
    * Drops the working memory that idle workspaces hold; later calls allocate it again.
    */
+  @Override
   public void releaseWorkspaces() {
     this.workspaces.clear();
   }
@@ -175,6 +176,7 @@ public final class ScaledDotProduct implements HeedModel {
 
   @Override
   public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+    InputCheck.names(inputs, INPUTS);
     Outputs result = forward(inputs.get("q"), inputs.get("k"), inputs.get("v"), inputs.get("key_pad"));
     Map<String, Tensor> outputs = new LinkedHashMap<>();
     outputs.put("out", result.out());

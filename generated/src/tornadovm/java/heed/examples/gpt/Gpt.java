@@ -432,6 +432,7 @@ public final class Gpt implements HeedModel {
   /**
    * Drops the working memory that idle workspaces hold; later calls allocate it again.
    */
+  @Override
   public void releaseWorkspaces() {
     this.workspaces.clear();
   }
@@ -453,6 +454,7 @@ public final class Gpt implements HeedModel {
 
   @Override
   public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+    InputCheck.names(inputs, INPUTS);
     Outputs result = forward(inputs.get("ids"));
     Map<String, Tensor> outputs = new LinkedHashMap<>();
     outputs.put("logits", result.logits());

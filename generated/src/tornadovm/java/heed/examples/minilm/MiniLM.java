@@ -900,6 +900,7 @@ public final class MiniLM implements HeedModel {
   /**
    * Drops the working memory that idle workspaces hold; later calls allocate it again.
    */
+  @Override
   public void releaseWorkspaces() {
     this.workspaces.clear();
   }
@@ -921,6 +922,7 @@ public final class MiniLM implements HeedModel {
 
   @Override
   public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+    InputCheck.names(inputs, INPUTS);
     Outputs result = forward(inputs.get("input_ids"), inputs.get("attention_mask"), inputs.get("token_type_ids"));
     Map<String, Tensor> outputs = new LinkedHashMap<>();
     outputs.put("last_hidden_state", result.lastHiddenState());

@@ -23,7 +23,14 @@ public interface HeedModel {
    * declared element type and rank, with symbolic dimensions bound consistently.
    * Returns every output by name, in declaration order.
    *
-   * @throws IllegalArgumentException naming the input and dimension when shapes disagree
+   * @throws IllegalArgumentException naming the input and dimension when shapes disagree, or a
+   *     key that is not one of the model's inputs
    */
   Map<String, Tensor> run(Map<String, Tensor> inputs);
+
+  /**
+   * Drops the working memory that idle workspaces hold; later calls allocate it again. Models
+   * without workspaces have nothing to drop.
+   */
+  default void releaseWorkspaces() {}
 }

@@ -1,11 +1,30 @@
 package dev.heed.runtime;
 
+import java.util.List;
+import java.util.Map;
+
 /**
  * Checks that generated {@code forward} methods run on model inputs: element type, rank,
  * and each dimension against its declared size or the size a symbol was bound to.
  */
 public final class InputCheck {
   private InputCheck() {}
+
+  /**
+   * Checks the names of {@link HeedModel#run}'s inputs against the model's: every key must be one
+   * of them (a misspelt key would otherwise be ignored and its input reported missing, or worse,
+   * an optional-looking extra silently dropped).
+   */
+  public static Map<String, Tensor> names(Map<String, Tensor> inputs, List<TensorSpec> specs) {
+    java.util.Objects.requireNonNull(inputs, "inputs");
+    for (String key : inputs.keySet()) {
+      if (specs.stream().noneMatch(s -> s.name().equals(key))) {
+        throw new IllegalArgumentException("unknown input '" + key + "'; the model's inputs are "
+            + specs.stream().map(TensorSpec::toString).collect(java.util.stream.Collectors.joining(", ")));
+      }
+    }
+    return inputs;
+  }
 
   /** Checks element type and rank of input {@code name}. */
   public static Tensor typeAndRank(Tensor t, String name, DType dtype, int rank) {

@@ -18,11 +18,7 @@ public final class Tensor {
     this.shape = shape.clone();
     this.floats = floats;
     this.longs = longs;
-    long n = 1;
-    for (int d : shape) {
-      if (d < 0) throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
-      n *= d;
-    }
+    long n = elements(shape);
     int len = floats != null ? floats.length : longs.length;
     if (n != len) {
       throw new IllegalArgumentException(
@@ -39,10 +35,30 @@ public final class Tensor {
   }
 
   public static Tensor zeros(DType dtype, int... shape) {
-    long n = 1;
-    for (int d : shape) n *= d;
-    if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("tensor too large: " + Arrays.toString(shape));
+    Objects.requireNonNull(dtype, "dtype");
+    long n = elements(shape);
+    if (n > InputCheck.MAX_ELEMENTS) throw new IllegalArgumentException("tensor too large: " + Arrays.toString(shape));
     return dtype == DType.F32 ? ofFloats(new float[(int) n], shape) : ofLongs(new long[(int) n], shape);
+  }
+
+  /**
+   * The element count of {@code shape}, or {@link Long#MAX_VALUE} when it exceeds a long (no
+   * array holds that many, so it never matches one).
+   *
+   * @throws IllegalArgumentException for a negative dimension
+   */
+  private static long elements(int[] shape) {
+    long n = 1;
+    for (int d : shape) {
+      if (d < 0) throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+      try {
+        n = Math.multiplyExact(n, d);
+      } catch (ArithmeticException e) {
+        n = Long.MAX_VALUE;
+      }
+    }
+    for (int d : shape) if (d == 0) return 0;
+    return n;
   }
 
   public DType dtype() { return dtype; }

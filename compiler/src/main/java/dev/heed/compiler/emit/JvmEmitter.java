@@ -287,12 +287,16 @@ public final class JvmEmitter {
     }
     body.add("\n");
     List<CodeBlock> results = new ArrayList<>();
+    // Each output gets an array of its own: an input or parameter returned as an output is
+    // copied, and so is a buffer that an earlier output already returns (the same value twice,
+    // or two views of one), so that changing one output never changes another.
+    Set<String> returned = new HashSet<>();
     for (Graph.Output out : g.outputs()) {
       Node n = byName.get(out.value());
       String root = plan.root(n.name());
       String data = vars.get(root);
       if (n.op() == Op.CONSTANT) data = "new float[] {" + JavaNames.floatLiteral(n.floatAttr("value")) + "}";
-      else if (plan.role(root) != BufferPlan.Role.KERNEL) data = data + ".clone()";
+      else if (plan.role(root) != BufferPlan.Role.KERNEL || !returned.add(root)) data = data + ".clone()";
       results.add(CodeBlock.of("$T.$L($L$L)", TENSOR, n.type().dtype() == DType.F32 ? "ofFloats" : "ofLongs", data,
           n.type().rank() == 0 ? "" : ", " + dimsJava(n.type())));
     }
@@ -314,7 +318,7 @@ public final class JvmEmitter {
     }
     fwd.addCode(body.build());
     cls.addMethod(fwd.build());
-    cls.addMethod(MethodSpec.methodBuilder("releaseWorkspaces").addModifiers(Modifier.PUBLIC)
+    cls.addMethod(MethodSpec.methodBuilder("releaseWorkspaces").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
         .addJavadoc("Drops the working memory that idle workspaces hold; later calls allocate it again.\n")
         .addStatement("this.workspaces.clear()").build());
 
@@ -330,6 +334,7 @@ public final class JvmEmitter {
         .addParameter(ParameterizedTypeName.get(ClassName.get(Map.class), ClassName.get(String.class), TENSOR), "inputs");
     List<String> inArgs = new ArrayList<>();
     for (Node in : g.inputs()) inArgs.add(CodeBlock.of("inputs.get($S)", in.strAttr("name")).toString());
+    run.addStatement("$T.names(inputs, INPUTS)", INPUT_CHECK);
     run.addStatement("Outputs result = forward($L)", String.join(", ", inArgs));
     run.addStatement("$T<String, $T> outputs = new $T<>()", Map.class, TENSOR, LinkedHashMap.class);
     for (Sig s : outSigs) run.addStatement("outputs.put($S, result.$L())", s.name(), accessors.get(s.name()));

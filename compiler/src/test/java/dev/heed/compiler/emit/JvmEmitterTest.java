@@ -54,6 +54,49 @@ class JvmEmitterTest {
       }
       """;
 
+  /** Compiles {@code spec} (package t.x) and makes the model with random weights. */
+  private HeedModel model(String spec) {
+    HeedCompiler.Result r = HeedCompiler.compile(new SourceFile("x.heed", spec), HeedCompiler.Options.defaults().withPackage("t.x"), s -> { });
+    Map<String, byte[]> classes = InMemoryJavac.compile(r.javaSources());
+    List<HeedModelFactory> f = new ClassBytesLoader(classes, getClass().getClassLoader()).factories(r.serviceEntries());
+    return f.get(0).create(new RandomWeights(5));
+  }
+
+  @Test
+  void everyOutputHasAnArrayOfItsOwn() {
+    HeedModel m = model("""
+        model Twice {
+          input x: f32[batch, 4];
+          param g: [4] init ones;
+          output a = rms_norm(x, g);
+          output b = rms_norm(x, g);
+          output split = reshape(relu(x), [batch, 2, 2]);
+          output lifted = unsqueeze(relu(x), 1);
+          output same = x;
+        }
+        """);
+    Tensor x = Tensor.ofFloats(new float[] {1, -2, 3, -4, 5, -6, 7, -8}, 2, 4);
+    Map<String, Tensor> out = m.run(Map.of("x", x));
+    List<float[]> arrays = new java.util.ArrayList<>(out.values().stream().map(Tensor::floats).toList());
+    arrays.add(x.floats());
+    for (int i = 0; i < arrays.size(); i++) {
+      for (int j = i + 1; j < arrays.size(); j++) assertTrue(arrays.get(i) != arrays.get(j), i + " and " + j + " share an array");
+    }
+    float before = out.get("b").floats()[0];
+    out.get("a").floats()[0] = 42;
+    assertEquals(before, out.get("b").floats()[0]);
+  }
+
+  @Test
+  void runRejectsAKeyThatIsNoInput() {
+    HeedModel m = model("model Id { input x: f32[batch, 4]; output y = relu(x); }");
+    Tensor x = Tensor.ofFloats(new float[4], 1, 4);
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> m.run(Map.of("x", x, "z", x)));
+    assertEquals("unknown input 'z'; the model's inputs are x: f32[batch, 4]", e.getMessage());
+    m.releaseWorkspaces(); // through the interface
+  }
+
   @Test
   void everyOpCompilesAndMatchesTheInterpreter() throws Exception {
     HeedCompiler.Result r = HeedCompiler.compile(new SourceFile("every_op.heed", EVERY_OP),

@@ -320,6 +320,7 @@ public final class Gpt implements HeedModel {
     InputCheck.fits("f32[batch, seq, 192]", batch, seq, 192);
     InputCheck.fits("f32[batch, seq, 256]", batch, seq, 256);
     InputCheck.fits("f32[batch, seq, 512]", batch, seq, 512);
+    InputCheck.positions(seq, "seq", 128, "wpe.weight");
 
     // Working memory: 4 float slots and 1 long slot, grown only when these sizes need more.
     Workspace ws = this.workspaces.take();

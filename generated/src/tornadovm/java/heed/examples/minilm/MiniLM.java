@@ -738,6 +738,7 @@ public final class MiniLM implements HeedModel {
     InputCheck.fits("f32[seq, 384]", seq, 384);
     InputCheck.fits("f32[batch, seq, 1152]", batch, seq, 1152);
     InputCheck.fits("f32[batch, seq, 1536]", batch, seq, 1536);
+    InputCheck.positions(seq, "seq", 512, "embeddings.position_embeddings.weight");
 
     // Working memory: 5 float slots and 1 long slot, grown only when these sizes need more.
     Workspace ws = this.workspaces.take();

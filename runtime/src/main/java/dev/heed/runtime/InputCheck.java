@@ -62,6 +62,17 @@ public final class InputCheck {
     return n;
   }
 
+  /**
+   * Checks that a sequence of {@code n} positions (the symbol {@code symbol}) fits the learned
+   * position table {@code table} of {@code rows} rows.
+   */
+  public static void positions(int n, String symbol, long rows, String table) {
+    if (n > rows) {
+      throw new IllegalArgumentException("'" + symbol + "' is " + n + ", more than the " + rows
+          + " positions of the learned position table '" + table + "'");
+    }
+  }
+
   /** The most elements a Java array can hold on common JVMs. */
   public static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
 

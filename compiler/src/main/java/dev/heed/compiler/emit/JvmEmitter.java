@@ -251,6 +251,18 @@ public final class JvmEmitter {
       List<String> factors = n.type().shape().stream().map(JvmKernels::dim).toList();
       body.addStatement("$T.fits($S, $L)", INPUT_CHECK, n.type().toString(), String.join(", ", factors));
     }
+    // A learned position table (embedding of positions) has a row per position: a longer
+    // sequence is the caller's error, said here rather than as a bad token id deep inside.
+    for (Node n : g.nodes()) {
+      if (n.op() != Op.EMBEDDING) continue;
+      Node ids = byName.get(n.operands().get(0)), table = byName.get(n.operands().get(1));
+      if (ids.op() != Op.POSITIONS || table.op() != Op.PARAM || !(ids.type().dim(0) instanceof Dim.Sym len)
+          || !table.type().dim(0).isKnown()) {
+        continue;
+      }
+      body.addStatement("$T.positions($L, $S, $L, $S)", INPUT_CHECK, JvmKernels.symVar(len.name()), len.name(),
+          table.type().dim(0).size(), table.strAttr("name"));
+    }
     boolean workspace = !plan.slots().isEmpty();
     if (workspace) {
       List<String> counts = new ArrayList<>();

@@ -88,6 +88,21 @@ class JvmEmitterTest {
   }
 
   @Test
+  void aSequenceLongerThanTheLearnedPositionTableIsNamedAsSuch() {
+    HeedModel m = model("""
+        model Pos {
+          input ids: i64[batch, seq];
+          output y = LearnedPositions(ids, 4, 2) as "wpe";
+        }
+        """);
+    assertEquals(List.of(4, 2), java.util.Arrays.stream(m.run(Map.of("ids", Tensor.ofLongs(new long[4], 1, 4))).get("y").shape())
+        .boxed().toList());
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> m.run(Map.of("ids", Tensor.ofLongs(new long[5], 1, 5))));
+    assertEquals("'seq' is 5, more than the 4 positions of the learned position table 'wpe.weight'", e.getMessage());
+  }
+
+  @Test
   void runRejectsAKeyThatIsNoInput() {
     HeedModel m = model("model Id { input x: f32[batch, 4]; output y = relu(x); }");
     Tensor x = Tensor.ofFloats(new float[4], 1, 4);

@@ -18,7 +18,9 @@ import dev.heed.runtime.Parallel;
  * {@code mask[mOff + b·mB + h·mH + i·mR + t·mC]}, with stride 0 along broadcast axes. A row
  * whose keys are all masked with the same large negative value gets what softmax gives there:
  * uniform weights over those keys (in float, {@code -1e9 + score} rounds to {@code -1e9}); a
- * row masked everywhere with {@code -inf} gets NaN, as softmax does. With no keys
+ * row masked everywhere with {@code -inf} gets NaN, as softmax does; a row whose first keys
+ * (whole chunks of them) are masked with {@code -inf} and later ones are not gets the softmax
+ * of the later ones. With no keys
  * ({@code sk = 0}) the output is zeros, softmax · v over nothing.
  */
 public final class Attention {
@@ -240,11 +242,14 @@ public final class Attention {
           }
           // Rescale what came before to the new maximum, then add this block.
           float newMax = Math.max(max, blockMax);
-          float correction = weight(max - newMax);
+          // While every key so far is masked with -inf the maximum is -inf too, and s - max
+          // would be -inf - (-inf) = NaN: those weights are 0, so subtract 0 instead.
+          float base = newMax == Float.NEGATIVE_INFINITY ? 0f : newMax;
+          float correction = weight(max - base);
           sum *= correction;
           for (int c = 0; c < dv; c++) acc[c] *= correction;
           for (int jj = 0; jj < n; jj++) {
-            float e = weight(scores[jj] - newMax);
+            float e = weight(scores[jj] - base);
             sum += e;
             int vj = vBase + (j0 + jj) * vR;
             for (int c = 0; c < dv; c++) acc[c] += e * v[vj + c];

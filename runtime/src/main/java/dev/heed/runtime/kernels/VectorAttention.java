@@ -547,7 +547,10 @@ final class VectorAttention {
       FloatVector old0 = FloatVector.fromArray(S, st.rowMax, 0), old1 = FloatVector.fromArray(S, st.rowMax, L);
       max0 = max0.max(old0);
       max1 = max1.max(old1);
-      FloatVector x0 = old0.sub(max0), x1 = old1.sub(max1);
+      // As below: a row whose keys so far are all masked with -inf subtracts 0, not -inf.
+      FloatVector base0 = max0.blend(0f, max0.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
+      FloatVector base1 = max1.blend(0f, max1.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
+      FloatVector x0 = old0.sub(base0), x1 = old1.sub(base1);
       FloatVector rounded0 = x0.fma(log2e, round), rounded1 = x1.fma(log2e, round);
       FloatVector rem0 = x0.fma(log2e, round.sub(rounded0)), rem1 = x1.fma(log2e, round.sub(rounded1));
       FloatVector corr0 = rem0.fma(C5, C4).fma(rem0, c3).fma(rem0, c2).fma(rem0, c1).fma(rem0, one)
@@ -563,6 +566,11 @@ final class VectorAttention {
     }
     max0.intoArray(st.rowMax, 0);
     max1.intoArray(st.rowMax, L);
+    // While every key of a row so far is masked with -inf, its maximum is -inf and s - max would
+    // be -inf - (-inf) = NaN, which no later correction by 0 undoes: subtract 0 there instead
+    // (e^(-inf - 0) = 0, the weight those keys have).
+    max0 = max0.blend(0f, max0.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
+    max1 = max1.blend(0f, max1.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
     for (int t = 0, s = 0; t < n; t++, s += RB) {
       FloatVector x0 = FloatVector.fromArray(S, sc, s).sub(max0);
       FloatVector x1 = FloatVector.fromArray(S, sc, s + L).sub(max1);

@@ -73,6 +73,36 @@ class AttentionTest {
   }
 
   /**
+   * A row whose leading keys, whole key blocks of them (64 for the scalar kernel, 256 for the
+   * vector one), are masked with -inf and whose later keys are not gets the softmax over the
+   * later keys: the running maximum is -inf through the masked blocks, and -inf - (-inf) must
+   * not turn their weights into NaN. Rows padded on the left have such masks.
+   */
+  @Test void leadingKeysMaskedWithMinusInfinityGetWeightZero() {
+    int d = 3, dv = 5, sq = 4;
+    for (int sk : new int[] {65, 129, 257, 600}) {
+      for (int masked : new int[] {64, 128, 256, 512}) {
+        if (masked >= sk) continue;
+        float[] q = random(sq * d, 7, 2), k = random(sk * d, 8, 2), v = random(sk * dv, 9, 1);
+        float[] mask = new float[sk];
+        java.util.Arrays.fill(mask, 0, masked, Float.NEGATIVE_INFINITY);
+        // The reference: the same attention over the unmasked keys alone.
+        float[] kTail = java.util.Arrays.copyOfRange(k, masked * d, sk * d);
+        float[] vTail = java.util.Arrays.copyOfRange(v, masked * dv, sk * dv);
+        double[] want = naive(q, kTail, vTail, null, 0, 0, sq, sk - masked, d, dv, 0.5f);
+        for (boolean vector : Simd.enabled() ? new boolean[] {true, false} : new boolean[] {false}) {
+          float[] out = new float[sq * dv];
+          head(vector, q, k, v, mask, 0, 0, 1, out, 0, sq, sk, d, dv, 0.5f);
+          for (int i = 0; i < sq * dv; i++) {
+            assertEquals(want[i], out[i], 2e-5, (vector ? "vector" : "scalar") + ", " + masked + " of " + sk
+                + " keys masked: out[" + i / dv + "," + i % dv + "]");
+          }
+        }
+      }
+    }
+  }
+
+  /**
    * Both kernels take a weight under 2^-64 of its row's largest as 0 (so that weights · v never
    * works on subnormal floats), and keep one just above: one query, two keys scoring 0 and
    * {@code -gap}, values 0 and 1, so the output is the second key's weight, e^-gap / (1 + e^-gap).

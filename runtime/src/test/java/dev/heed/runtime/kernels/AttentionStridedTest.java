@@ -29,7 +29,7 @@ class AttentionStridedTest {
 
   enum Layout { CLASSIC, PACKED, FUSED }
 
-  enum MaskKind { NONE, PADDING, CAUSAL, FULL, KEY_STRIDED, SCALAR }
+  enum MaskKind { NONE, PADDING, CAUSAL, FULL, KEY_STRIDED, SCALAR, LEFT_PADDING }
 
   record Case(int batch, int heads, int sq, int sk, int d, int dv, Layout layout, MaskKind mask) {
     @Override public String toString() {
@@ -83,6 +83,10 @@ class AttentionStridedTest {
     // varying along rows (gathered; lanes past the last row read that row's), dv with a masked tail.
     cases.add(new Case(1, 2, 40, 1100, 33, 40, Layout.FUSED, MaskKind.CAUSAL));
     cases.add(new Case(2, 3, 64, 37, 48, 17, Layout.CLASSIC, MaskKind.FULL));
+    // Left padding with -inf across whole key blocks (64 keys: scalar kernel) and chunks (256:
+    // vector kernel): the running maximum stays -inf through them.
+    cases.add(new Case(3, 2, 9, 600, 16, 16, Layout.PACKED, MaskKind.LEFT_PADDING));
+    cases.add(new Case(2, 1, 40, 300, 33, 40, Layout.FUSED, MaskKind.LEFT_PADDING));
     // Decoding one token; no features.
     cases.add(new Case(2, 12, 1, 77, 64, 64, Layout.PACKED, MaskKind.PADDING));
     cases.add(new Case(1, 2, 5, 9, 0, 4, Layout.CLASSIC, MaskKind.FULL));
@@ -284,6 +288,15 @@ class AttentionStridedTest {
         yield m;
       }
       case SCALAR -> new Place(new float[] {9f, 0.7f}, 1, 0, 0, 0, 0);
+      case LEFT_PADDING -> {
+        // [b, 1, 1, sk]: batch i has its first 64, 256, 448, ... keys at -inf (never all of them).
+        Place m = new Place(new float[b * sk], 0, sk, 0, 0, 1);
+        for (int i = 0; i < b; i++) {
+          int lead = Math.min(sk - 1, 64 * (1 + 3 * i));
+          for (int t = 0; t < sk; t++) m.a()[m.at(i, 0, 0, t)] = t < lead ? Float.NEGATIVE_INFINITY : 0f;
+        }
+        yield m;
+      }
     };
     float scale = d == 0 ? 1f : (float) (1 / Math.sqrt(d));
     return new Problem(c, q, k, v, mask, out, scale);

@@ -8,7 +8,10 @@ import java.util.Set;
  */
 public interface Weights extends AutoCloseable {
   /**
-   * The tensor called {@code name}, with exactly {@code shape}.
+   * The tensor called {@code name}, with exactly {@code shape}. A model may keep the array it
+   * gets (weights it does not repack at load time are read in place on every call), so an
+   * implementation returns an array nobody changes afterwards: a fresh one, as
+   * {@link dev.heed.runtime.io.Safetensors} and {@link dev.heed.runtime.io.RandomWeights} do.
    *
    * @param init how random weights initialise it ("uniform", "normal", "zeros", "ones");
    *     checkpoints ignore it

@@ -80,6 +80,11 @@ public final class HeedCli implements Callable<Integer> {
     cmd.setParameterExceptionHandler(HeedCli::usageError);
     cmd.setExecutionExceptionHandler(HeedCli::failure);
     cmd.setCaseInsensitiveEnumValuesAllowed(true);
+    // An empty path ('-o ""', a variable that was not set) would mean the current folder.
+    cmd.registerConverter(java.nio.file.Path.class, s -> {
+      if (s.isBlank()) throw new picocli.CommandLine.TypeConversionException("a file or folder name, not an empty string");
+      return java.nio.file.Path.of(s);
+    });
     return cmd;
   }
 

@@ -52,6 +52,10 @@ final class InspectCommand implements Callable<Integer> {
     for (Map.Entry<String, String> e : dims.entrySet()) {
       sizes.put(e.getKey().strip(), DimSizes.size(spec.commandLine(), "--dim " + e.getKey(), e.getValue()));
     }
+    if (batch != null && sizes.containsKey("batch") || seq != null && sizes.containsKey("seq")) {
+      throw new ParameterException(spec.commandLine(), "give a size once: --" + (batch != null && sizes.containsKey("batch")
+          ? "batch" : "seq") + " and --dim " + (batch != null && sizes.containsKey("batch") ? "batch" : "seq") + " both set it");
+    }
     if (batch != null) sizes.put("batch", DimSizes.size(spec.commandLine(), "--batch", String.valueOf(batch)));
     if (seq != null) sizes.put("seq", DimSizes.size(spec.commandLine(), "--seq", String.valueOf(seq)));
     SourceFile source = SpecPipeline.read(specFile);

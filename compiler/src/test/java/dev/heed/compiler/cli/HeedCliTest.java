@@ -157,6 +157,20 @@ class HeedCliTest {
   }
 
   @Test
+  void emptyPathsAndSizesGivenTwiceAreUsageErrors() throws IOException {
+    Path spec = Files.writeString(dir.resolve("m.heed"), "model M { input x: f32[batch, seq]; output y = relu(x); }\n");
+    for (List<String> args : List.of(List.of("compile", spec.toString(), "-o", ""), List.of("compile", "", "-o", "x.jar"),
+        List.of("inspect", spec.toString(), "-o", dir.resolve("r").toString(), "--seq", "4", "--dim", "seq=8"))) {
+      Cli r = Cli.run(args.toArray(String[]::new));
+      assertEquals(2, r.code(), r.toString());
+      assertEquals(1, r.errLines().length, r.toString());
+    }
+    assertTrue(Cli.run("compile", spec.toString(), "-o", "").err().contains("not an empty string"));
+    assertTrue(Cli.run("inspect", spec.toString(), "-o", dir.resolve("r").toString(), "--seq", "4", "--dim", "seq=8")
+        .err().contains("--seq and --dim seq both set it"));
+  }
+
+  @Test
   void aFileInTheWayOfTheOutputFolderIsNamed() throws IOException {
     Path spec = Files.writeString(dir.resolve("m.heed"), "model M { input x: f32[b, 2]; output y = relu(x); }\n");
     Path blocker = Files.writeString(dir.resolve("afile"), "");

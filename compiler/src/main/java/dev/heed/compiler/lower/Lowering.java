@@ -114,6 +114,12 @@ public final class Lowering {
   /** The standard layers alone: what calls inside the prelude reach. */
   private final Map<String, Decl.Layer> standardLayers = new LinkedHashMap<>();
   private final Scope globals = new Scope(null);
+  /**
+   * What the standard layers' bodies see instead of the spec's constants: nothing. Their type
+   * patterns bind names such as {@code d} and {@code d_in}, which a spec's {@code const d = 6}
+   * must not turn into a required size.
+   */
+  private final Scope preludeGlobals = new Scope(null);
   private final GraphBuilder graph = new GraphBuilder();
   private final Map<String, Span> paramNames = new HashMap<>();
   private final Map<String, Span> inputNames = new HashMap<>();
@@ -570,14 +576,17 @@ public final class Lowering {
     if (frames.size() >= MAX_CALL_DEPTH) throw error(c.span(), "layer calls nest more than " + MAX_CALL_DEPTH + " deep; is '" + c.callee() + "' recursive?");
     List<String> formals = layer.args().stream().map(Decl.ArgDecl::name).toList();
     Map<String, Expr> bound = bindArgs(c, "layer '" + layer.name() + "'", formals);
-    // Arguments are evaluated in the caller's scope, before entering the layer.
-    Scope inner = new Scope(globals);
+    // Arguments are evaluated in the caller's scope, before entering the layer; the layer's
+    // own names (defaults, type patterns, body) see its file's constants: the spec's, or, for a
+    // standard layer, none.
+    Scope layerGlobals = layer.span().file() == prelude().file() ? preludeGlobals : globals;
+    Scope inner = new Scope(layerGlobals);
     Map<String, Val> actuals = new LinkedHashMap<>();
     for (Decl.ArgDecl a : layer.args()) {
       Expr given = bound.get(a.name());
       Val v;
       if (given != null) v = eval(given, scope);
-      else if (a.defaultValue().isPresent()) v = eval(a.defaultValue().get(), globals);
+      else if (a.defaultValue().isPresent()) v = eval(a.defaultValue().get(), layerGlobals);
       else throw error(c.span(), "missing argument '" + a.name() + "' in call to layer '" + layer.name() + "'" + signature(layer));
       if (v instanceof Val.ErrorV) return v;
       actuals.put(a.name(), v);

@@ -103,6 +103,25 @@ class JvmEmitterTest {
   }
 
   @Test
+  void theStandardLayersDoNotSeeTheSpecsConstants() {
+    // The standard layers' types bind d, d_in, q_seq, ...: a spec's constants of those names
+    // must not make them required sizes.
+    HeedModel m = model("""
+        const d = 6;
+        const d_in = 4;
+        const q_seq = 3;
+        model M {
+          input x: f32[batch, seq, 8];
+          let a = MultiHeadAttention(x, x, 2) as "a";
+          let f = Linear(LayerNorm(x + a) as "ln", 5) as "fc";
+          output y = f * d;
+        }
+        """);
+    Tensor y = m.run(Map.of("x", Tensor.ofFloats(new float[2 * 7 * 8], 2, 7, 8))).get("y");
+    assertArrayEquals(new int[] {2, 7, 5}, y.shape());
+  }
+
+  @Test
   void runRejectsAKeyThatIsNoInput() {
     HeedModel m = model("model Id { input x: f32[batch, 4]; output y = relu(x); }");
     Tensor x = Tensor.ofFloats(new float[4], 1, 4);

@@ -133,15 +133,16 @@ final class Generator {
       byte[] bytes = Files.readAllBytes(spec.file());
       String sha = OutputFiles.sha256(bytes);
       SpecState prev = old.specs().get(spec.path());
-      String why = prev == null ? "new spec"
+      String specWhy = prev == null ? "new spec"
           : !sameHeed ? "heed or target changed"
           : !sameDirs ? "output folders changed"
           : prev.sha256().equals(FAILED) ? "had errors last time"
           : !prev.sha256().equals(sha) ? "spec changed"
           : !prev.javaPackage().equals(spec.javaPackage()) ? "package changed"
-          : staleOutput(out, prev);
-      if (why != null && why.startsWith("output ")) staleOnly++;
-      else if (why != null) changed++;
+          : null;
+      String why = specWhy != null ? specWhy : staleOutput(out, prev);
+      if (specWhy != null) changed++;
+      else if (why != null) staleOnly++;
       if (why == null && settings.compileAll()) why = "compiling every spec for the IR output asked for";
       if (why == null) {
         next.put(spec.path(), prev);

@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  */
 final class WeightsOption {
   /** Where model jars keep embedded weights (see dev.heed.runtime.Main). */
-  static final String EMBEDDED = "heed/weights.safetensors";
+  static final String EMBEDDED = dev.heed.runtime.Main.EMBEDDED_WEIGHTS;
 
   private WeightsOption() {}
 

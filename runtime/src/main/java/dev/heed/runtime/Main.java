@@ -65,6 +65,9 @@ public final class Main {
   /** Where {@code heed compile --embed-weights} stores the checkpoint inside a model jar. */
   public static final String EMBEDDED_WEIGHTS = "heed/weights.safetensors";
 
+  /** What messages call the embedded weights (they are read from a temporary copy). */
+  public static final String EMBEDDED_NAME = EMBEDDED_WEIGHTS + " (embedded in the jar)";
+
   public static int run(String[] args, PrintStream out, PrintStream err, ClassLoader loader) {
     try {
       return execute(args, out, err, loader);
@@ -188,11 +191,8 @@ public final class Main {
         try (var in = loader.getResourceAsStream(EMBEDDED_WEIGHTS)) {
           Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
-        try (Safetensors weights = Safetensors.open(tmp)) {
+        try (Safetensors weights = Safetensors.open(tmp, EMBEDDED_NAME)) {
           result = ModelRunner.run(factory, weights, inputs);
-        } catch (WeightsException e) {
-          // Name the file the user knows, not the copy.
-          throw new WeightsException(e.getMessage().replace(tmp.toString(), EMBEDDED_WEIGHTS + " (embedded in the jar)"), e);
         }
       } finally {
         Files.deleteIfExists(tmp);

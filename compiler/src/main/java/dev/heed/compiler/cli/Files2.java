@@ -1,11 +1,9 @@
 package dev.heed.compiler.cli;
 
+import dev.heed.runtime.io.AtomicFiles;
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 
 /** File checks and one-line descriptions of I/O failures, for CLI messages. */
@@ -48,18 +46,8 @@ final class Files2 {
     return describe(e);
   }
 
-  /** A short reason for an I/O failure, without the path or stack: "no such file or folder". */
+  /** A short reason for an I/O failure, without the path or stack: "no such file or folder" ({@link AtomicFiles#describe}). */
   static String describe(IOException e) {
-    if (e instanceof NoSuchFileException) return "no such file or folder";
-    if (e instanceof AccessDeniedException) return "permission denied";
-    if (e instanceof NotDirectoryException) return "not a folder";
-    // Where heed writes, a file in the way of a folder it creates (-o afile/x.jar).
-    if (e instanceof java.nio.file.FileAlreadyExistsException f) {
-      return "a file stands where a folder is needed" + (f.getFile() != null ? " (" + f.getFile() + ")" : "");
-    }
-    if (e instanceof java.nio.charset.CharacterCodingException) return "not UTF-8 text";
-    if (e instanceof FileSystemException f && f.getReason() != null) return f.getReason();
-    String m = e.getMessage();
-    return m == null ? e.getClass().getSimpleName() : m.replace('\n', ' ');
+    return AtomicFiles.describe(e);
   }
 }

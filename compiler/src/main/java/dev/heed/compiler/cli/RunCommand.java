@@ -3,6 +3,7 @@ package dev.heed.compiler.cli;
 import dev.heed.compiler.jar.ModelJar;
 import dev.heed.runtime.HeedModelFactory;
 import dev.heed.runtime.HeedModels;
+import dev.heed.runtime.Main;
 import dev.heed.runtime.ModelRunner;
 import dev.heed.runtime.Tensor;
 import dev.heed.runtime.TensorSpec;
@@ -118,7 +119,7 @@ final class RunCommand implements Callable<Integer> {
         } else if (weights != null && weights.seed != null) {
           w = new RandomWeights(weights.seed);
         } else if ((extracted = extractEmbeddedWeights(jar)) != null) {
-          w = Safetensors.open(extracted);
+          w = Safetensors.open(extracted, Main.EMBEDDED_NAME);
         } else {
           if (!factory.parameters().isEmpty()) {
             err.println("heed: note: no --weights given; using random weights (seed 0)");

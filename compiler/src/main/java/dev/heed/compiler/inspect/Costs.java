@@ -9,6 +9,7 @@ import dev.heed.compiler.ir.Node;
 import dev.heed.compiler.ir.Op;
 import dev.heed.compiler.ir.TensorType;
 import dev.heed.runtime.DType;
+import dev.heed.runtime.InputCheck;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -69,24 +70,16 @@ public final class Costs {
 
   /**
    * Empty, or a sentence naming the first value of {@code g} that these sizes make larger than a
-   * Java array holds (2^31 − 1 elements): the generated code could not run at them, and the
-   * costs would overflow.
+   * Java array holds: the generated code would refuse them ({@link InputCheck#fits}, the same
+   * check), and the costs would overflow.
    */
   public String oversized(Graph g) {
     for (Node n : g.nodes()) {
       if (n.type() == null) continue;
-      long count = 1;
-      for (Dim d : n.type().shape()) {
-        try {
-          count = Math.multiplyExact(count, size(d));
-        } catch (ArithmeticException e) {
-          count = Long.MAX_VALUE;
-        }
-      }
-      if (count > Integer.MAX_VALUE) {
-        return "at these sizes %" + n.name() + " : " + n.type() + " would hold "
-            + (count == Long.MAX_VALUE ? "more than 2^63" : Long.toString(count)) + " elements, more than a Java array holds ("
-            + Integer.MAX_VALUE + ")";
+      try {
+        InputCheck.fits(n.type().toString(), n.type().shape().stream().mapToLong(this::size).toArray());
+      } catch (IllegalArgumentException e) {
+        return "%" + n.name() + ": " + e.getMessage();
       }
     }
     return "";

@@ -36,7 +36,7 @@ public final class ModelJar {
   /** Where the service file lists the generated model factories. */
   public static final String SERVICE_FILE = "META-INF/services/dev.heed.runtime.HeedModelFactory";
   /** Where {@code heed compile --embed-weights} puts the weights. */
-  public static final String EMBEDDED_WEIGHTS = "heed/weights.safetensors";
+  public static final String EMBEDDED_WEIGHTS = dev.heed.runtime.Main.EMBEDDED_WEIGHTS;
 
   /** Every entry's time stamp (local time, as zip stores it). */
   static final LocalDateTime ENTRY_TIME = LocalDateTime.of(2026, 1, 1, 0, 0, 0);

@@ -750,8 +750,7 @@ public final class Lowering {
     if (v instanceof Val.NumV num && num.isWhole() && num.value() > Val.MAX_EXACT_INTEGER) {
       throw error(where.span(), what + " " + Val.integerText(num.value()) + " is too large; integers must be at most 2^53");
     }
-    long n = intValue(v, where, what);
-    if (n <= 0) throw error(where.span(), what + " must be positive, got " + n);
+    long n = intValue(v, where, what); // whole and in (0, 2^53] here
     if (n > Integer.MAX_VALUE) throw error(where.span(), what + " " + n + " exceeds the limit of " + Integer.MAX_VALUE);
     return n;
   }

@@ -65,6 +65,14 @@ class RunCommandTest {
     assertEquals(0, r.code(), r.toString());
     assertEquals("", r.err());
     assertArrayEquals(expected, Npy.read(dir.resolve("b/y.npy")).floats());
+
+    // Embedded weights that do not fit are named as the user knows them, not by their temporary copy.
+    Path wrong = dir.resolve("wrong.safetensors");
+    SafetensorsWriter.write(wrong, Map.of("w", Tensor.ofFloats(new float[16], 4, 4)));
+    Path misfit = TestModels.tinyJar(dir.resolve("misfit.jar"), false, Map.of(ModelJar.EMBEDDED_WEIGHTS, wrong));
+    r = Cli.run("run", misfit.toString(), "--input", "x=" + x);
+    assertEquals(1, r.code(), r.toString());
+    assertTrue(r.err().contains("weights heed/weights.safetensors (embedded in the jar): tensor 'w' is [4, 4]"), r.toString());
   }
 
   @Test

@@ -126,10 +126,12 @@ public final class AtomicFiles {
   }
 
   /** A one-line description of an I/O failure, without the path the caller already names. */
-  static String describe(IOException e) {
+  public static String describe(IOException e) {
     String kind = switch (e) {
       case java.nio.file.NoSuchFileException x -> "no such file or folder";
       case java.nio.file.AccessDeniedException x -> "permission denied";
+      case java.nio.file.NotDirectoryException x -> "not a folder";
+      case java.nio.charset.CharacterCodingException x -> "not UTF-8 text";
       // A file in the way of the folder the target goes in (createDirectories).
       case java.nio.file.FileAlreadyExistsException x ->
           "a file stands where a folder is needed" + (x.getFile() != null ? " (" + x.getFile() + ")" : "");

@@ -45,14 +45,15 @@ public final class Safetensors implements Weights {
   /** Where one tensor lies in the data region, and how it is stored. */
   private record Entry(String dtype, int elementSize, int[] shape, long begin, long end) {}
 
-  private final Path file;
+  /** The file as messages and {@link #origin} name it. */
+  private final String file;
   private final FileChannel channel;
   private final long dataStart;
   private final Map<String, Entry> entries;
   private final Map<String, String> metadata;
   private volatile boolean closed;
 
-  private Safetensors(Path file, FileChannel channel, long dataStart, Map<String, Entry> entries,
+  private Safetensors(String file, FileChannel channel, long dataStart, Map<String, Entry> entries,
       Map<String, String> metadata) {
     this.file = file;
     this.channel = channel;
@@ -68,9 +69,18 @@ public final class Safetensors implements Weights {
    * @throws WeightsException if the file cannot be read or is not valid safetensors
    */
   public static Safetensors open(Path file) {
+    return open(file, file.toString());
+  }
+
+  /**
+   * {@link #open(Path)}, with {@code name} for the file in messages and {@link #origin}: what the
+   * user knows a copy by, such as the weights embedded in a model jar that were extracted to a
+   * temporary file.
+   */
+  public static Safetensors open(Path path, String file) {
     FileChannel channel;
     try {
-      channel = FileChannel.open(file, StandardOpenOption.READ);
+      channel = FileChannel.open(path, StandardOpenOption.READ);
     } catch (IOException e) {
       throw failure("weights " + file + ": cannot open: " + AtomicFiles.describe(e), e);
     }
@@ -91,7 +101,7 @@ public final class Safetensors implements Weights {
     }
   }
 
-  private static Safetensors readHeader(Path file, FileChannel channel) throws IOException {
+  private static Safetensors readHeader(String file, FileChannel channel) throws IOException {
     long size = channel.size();
     if (size < 8) {
       throw failure("weights " + file + ": file is " + size
@@ -130,7 +140,7 @@ public final class Safetensors implements Weights {
         Collections.unmodifiableMap(metadata));
   }
 
-  private static void parseHeader(Path file, JsonParser p, long dataLength, Map<String, Entry> entries,
+  private static void parseHeader(String file, JsonParser p, long dataLength, Map<String, Entry> entries,
       Map<String, String> metadata) throws IOException {
     if (p.nextToken() != JsonToken.START_OBJECT) {
       throw bad(file, "header is not a JSON object");
@@ -156,7 +166,7 @@ public final class Safetensors implements Weights {
     if (p.nextToken() != null) throw bad(file, "unexpected content after the header's JSON object");
   }
 
-  private static Entry parseEntry(Path file, JsonParser p, String name, long dataLength) throws IOException {
+  private static Entry parseEntry(String file, JsonParser p, String name, long dataLength) throws IOException {
     String dtype = null;
     long[] shape = null;
     long[] offsets = null;
@@ -217,7 +227,7 @@ public final class Safetensors implements Weights {
     return hi != 0 || lo < 0 ? Long.MAX_VALUE : lo;
   }
 
-  private static long[] parseLongs(Path file, JsonParser p, String name, String field) throws IOException {
+  private static long[] parseLongs(String file, JsonParser p, String name, String field) throws IOException {
     if (p.currentToken() != JsonToken.START_ARRAY) {
       throw bad(file, "tensor '" + name + "': " + field + " is not an array");
     }
@@ -242,7 +252,7 @@ public final class Safetensors implements Weights {
     return new WeightsException(Npy.oneLine(message), cause);
   }
 
-  private static WeightsException bad(Path file, String what) {
+  private static WeightsException bad(String file, String what) {
     return failure("weights " + file + ": " + what);
   }
 
@@ -285,7 +295,7 @@ public final class Safetensors implements Weights {
   public Map<String, String> metadata() { return metadata; }
 
   /** The file path. */
-  @Override public String origin() { return file.toString(); }
+  @Override public String origin() { return file; }
 
   @Override public void close() {
     closed = true;

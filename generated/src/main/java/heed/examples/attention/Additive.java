@@ -135,27 +135,32 @@ public final class Additive implements HeedModel {
       float[] t0 = f0;
       paddingMask(keysPadData, t0, batch, kSeq);
 
-      // heed/prelude.heed:67: let qp = unsqueeze(linear(q_in, w_q), 2);                    // [batch, q_seq, 1, d_attn]
+      // additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+      //   via heed/prelude.heed:67: let qp = unsqueeze(linear(q_in, w_q), 2);                    // [batch, q_seq, 1, d_attn]
       float[] t1 = f1;
       linear20to16NoBias(queryData, this.attnWQ, t1, batch, qSeq);
 
-      // heed/prelude.heed:68: let kp = unsqueeze(linear(k_in, w_k), 1);                    // [batch, 1, k_seq, d_attn]
+      // additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+      //   via heed/prelude.heed:68: let kp = unsqueeze(linear(k_in, w_k), 1);                    // [batch, 1, k_seq, d_attn]
       float[] t2 = f2;
       linear24to16NoBias(keysData, this.attnWK, t2, batch, kSeq);
 
-      // heed/prelude.heed:69: let scores = squeeze(linear(tanh(qp + kp), v), 3);           // [batch, q_seq, k_seq]
+      // additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+      //   via heed/prelude.heed:69: let scores = squeeze(linear(tanh(qp + kp), v), 3);           // [batch, q_seq, k_seq]
       float[] t4 = f3;
       addTanh(t1, t2, t4, batch, qSeq, kSeq);
       float[] t5 = f1;
       linear16to1NoBias(t4, this.attnV, t5, batch, qSeq, kSeq);
 
-      // heed/prelude.heed:70: let weights = masked_softmax(scores, mask);
+      // additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+      //   via heed/prelude.heed:70: let weights = masked_softmax(scores, mask);
       float[] t6 = f2;
       addBroadcast(t5, t0, t6, batch, qSeq, kSeq);
       float[] attnWeights = f1;
       softmax(t6, attnWeights, batch, qSeq, kSeq);
 
-      // heed/prelude.heed:71: return weights @ values;                                     // [batch, q_seq, d_v]
+      // additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+      //   via heed/prelude.heed:71: return weights @ values;                                     // [batch, q_seq, d_v]
       float[] context = new float[batch * qSeq * 24];
       matmul(attnWeights, keysData, context, batch, qSeq, kSeq);
 
@@ -217,7 +222,8 @@ public final class Additive implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:67: let qp = unsqueeze(linear(q_in, w_q), 2);                    // [batch, q_seq, 1, d_attn]
+   * additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+   *   via heed/prelude.heed:67: let qp = unsqueeze(linear(q_in, w_q), 2);                    // [batch, q_seq, 1, d_attn]
    * </pre>
    */
   static void linear20to16NoBias(float[] x, PackedLinear w, float[] out, int batch, int qSeq) {
@@ -229,7 +235,8 @@ public final class Additive implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:68: let kp = unsqueeze(linear(k_in, w_k), 1);                    // [batch, 1, k_seq, d_attn]
+   * additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+   *   via heed/prelude.heed:68: let kp = unsqueeze(linear(k_in, w_k), 1);                    // [batch, 1, k_seq, d_attn]
    * </pre>
    */
   static void linear24to16NoBias(float[] x, PackedLinear w, float[] out, int batch, int kSeq) {
@@ -243,7 +250,8 @@ public final class Additive implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:69: let scores = squeeze(linear(tanh(qp + kp), v), 3);           // [batch, q_seq, k_seq]
+   * additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+   *   via heed/prelude.heed:69: let scores = squeeze(linear(tanh(qp + kp), v), 3);           // [batch, q_seq, k_seq]
    * </pre>
    */
   static void addTanh(float[] x0, float[] x1, float[] out, int batch, int qSeq, int kSeq) {
@@ -259,7 +267,8 @@ public final class Additive implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:69: let scores = squeeze(linear(tanh(qp + kp), v), 3);           // [batch, q_seq, k_seq]
+   * additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+   *   via heed/prelude.heed:69: let scores = squeeze(linear(tanh(qp + kp), v), 3);           // [batch, q_seq, k_seq]
    * </pre>
    */
   static void linear16to1NoBias(float[] x, PackedLinear w, float[] out, int batch, int qSeq,
@@ -272,7 +281,8 @@ public final class Additive implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:70: let weights = masked_softmax(scores, mask);
+   * additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+   *   via heed/prelude.heed:70: let weights = masked_softmax(scores, mask);
    * </pre>
    */
   static void addBroadcast(float[] a, float[] b, float[] out, int batch, int qSeq, int kSeq) {
@@ -291,7 +301,8 @@ public final class Additive implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:70: let weights = masked_softmax(scores, mask);
+   * additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+   *   via heed/prelude.heed:70: let weights = masked_softmax(scores, mask);
    * </pre>
    */
   static void softmax(float[] x, float[] out, int batch, int qSeq, int kSeq) {
@@ -318,7 +329,8 @@ public final class Additive implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:71: return weights @ values;                                     // [batch, q_seq, d_v]
+   * additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+   *   via heed/prelude.heed:71: return weights @ values;                                     // [batch, q_seq, d_v]
    * </pre>
    */
   static void matmul(float[] a, float[] b, float[] out, int batch, int qSeq, int kSeq) {

@@ -277,7 +277,8 @@ public final class AdditiveTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:67: let qp = unsqueeze(linear(q_in, w_q), 2);                    // [batch, q_seq, 1, d_attn]
+   * additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+   *   via heed/prelude.heed:67: let qp = unsqueeze(linear(q_in, w_q), 2);                    // [batch, q_seq, 1, d_attn]
    * </pre>
    */
   public static void linear20to16(KernelContext context, FloatArray x, FloatArray w, FloatArray out,
@@ -453,7 +454,8 @@ public final class AdditiveTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:68: let kp = unsqueeze(linear(k_in, w_k), 1);                    // [batch, 1, k_seq, d_attn]
+   * additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+   *   via heed/prelude.heed:68: let kp = unsqueeze(linear(k_in, w_k), 1);                    // [batch, 1, k_seq, d_attn]
    * </pre>
    */
   public static void linear24to16(KernelContext context, FloatArray x, FloatArray w, FloatArray out,
@@ -629,7 +631,8 @@ public final class AdditiveTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:69: let scores = squeeze(linear(tanh(qp + kp), v), 3);           // [batch, q_seq, k_seq]
+   * additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+   *   via heed/prelude.heed:69: let scores = squeeze(linear(tanh(qp + kp), v), 3);           // [batch, q_seq, k_seq]
    * </pre>
    */
   public static void elementwise(KernelContext context, FloatArray x0, FloatArray x1,
@@ -657,7 +660,8 @@ public final class AdditiveTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:69: let scores = squeeze(linear(tanh(qp + kp), v), 3);           // [batch, q_seq, k_seq]
+   * additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+   *   via heed/prelude.heed:69: let scores = squeeze(linear(tanh(qp + kp), v), 3);           // [batch, q_seq, k_seq]
    * </pre>
    */
   public static void linear16to1(KernelContext context, FloatArray x, FloatArray w, FloatArray out,
@@ -834,7 +838,8 @@ public final class AdditiveTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:70: let weights = masked_softmax(scores, mask);
+   * additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+   *   via heed/prelude.heed:70: let weights = masked_softmax(scores, mask);
    * </pre>
    */
   public static void addBroadcast(KernelContext context, FloatArray a, FloatArray b, FloatArray out,
@@ -860,7 +865,8 @@ public final class AdditiveTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:70: let weights = masked_softmax(scores, mask);
+   * additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+   *   via heed/prelude.heed:70: let weights = masked_softmax(scores, mask);
    * </pre>
    */
   public static void softmax(KernelContext context, FloatArray x, FloatArray out, IntArray dims) {
@@ -912,7 +918,8 @@ public final class AdditiveTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:71: return weights @ values;                                     // [batch, q_seq, d_v]
+   * additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+   *   via heed/prelude.heed:71: return weights @ values;                                     // [batch, q_seq, d_v]
    * </pre>
    */
   public static void matmul(KernelContext context, FloatArray a, FloatArray b, FloatArray out,
@@ -1095,13 +1102,16 @@ public final class AdditiveTornado implements AcceleratedModel {
      * <p>Read in place, no task: %attn.qp, %attn.kp, %attn.scores (views).
      */
     private void addAttn(TaskGraph graph, GridScheduler grid) {
-      // heed/prelude.heed:67: let qp = unsqueeze(linear(q_in, w_q), 2);                    // [batch, q_seq, 1, d_attn]
+      // additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+      //   via heed/prelude.heed:67: let qp = unsqueeze(linear(q_in, w_q), 2);                    // [batch, q_seq, 1, d_attn]
       graph.task("attn.linear", AdditiveTornado::linear20to16, new KernelContext(), queryBuffer, attnWQ, t1, dimsBatchQSeq);
       grid.addWorkerGrid("additive.attn.linear", grid2(32, roundUp(batch * qSeq, 32) / 8, 32, 4));
-      // heed/prelude.heed:68: let kp = unsqueeze(linear(k_in, w_k), 1);                    // [batch, 1, k_seq, d_attn]
+      // additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+      //   via heed/prelude.heed:68: let kp = unsqueeze(linear(k_in, w_k), 1);                    // [batch, 1, k_seq, d_attn]
       graph.task("attn.linear_2", AdditiveTornado::linear24to16, new KernelContext(), keysBuffer, attnWK, t2, dimsBatchKSeq);
       grid.addWorkerGrid("additive.attn.linear_2", grid2(32, roundUp(batch * kSeq, 32) / 8, 32, 4));
-      // heed/prelude.heed:69: let scores = squeeze(linear(tanh(qp + kp), v), 3);           // [batch, q_seq, k_seq]
+      // additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+      //   via heed/prelude.heed:69: let scores = squeeze(linear(tanh(qp + kp), v), 3);           // [batch, q_seq, k_seq]
       graph.task("attn.elementwise", AdditiveTornado::elementwise, new KernelContext(), t1, t2, t4, dimsBatchQSeqKSeq);
       grid.addWorkerGrid("additive.attn.elementwise", grid1(roundUp(batch * qSeq * kSeq * 16, 256), 256));
       graph.task("attn.linear_3", AdditiveTornado::linear16to1, new KernelContext(), t4, attnV, t5, dimsBatchQSeqKSeq);
@@ -1109,12 +1119,14 @@ public final class AdditiveTornado implements AcceleratedModel {
       // additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
       graph.task("attn.padding_mask", AdditiveTornado::paddingMask, new KernelContext(), keysPadBuffer, t0, dimsBatchKSeq);
       grid.addWorkerGrid("additive.attn.padding_mask", grid1(roundUp(batch * kSeq, 256), 256));
-      // heed/prelude.heed:70: let weights = masked_softmax(scores, mask);
+      // additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+      //   via heed/prelude.heed:70: let weights = masked_softmax(scores, mask);
       graph.task("attn.add", AdditiveTornado::addBroadcast, new KernelContext(), t5, t0, t6, dimsBatchQSeqKSeq);
       grid.addWorkerGrid("additive.attn.add", grid1(roundUp(batch * qSeq * kSeq, 256), 256));
       graph.task("attn.weights", AdditiveTornado::softmax, new KernelContext(), t6, attnWeights, dimsBatchQSeqKSeq);
       grid.addWorkerGrid("additive.attn.weights", grid1(batch * qSeq * 128, 128));
-      // heed/prelude.heed:71: return weights @ values;                                     // [batch, q_seq, d_v]
+      // additive.heed:12: output context = AdditiveAttention(query, keys, keys, d_attn, mask = padding_mask(keys_pad)) as "attn";
+      //   via heed/prelude.heed:71: return weights @ values;                                     // [batch, q_seq, d_v]
       graph.task("attn.context", AdditiveTornado::matmul, new KernelContext(), attnWeights, keysBuffer, context, dimsBatchQSeqKSeq);
       grid.addWorkerGrid("additive.attn.context", grid3(32, roundUp(qSeq, 16), batch, 16, 16, 1));
     }

@@ -350,7 +350,8 @@ public final class Gpt implements HeedModel {
       float[] t0 = f0;
       embedding64(idsData, this.wteWeight, t0, batch, seq);
 
-      // heed/prelude.heed:40: return embedding(positions(ids, axis = 1), weight);
+      // gpt.heed:25: let x = embedding(ids, wte) + LearnedPositions(ids, max_len, d_model) as "wpe";
+      //   via heed/prelude.heed:40: return embedding(positions(ids, axis = 1), weight);
       long[] t1 = l0;
       positions(idsData, t1, batch, seq);
       float[] t2 = f1;
@@ -364,15 +365,19 @@ public final class Gpt implements HeedModel {
       float[] mask = f1;
       causalMask(idsData, mask, batch, seq);
 
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // gpt.heed:14: let h = LayerNorm(x, eps) as "ln_1";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] h0H = f0;
       layerNorm64(x, this.h0Ln1Weight, this.h0Ln1Bias, h0H, batch, seq);
 
-      // heed/prelude.heed:9: return linear(x, weight, bias);
+      // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+      //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       float[] h0AttnQkv = f3;
       linear64to192(h0H, this.h0AttnQkvWeightPacked, this.h0AttnQkvBias, h0AttnQkv, batch, seq);
 
-      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       float[] t16 = f0;
       mha(h0AttnQkv, h0AttnQkv, h0AttnQkv, mask, t16, batch, seq);
 
@@ -380,11 +385,13 @@ public final class Gpt implements HeedModel {
       float[] h0X = f3;
       linear64to64Residual(t16, this.h0AttnOutProjWeight, this.h0AttnOutProjBias, x, h0X, batch, seq);
 
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // gpt.heed:16: let g = LayerNorm(x, eps) as "ln_2";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] h0G = f0;
       layerNorm64(h0X, this.h0Ln2Weight, this.h0Ln2Bias, h0G, batch, seq);
 
-      // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+      // gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
+      //   via heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
       float[] h0MlpH = f2;
       linear64to256GeluTanh(h0G, this.h0MlpLinear1Weight, this.h0MlpLinear1Bias, h0MlpH, batch, seq);
 
@@ -392,15 +399,19 @@ public final class Gpt implements HeedModel {
       float[] x1 = f0;
       linear256to64Residual(h0MlpH, this.h0MlpLinear2Weight, this.h0MlpLinear2Bias, h0X, x1, batch, seq);
 
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // gpt.heed:14: let h = LayerNorm(x, eps) as "ln_1";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] h1H = f3;
       layerNorm64(x1, this.h1Ln1Weight, this.h1Ln1Bias, h1H, batch, seq);
 
-      // heed/prelude.heed:9: return linear(x, weight, bias);
+      // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+      //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       float[] h1AttnQkv = f2;
       linear64to192(h1H, this.h1AttnQkvWeightPacked, this.h1AttnQkvBias, h1AttnQkv, batch, seq);
 
-      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       float[] t33 = f3;
       mha(h1AttnQkv, h1AttnQkv, h1AttnQkv, mask, t33, batch, seq);
 
@@ -408,15 +419,18 @@ public final class Gpt implements HeedModel {
       float[] h1X = f1;
       linear64to64Residual(t33, this.h1AttnOutProjWeight, this.h1AttnOutProjBias, x1, h1X, batch, seq);
 
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // gpt.heed:16: let g = LayerNorm(x, eps) as "ln_2";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] h1G = f0;
       layerNorm64(h1X, this.h1Ln2Weight, this.h1Ln2Bias, h1G, batch, seq);
 
-      // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+      // gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
+      //   via heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
       float[] h1MlpH = f2;
       linear64to256GeluTanh(h1G, this.h1MlpLinear1Weight, this.h1MlpLinear1Bias, h1MlpH, batch, seq);
 
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // gpt.heed:30: let h = LayerNorm(x, eps) as "ln_f";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] h = f0;
       linear256to64ResidualLayerNorm(h1MlpH, this.h1MlpLinear2Weight, this.h1MlpLinear2Bias, h1X, this.lnFWeight, this.lnFBias, h, batch, seq);
 
@@ -469,7 +483,9 @@ public final class Gpt implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+   *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+   *   via heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
   static void concat(float[] in0, float[] in1, float[] in2, float[] out) {
@@ -492,7 +508,9 @@ public final class Gpt implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+   *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+   *   via heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
   static void concat2(float[] in0, float[] in1, float[] in2, float[] out) {
@@ -533,7 +551,8 @@ public final class Gpt implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:40: return embedding(positions(ids, axis = 1), weight);
+   * gpt.heed:25: let x = embedding(ids, wte) + LearnedPositions(ids, max_len, d_model) as "wpe";
+   *   via heed/prelude.heed:40: return embedding(positions(ids, axis = 1), weight);
    * </pre>
    */
   static void positions(long[] x, long[] out, int batch, int seq) {
@@ -547,7 +566,8 @@ public final class Gpt implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:40: return embedding(positions(ids, axis = 1), weight);
+   * gpt.heed:25: let x = embedding(ids, wte) + LearnedPositions(ids, max_len, d_model) as "wpe";
+   *   via heed/prelude.heed:40: return embedding(positions(ids, axis = 1), weight);
    * </pre>
    */
   static void embedding642(long[] ids, float[] table, float[] out, int seq) {
@@ -603,7 +623,10 @@ public final class Gpt implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * gpt.heed:14: let h = LayerNorm(x, eps) as "ln_1";
+   *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * gpt.heed:16: let g = LayerNorm(x, eps) as "ln_2";
+   *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>
    */
   static void layerNorm64(float[] x, float[] gamma, float[] beta, float[] out, int batch, int seq) {
@@ -615,7 +638,9 @@ public final class Gpt implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+   *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+   *   via heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
   static void linear64to192(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
@@ -630,7 +655,8 @@ public final class Gpt implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+   * gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+   *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */
   static void mha(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch, int seq) {
@@ -665,7 +691,8 @@ public final class Gpt implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+   * gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
+   *   via heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
    * </pre>
    */
   static void linear64to256GeluTanh(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
@@ -695,7 +722,8 @@ public final class Gpt implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * gpt.heed:30: let h = LayerNorm(x, eps) as "ln_f";
+   *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>
    */
   static void linear256to64ResidualLayerNorm(float[] x, PackedLinear w, float[] bias,

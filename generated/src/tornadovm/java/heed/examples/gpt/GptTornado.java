@@ -244,9 +244,9 @@ public final class GptTornado implements AcceleratedModel {
     float[] h0AttnKProjBiasHost = weights.get("h.0.attn.k_proj.bias", new int[] {64}, "zeros");
     float[] h0AttnVProjWeightHost = weights.get("h.0.attn.v_proj.weight", new int[] {64, 64}, "uniform");
     float[] h0AttnVProjBiasHost = weights.get("h.0.attn.v_proj.bias", new int[] {64}, "zeros");
-    // %h.0.attn.qkv.weight = concat, once, at load time: heed/prelude.heed:9: return linear(x, weight, bias);
+    // %h.0.attn.qkv.weight = concat, once, at load time: gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
     this.h0AttnQkvWeight = floats(concatHost(64, new int[] {64, 64, 64}, h0AttnQProjWeightHost, h0AttnKProjWeightHost, h0AttnVProjWeightHost));
-    // %h.0.attn.qkv.bias = concat, once, at load time: heed/prelude.heed:9: return linear(x, weight, bias);
+    // %h.0.attn.qkv.bias = concat, once, at load time: gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
     this.h0AttnQkvBias = floats(concatHost(1, new int[] {64, 64, 64}, h0AttnQProjBiasHost, h0AttnKProjBiasHost, h0AttnVProjBiasHost));
     this.h0AttnOutProjWeight = floats(weights.get("h.0.attn.out_proj.weight", new int[] {64, 64}, "uniform"));
     this.h0AttnOutProjBias = floats(weights.get("h.0.attn.out_proj.bias", new int[] {64}, "zeros"));
@@ -264,9 +264,9 @@ public final class GptTornado implements AcceleratedModel {
     float[] h1AttnKProjBiasHost = weights.get("h.1.attn.k_proj.bias", new int[] {64}, "zeros");
     float[] h1AttnVProjWeightHost = weights.get("h.1.attn.v_proj.weight", new int[] {64, 64}, "uniform");
     float[] h1AttnVProjBiasHost = weights.get("h.1.attn.v_proj.bias", new int[] {64}, "zeros");
-    // %h.1.attn.qkv.weight = concat, once, at load time: heed/prelude.heed:9: return linear(x, weight, bias);
+    // %h.1.attn.qkv.weight = concat, once, at load time: gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
     this.h1AttnQkvWeight = floats(concatHost(64, new int[] {64, 64, 64}, h1AttnQProjWeightHost, h1AttnKProjWeightHost, h1AttnVProjWeightHost));
-    // %h.1.attn.qkv.bias = concat, once, at load time: heed/prelude.heed:9: return linear(x, weight, bias);
+    // %h.1.attn.qkv.bias = concat, once, at load time: gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
     this.h1AttnQkvBias = floats(concatHost(1, new int[] {64, 64, 64}, h1AttnQProjBiasHost, h1AttnKProjBiasHost, h1AttnVProjBiasHost));
     this.h1AttnOutProjWeight = floats(weights.get("h.1.attn.out_proj.weight", new int[] {64, 64}, "uniform"));
     this.h1AttnOutProjBias = floats(weights.get("h.1.attn.out_proj.bias", new int[] {64}, "zeros"));
@@ -469,7 +469,8 @@ public final class GptTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:40: return embedding(positions(ids, axis = 1), weight);
+   * gpt.heed:25: let x = embedding(ids, wte) + LearnedPositions(ids, max_len, d_model) as "wpe";
+   *   via heed/prelude.heed:40: return embedding(positions(ids, axis = 1), weight);
    * </pre>
    */
   public static void positions(KernelContext context, IntArray x, IntArray out, IntArray dims) {
@@ -488,7 +489,8 @@ public final class GptTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:40: return embedding(positions(ids, axis = 1), weight);
+   * gpt.heed:25: let x = embedding(ids, wte) + LearnedPositions(ids, max_len, d_model) as "wpe";
+   *   via heed/prelude.heed:40: return embedding(positions(ids, axis = 1), weight);
    * </pre>
    */
   public static void embedding642(KernelContext context, IntArray ids, FloatArray table,
@@ -559,7 +561,12 @@ public final class GptTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * gpt.heed:14: let h = LayerNorm(x, eps) as "ln_1";
+   *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * gpt.heed:16: let g = LayerNorm(x, eps) as "ln_2";
+   *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * gpt.heed:30: let h = LayerNorm(x, eps) as "ln_f";
+   *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>
    */
   public static void layerNorm64(KernelContext context, FloatArray x, FloatArray gamma,
@@ -611,7 +618,9 @@ public final class GptTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+   *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+   *   via heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
   public static void linear64to192Bias(KernelContext context, FloatArray x, FloatArray w,
@@ -755,7 +764,8 @@ public final class GptTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+   * gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+   *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */
   public static void mha4x16(KernelContext context, FloatArray q, FloatArray k, FloatArray v,
@@ -1000,7 +1010,8 @@ public final class GptTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+   * gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
+   *   via heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
    * </pre>
    */
   public static void linear64to256BiasGeluTanh(KernelContext context, FloatArray x, FloatArray w,
@@ -1153,7 +1164,8 @@ public final class GptTornado implements AcceleratedModel {
    * <p>From the spec:
    * <pre>
    * gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
-   * heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * gpt.heed:30: let h = LayerNorm(x, eps) as "ln_f";
+   *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>
    */
   public static void linear256to64BiasResidual(KernelContext context, FloatArray x, FloatArray w,
@@ -1648,7 +1660,8 @@ public final class GptTornado implements AcceleratedModel {
      * <p>Fused: nothing in this layer.
      */
     private void addModel(TaskGraph graph, GridScheduler grid) {
-      // heed/prelude.heed:40: return embedding(positions(ids, axis = 1), weight);
+      // gpt.heed:25: let x = embedding(ids, wte) + LearnedPositions(ids, max_len, d_model) as "wpe";
+      //   via heed/prelude.heed:40: return embedding(positions(ids, axis = 1), weight);
       graph.task("model.positions", GptTornado::positions, new KernelContext(), idsBuffer, t1, dimsBatchSeq);
       grid.addWorkerGrid("gpt.model.positions", grid1(roundUp(seq, 256), 256));
       graph.task("wpe", GptTornado::embedding642, new KernelContext(), t1, wpeWeight, t2, dimsSeq);
@@ -1683,25 +1696,31 @@ public final class GptTornado implements AcceleratedModel {
      * <p>Read in place, no task: %3, %5, %7 (views).
      */
     private void addH0(TaskGraph graph, GridScheduler grid) {
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // gpt.heed:14: let h = LayerNorm(x, eps) as "ln_1";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("h.0.ln_1", GptTornado::layerNorm64, new KernelContext(), x, h0Ln1Weight, h0Ln1Bias, h0H, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.0.ln_1", grid1(batch * seq * 64, 64));
-      // heed/prelude.heed:9: return linear(x, weight, bias);
+      // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+      //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       graph.task("h.0.attn.qkv", GptTornado::linear64to192Bias, new KernelContext(), h0H, h0AttnQkvWeight, h0AttnQkvBias, h0AttnQkv, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.0.attn.qkv", grid2(192, roundUp(batch * seq, 32) / 8, 32, 4));
       // gpt.heed:26: let mask = causal_mask(ids);                     // [seq, seq]: no peeking ahead
       graph.task("h.0.mask", GptTornado::causalMask, new KernelContext(), idsBuffer, mask, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.0.mask", grid1(roundUp(seq * seq, 256), 256));
-      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       graph.task("h.0.attention", GptTornado::mha4x16, new KernelContext(), h0AttnQkv, h0AttnQkv, h0AttnQkv, mask, t16, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.0.attention", grid2(roundUp(seq, 32), batch * 4, 32, 1));
       // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
       graph.task("h.0.attn.out_proj", GptTornado::linear64to64BiasResidual, new KernelContext(), t16, h0AttnOutProjWeight, h0AttnOutProjBias, x, h0X, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.0.attn.out_proj", grid2(64, roundUp(batch * seq, 32) / 8, 32, 4));
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // gpt.heed:16: let g = LayerNorm(x, eps) as "ln_2";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("h.0.ln_2", GptTornado::layerNorm64, new KernelContext(), h0X, h0Ln2Weight, h0Ln2Bias, h0G, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.0.ln_2", grid1(batch * seq * 64, 64));
-      // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+      // gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
+      //   via heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
       graph.task("h.0.mlp.linear1", GptTornado::linear64to256BiasGeluTanh, new KernelContext(), h0G, h0MlpLinear1Weight, h0MlpLinear1Bias, h0MlpH, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.0.mlp.linear1", grid2(256, roundUp(batch * seq, 32) / 8, 32, 4));
       // gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
@@ -1729,22 +1748,28 @@ public final class GptTornado implements AcceleratedModel {
      * <p>Read in place, no task: %20, %22, %24 (views).
      */
     private void addH1(TaskGraph graph, GridScheduler grid) {
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // gpt.heed:14: let h = LayerNorm(x, eps) as "ln_1";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("h.1.ln_1", GptTornado::layerNorm64, new KernelContext(), x1, h1Ln1Weight, h1Ln1Bias, h1H, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.1.ln_1", grid1(batch * seq * 64, 64));
-      // heed/prelude.heed:9: return linear(x, weight, bias);
+      // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+      //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       graph.task("h.1.attn.qkv", GptTornado::linear64to192Bias, new KernelContext(), h1H, h1AttnQkvWeight, h1AttnQkvBias, h1AttnQkv, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.1.attn.qkv", grid2(192, roundUp(batch * seq, 32) / 8, 32, 4));
-      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       graph.task("h.1.attention", GptTornado::mha4x16, new KernelContext(), h1AttnQkv, h1AttnQkv, h1AttnQkv, mask, t33, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.1.attention", grid2(roundUp(seq, 32), batch * 4, 32, 1));
       // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
       graph.task("h.1.attn.out_proj", GptTornado::linear64to64BiasResidual, new KernelContext(), t33, h1AttnOutProjWeight, h1AttnOutProjBias, x1, h1X, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.1.attn.out_proj", grid2(64, roundUp(batch * seq, 32) / 8, 32, 4));
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // gpt.heed:16: let g = LayerNorm(x, eps) as "ln_2";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("h.1.ln_2", GptTornado::layerNorm64, new KernelContext(), h1X, h1Ln2Weight, h1Ln2Bias, h1G, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.1.ln_2", grid1(batch * seq * 64, 64));
-      // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+      // gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
+      //   via heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
       graph.task("h.1.mlp.linear1", GptTornado::linear64to256BiasGeluTanh, new KernelContext(), h1G, h1MlpLinear1Weight, h1MlpLinear1Bias, h1MlpH, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.1.mlp.linear1", grid2(256, roundUp(batch * seq, 32) / 8, 32, 4));
     }
@@ -1760,7 +1785,8 @@ public final class GptTornado implements AcceleratedModel {
      * </ul>
      */
     private void addH(TaskGraph graph, GridScheduler grid) {
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // gpt.heed:30: let h = LayerNorm(x, eps) as "ln_f";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("h.1.mlp.linear2", GptTornado::linear256to64BiasResidual, new KernelContext(), h1MlpH, h1MlpLinear2Weight, h1MlpLinear2Bias, h1X, hPreNorm, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.1.mlp.linear2", grid2(64, roundUp(batch * seq, 32) / 8, 32, 4));
     }
@@ -1774,7 +1800,8 @@ public final class GptTornado implements AcceleratedModel {
      * <p>Fused: nothing in this layer.
      */
     private void addModelPart2(TaskGraph graph, GridScheduler grid) {
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // gpt.heed:30: let h = LayerNorm(x, eps) as "ln_f";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("ln_f", GptTornado::layerNorm64, new KernelContext(), hPreNorm, lnFWeight, lnFBias, h, dimsBatchSeq);
       grid.addWorkerGrid("gpt.ln_f", grid1(batch * seq * 64, 64));
       // gpt.heed:31: output logits = linear(h, wte);                  // [batch, seq, vocab], weights tied to wte

@@ -678,43 +678,55 @@ public final class Transformer implements HeedModel {
       float[] x = f4;
       mulAdd(t0, t3, x, batch, srcSeq);
 
-      // heed/prelude.heed:9: return linear(x, weight, bias);
+      // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+      //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       float[] encoderLayer0SelfAttnQkv = f2;
       linear64to192(x, this.encoderLayer0SelfAttnQkvWeightPacked, this.encoderLayer0SelfAttnQkvBias, encoderLayer0SelfAttnQkv, batch, srcSeq);
 
-      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       float[] t18 = f3;
       mha(encoderLayer0SelfAttnQkv, encoderLayer0SelfAttnQkv, encoderLayer0SelfAttnQkv, srcMask, t18, batch, srcSeq);
 
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] encoderLayer0X = f2;
       linear64to64ResidualLayerNorm(t18, this.encoderLayer0SelfAttnOutProjWeight, this.encoderLayer0SelfAttnOutProjBias, x, this.encoderLayer0Norm1Weight, this.encoderLayer0Norm1Bias, encoderLayer0X, batch, srcSeq);
 
-      // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+      // transformer.heed:21: let f = FeedForward(x, d_ff, "relu") as "ffn";
+      //   via heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
       float[] encoderLayer0FfnH = f3;
       linear64to256Relu(encoderLayer0X, this.encoderLayer0FfnLinear1Weight, this.encoderLayer0FfnLinear1Bias, encoderLayer0FfnH, batch, srcSeq);
 
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] x1 = f4;
       linear256to64ResidualLayerNorm(encoderLayer0FfnH, this.encoderLayer0FfnLinear2Weight, this.encoderLayer0FfnLinear2Bias, encoderLayer0X, this.encoderLayer0Norm2Weight, this.encoderLayer0Norm2Bias, x1, batch, srcSeq);
 
-      // heed/prelude.heed:9: return linear(x, weight, bias);
+      // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+      //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       float[] encoderLayer1SelfAttnQkv = f2;
       linear64to192(x1, this.encoderLayer1SelfAttnQkvWeightPacked, this.encoderLayer1SelfAttnQkvBias, encoderLayer1SelfAttnQkv, batch, srcSeq);
 
-      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       float[] t36 = f5;
       mha(encoderLayer1SelfAttnQkv, encoderLayer1SelfAttnQkv, encoderLayer1SelfAttnQkv, srcMask, t36, batch, srcSeq);
 
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] encoderLayer1X = f2;
       linear64to64ResidualLayerNorm(t36, this.encoderLayer1SelfAttnOutProjWeight, this.encoderLayer1SelfAttnOutProjBias, x1, this.encoderLayer1Norm1Weight, this.encoderLayer1Norm1Bias, encoderLayer1X, batch, srcSeq);
 
-      // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+      // transformer.heed:21: let f = FeedForward(x, d_ff, "relu") as "ffn";
+      //   via heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
       float[] encoderLayer1FfnH = f3;
       linear64to256Relu(encoderLayer1X, this.encoderLayer1FfnLinear1Weight, this.encoderLayer1FfnLinear1Bias, encoderLayer1FfnH, batch, srcSeq);
 
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] x2 = f4;
       linear256to64ResidualLayerNorm(encoderLayer1FfnH, this.encoderLayer1FfnLinear2Weight, this.encoderLayer1FfnLinear2Bias, encoderLayer1X, this.encoderLayer1Norm2Weight, this.encoderLayer1Norm2Bias, x2, batch, srcSeq);
 
@@ -726,73 +738,98 @@ public final class Transformer implements HeedModel {
       float[] y = f2;
       mulAdd(t40, t43, y, batch, tgtSeq);
 
-      // heed/prelude.heed:9: return linear(x, weight, bias);
+      // transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+      //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       float[] decoderLayer0SelfAttnQkv = f3;
       linear64to192(y, this.decoderLayer0SelfAttnQkvWeightPacked, this.decoderLayer0SelfAttnQkvBias, decoderLayer0SelfAttnQkv, batch, tgtSeq);
 
-      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       float[] t57 = f5;
       mha2(decoderLayer0SelfAttnQkv, decoderLayer0SelfAttnQkv, decoderLayer0SelfAttnQkv, tgtMask, t57, batch, tgtSeq);
 
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] decoderLayer0Y = f6;
       linear64to64ResidualLayerNorm(t57, this.decoderLayer0SelfAttnOutProjWeight, this.decoderLayer0SelfAttnOutProjBias, y, this.decoderLayer0Norm1Weight, this.decoderLayer0Norm1Bias, decoderLayer0Y, batch, tgtSeq);
 
-      // heed/prelude.heed:9: return linear(x, weight, bias);
+      // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+      //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       float[] t59 = f2;
       linear64to64(decoderLayer0Y, this.decoderLayer0CrossAttnQProjWeight, this.decoderLayer0CrossAttnQProjBias, t59, batch, tgtSeq);
+
+      // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+      //   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       float[] decoderLayerPacked = f3;
       linear64to256(x2, this.decoderLayerPackedWeightPacked, this.decoderLayerPackedBias, decoderLayerPacked, batch, srcSeq);
 
-      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       float[] t73 = f5;
       mha3(t59, decoderLayerPacked, decoderLayerPacked, srcMask, t73, batch, tgtSeq, srcSeq);
 
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] decoderLayer0Y1 = f2;
       linear64to64ResidualLayerNorm(t73, this.decoderLayer0CrossAttnOutProjWeight, this.decoderLayer0CrossAttnOutProjBias, decoderLayer0Y, this.decoderLayer0Norm2Weight, this.decoderLayer0Norm2Bias, decoderLayer0Y1, batch, tgtSeq);
 
-      // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+      // transformer.heed:32: let f = FeedForward(y, d_ff, "relu") as "ffn";
+      //   via heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
       float[] decoderLayer0FfnH = f4;
       linear64to256Relu(decoderLayer0Y1, this.decoderLayer0FfnLinear1Weight, this.decoderLayer0FfnLinear1Bias, decoderLayer0FfnH, batch, tgtSeq);
 
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] y1 = f5;
       linear256to64ResidualLayerNorm(decoderLayer0FfnH, this.decoderLayer0FfnLinear2Weight, this.decoderLayer0FfnLinear2Bias, decoderLayer0Y1, this.decoderLayer0Norm3Weight, this.decoderLayer0Norm3Bias, y1, batch, tgtSeq);
 
-      // heed/prelude.heed:9: return linear(x, weight, bias);
+      // transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+      //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       float[] decoderLayer1SelfAttnQkv = f2;
       linear64to192(y1, this.decoderLayer1SelfAttnQkvWeightPacked, this.decoderLayer1SelfAttnQkvBias, decoderLayer1SelfAttnQkv, batch, tgtSeq);
 
-      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       float[] t90 = f6;
       mha2(decoderLayer1SelfAttnQkv, decoderLayer1SelfAttnQkv, decoderLayer1SelfAttnQkv, tgtMask, t90, batch, tgtSeq);
 
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] decoderLayer1Y = f1;
       linear64to64ResidualLayerNorm(t90, this.decoderLayer1SelfAttnOutProjWeight, this.decoderLayer1SelfAttnOutProjBias, y1, this.decoderLayer1Norm1Weight, this.decoderLayer1Norm1Bias, decoderLayer1Y, batch, tgtSeq);
 
-      // heed/prelude.heed:9: return linear(x, weight, bias);
+      // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+      //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       float[] t92 = f5;
       linear64to64(decoderLayer1Y, this.decoderLayer1CrossAttnQProjWeight, this.decoderLayer1CrossAttnQProjBias, t92, batch, tgtSeq);
 
-      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       float[] t106 = f6;
       mha4(t92, decoderLayerPacked, decoderLayerPacked, srcMask, t106, batch, tgtSeq, srcSeq);
 
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] decoderLayer1Y1 = f5;
       linear64to64ResidualLayerNorm(t106, this.decoderLayer1CrossAttnOutProjWeight, this.decoderLayer1CrossAttnOutProjBias, decoderLayer1Y, this.decoderLayer1Norm2Weight, this.decoderLayer1Norm2Bias, decoderLayer1Y1, batch, tgtSeq);
 
-      // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+      // transformer.heed:32: let f = FeedForward(y, d_ff, "relu") as "ffn";
+      //   via heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
       float[] decoderLayer1FfnH = f4;
       linear64to256Relu(decoderLayer1Y1, this.decoderLayer1FfnLinear1Weight, this.decoderLayer1FfnLinear1Bias, decoderLayer1FfnH, batch, tgtSeq);
 
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] y2 = f1;
       linear256to64ResidualLayerNorm(decoderLayer1FfnH, this.decoderLayer1FfnLinear2Weight, this.decoderLayer1FfnLinear2Bias, decoderLayer1Y1, this.decoderLayer1Norm3Weight, this.decoderLayer1Norm3Bias, y2, batch, tgtSeq);
 
-      // heed/prelude.heed:9: return linear(x, weight, bias);
+      // transformer.heed:60: output logits = Linear(y, vocab) as "fc";
+      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       float[] logits = new float[batch * tgtSeq * 1000];
       linear64to1000(y2, this.fcWeight, this.fcBias, logits, batch, tgtSeq);
 
@@ -841,7 +878,12 @@ public final class Transformer implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+   *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+   *   via heed/prelude.heed:9: return linear(x, weight, bias);
+   * transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+   *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+   *   via heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
   static void concat(float[] in0, float[] in1, float[] in2, float[] out) {
@@ -864,7 +906,12 @@ public final class Transformer implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+   *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+   *   via heed/prelude.heed:9: return linear(x, weight, bias);
+   * transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+   *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+   *   via heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
   static void concat2(float[] in0, float[] in1, float[] in2, float[] out) {
@@ -887,7 +934,9 @@ public final class Transformer implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+   *   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+   *   via heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
   static void concat3(float[] in0, float[] in1, float[] in2, float[] in3, float[] out) {
@@ -912,7 +961,9 @@ public final class Transformer implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+   *   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+   *   via heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
   static void concat4(float[] in0, float[] in1, float[] in2, float[] in3, float[] out) {
@@ -1027,7 +1078,12 @@ public final class Transformer implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+   *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+   *   via heed/prelude.heed:9: return linear(x, weight, bias);
+   * transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+   *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+   *   via heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
   static void linear64to192(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
@@ -1042,7 +1098,8 @@ public final class Transformer implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+   * transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+   *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */
   static void mha(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
@@ -1063,7 +1120,12 @@ public final class Transformer implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
+   *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
+   *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
+   *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>
    */
   static void linear64to64ResidualLayerNorm(float[] x, PackedLinear w, float[] bias,
@@ -1078,7 +1140,10 @@ public final class Transformer implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+   * transformer.heed:21: let f = FeedForward(x, d_ff, "relu") as "ffn";
+   *   via heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+   * transformer.heed:32: let f = FeedForward(y, d_ff, "relu") as "ffn";
+   *   via heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
    * </pre>
    */
   static void linear64to256Relu(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
@@ -1093,7 +1158,10 @@ public final class Transformer implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
+   *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
+   *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>
    */
   static void linear256to64ResidualLayerNorm(float[] x, PackedLinear w, float[] bias,
@@ -1108,7 +1176,8 @@ public final class Transformer implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+   * transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+   *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */
   static void mha2(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
@@ -1127,7 +1196,9 @@ public final class Transformer implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+   *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+   *   via heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
   static void linear64to64(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
@@ -1140,7 +1211,9 @@ public final class Transformer implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+   *   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+   *   via heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
   static void linear64to256(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
@@ -1155,7 +1228,8 @@ public final class Transformer implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+   * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+   *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */
   static void mha3(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
@@ -1176,7 +1250,8 @@ public final class Transformer implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+   * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+   *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */
   static void mha4(float[] q, float[] k, float[] v, float[] mask, float[] out, int batch,
@@ -1195,7 +1270,8 @@ public final class Transformer implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * transformer.heed:60: output logits = Linear(y, vocab) as "fc";
+   *   via heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
   static void linear64to1000(float[] x, PackedLinear w, float[] bias, float[] out, int batch,

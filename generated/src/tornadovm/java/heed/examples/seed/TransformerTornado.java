@@ -438,9 +438,9 @@ public final class TransformerTornado implements AcceleratedModel {
     float[] encoderLayer0SelfAttnKProjBiasHost = weights.get("encoder.layer.0.self_attn.k_proj.bias", new int[] {64}, "zeros");
     float[] encoderLayer0SelfAttnVProjWeightHost = weights.get("encoder.layer.0.self_attn.v_proj.weight", new int[] {64, 64}, "uniform");
     float[] encoderLayer0SelfAttnVProjBiasHost = weights.get("encoder.layer.0.self_attn.v_proj.bias", new int[] {64}, "zeros");
-    // %encoder.layer.0.self_attn.qkv.weight = concat, once, at load time: heed/prelude.heed:9: return linear(x, weight, bias);
+    // %encoder.layer.0.self_attn.qkv.weight = concat, once, at load time: transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
     this.encoderLayer0SelfAttnQkvWeight = floats(concatHost(64, new int[] {64, 64, 64}, encoderLayer0SelfAttnQProjWeightHost, encoderLayer0SelfAttnKProjWeightHost, encoderLayer0SelfAttnVProjWeightHost));
-    // %encoder.layer.0.self_attn.qkv.bias = concat, once, at load time: heed/prelude.heed:9: return linear(x, weight, bias);
+    // %encoder.layer.0.self_attn.qkv.bias = concat, once, at load time: transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
     this.encoderLayer0SelfAttnQkvBias = floats(concatHost(1, new int[] {64, 64, 64}, encoderLayer0SelfAttnQProjBiasHost, encoderLayer0SelfAttnKProjBiasHost, encoderLayer0SelfAttnVProjBiasHost));
     this.encoderLayer0SelfAttnOutProjWeight = floats(weights.get("encoder.layer.0.self_attn.out_proj.weight", new int[] {64, 64}, "uniform"));
     this.encoderLayer0SelfAttnOutProjBias = floats(weights.get("encoder.layer.0.self_attn.out_proj.bias", new int[] {64}, "zeros"));
@@ -458,9 +458,9 @@ public final class TransformerTornado implements AcceleratedModel {
     float[] encoderLayer1SelfAttnKProjBiasHost = weights.get("encoder.layer.1.self_attn.k_proj.bias", new int[] {64}, "zeros");
     float[] encoderLayer1SelfAttnVProjWeightHost = weights.get("encoder.layer.1.self_attn.v_proj.weight", new int[] {64, 64}, "uniform");
     float[] encoderLayer1SelfAttnVProjBiasHost = weights.get("encoder.layer.1.self_attn.v_proj.bias", new int[] {64}, "zeros");
-    // %encoder.layer.1.self_attn.qkv.weight = concat, once, at load time: heed/prelude.heed:9: return linear(x, weight, bias);
+    // %encoder.layer.1.self_attn.qkv.weight = concat, once, at load time: transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
     this.encoderLayer1SelfAttnQkvWeight = floats(concatHost(64, new int[] {64, 64, 64}, encoderLayer1SelfAttnQProjWeightHost, encoderLayer1SelfAttnKProjWeightHost, encoderLayer1SelfAttnVProjWeightHost));
-    // %encoder.layer.1.self_attn.qkv.bias = concat, once, at load time: heed/prelude.heed:9: return linear(x, weight, bias);
+    // %encoder.layer.1.self_attn.qkv.bias = concat, once, at load time: transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
     this.encoderLayer1SelfAttnQkvBias = floats(concatHost(1, new int[] {64, 64, 64}, encoderLayer1SelfAttnQProjBiasHost, encoderLayer1SelfAttnKProjBiasHost, encoderLayer1SelfAttnVProjBiasHost));
     this.encoderLayer1SelfAttnOutProjWeight = floats(weights.get("encoder.layer.1.self_attn.out_proj.weight", new int[] {64, 64}, "uniform"));
     this.encoderLayer1SelfAttnOutProjBias = floats(weights.get("encoder.layer.1.self_attn.out_proj.bias", new int[] {64}, "zeros"));
@@ -478,9 +478,9 @@ public final class TransformerTornado implements AcceleratedModel {
     float[] decoderLayer0SelfAttnKProjBiasHost = weights.get("decoder.layer.0.self_attn.k_proj.bias", new int[] {64}, "zeros");
     float[] decoderLayer0SelfAttnVProjWeightHost = weights.get("decoder.layer.0.self_attn.v_proj.weight", new int[] {64, 64}, "uniform");
     float[] decoderLayer0SelfAttnVProjBiasHost = weights.get("decoder.layer.0.self_attn.v_proj.bias", new int[] {64}, "zeros");
-    // %decoder.layer.0.self_attn.qkv.weight = concat, once, at load time: heed/prelude.heed:9: return linear(x, weight, bias);
+    // %decoder.layer.0.self_attn.qkv.weight = concat, once, at load time: transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
     this.decoderLayer0SelfAttnQkvWeight = floats(concatHost(64, new int[] {64, 64, 64}, decoderLayer0SelfAttnQProjWeightHost, decoderLayer0SelfAttnKProjWeightHost, decoderLayer0SelfAttnVProjWeightHost));
-    // %decoder.layer.0.self_attn.qkv.bias = concat, once, at load time: heed/prelude.heed:9: return linear(x, weight, bias);
+    // %decoder.layer.0.self_attn.qkv.bias = concat, once, at load time: transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
     this.decoderLayer0SelfAttnQkvBias = floats(concatHost(1, new int[] {64, 64, 64}, decoderLayer0SelfAttnQProjBiasHost, decoderLayer0SelfAttnKProjBiasHost, decoderLayer0SelfAttnVProjBiasHost));
     this.decoderLayer0SelfAttnOutProjWeight = floats(weights.get("decoder.layer.0.self_attn.out_proj.weight", new int[] {64, 64}, "uniform"));
     this.decoderLayer0SelfAttnOutProjBias = floats(weights.get("decoder.layer.0.self_attn.out_proj.bias", new int[] {64}, "zeros"));
@@ -496,9 +496,9 @@ public final class TransformerTornado implements AcceleratedModel {
     float[] decoderLayer1CrossAttnKProjBiasHost = weights.get("decoder.layer.1.cross_attn.k_proj.bias", new int[] {64}, "zeros");
     float[] decoderLayer1CrossAttnVProjWeightHost = weights.get("decoder.layer.1.cross_attn.v_proj.weight", new int[] {64, 64}, "uniform");
     float[] decoderLayer1CrossAttnVProjBiasHost = weights.get("decoder.layer.1.cross_attn.v_proj.bias", new int[] {64}, "zeros");
-    // %decoder.layer.packed.weight = concat, once, at load time: heed/prelude.heed:9: return linear(x, weight, bias);
+    // %decoder.layer.packed.weight = concat, once, at load time: transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn"; via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
     this.decoderLayerPackedWeight = floats(concatHost(64, new int[] {64, 64, 64, 64}, decoderLayer0CrossAttnKProjWeightHost, decoderLayer0CrossAttnVProjWeightHost, decoderLayer1CrossAttnKProjWeightHost, decoderLayer1CrossAttnVProjWeightHost));
-    // %decoder.layer.packed.bias = concat, once, at load time: heed/prelude.heed:9: return linear(x, weight, bias);
+    // %decoder.layer.packed.bias = concat, once, at load time: transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn"; via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
     this.decoderLayerPackedBias = floats(concatHost(1, new int[] {64, 64, 64, 64}, decoderLayer0CrossAttnKProjBiasHost, decoderLayer0CrossAttnVProjBiasHost, decoderLayer1CrossAttnKProjBiasHost, decoderLayer1CrossAttnVProjBiasHost));
     this.decoderLayer0CrossAttnOutProjWeight = floats(weights.get("decoder.layer.0.cross_attn.out_proj.weight", new int[] {64, 64}, "uniform"));
     this.decoderLayer0CrossAttnOutProjBias = floats(weights.get("decoder.layer.0.cross_attn.out_proj.bias", new int[] {64}, "zeros"));
@@ -516,9 +516,9 @@ public final class TransformerTornado implements AcceleratedModel {
     float[] decoderLayer1SelfAttnKProjBiasHost = weights.get("decoder.layer.1.self_attn.k_proj.bias", new int[] {64}, "zeros");
     float[] decoderLayer1SelfAttnVProjWeightHost = weights.get("decoder.layer.1.self_attn.v_proj.weight", new int[] {64, 64}, "uniform");
     float[] decoderLayer1SelfAttnVProjBiasHost = weights.get("decoder.layer.1.self_attn.v_proj.bias", new int[] {64}, "zeros");
-    // %decoder.layer.1.self_attn.qkv.weight = concat, once, at load time: heed/prelude.heed:9: return linear(x, weight, bias);
+    // %decoder.layer.1.self_attn.qkv.weight = concat, once, at load time: transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
     this.decoderLayer1SelfAttnQkvWeight = floats(concatHost(64, new int[] {64, 64, 64}, decoderLayer1SelfAttnQProjWeightHost, decoderLayer1SelfAttnKProjWeightHost, decoderLayer1SelfAttnVProjWeightHost));
-    // %decoder.layer.1.self_attn.qkv.bias = concat, once, at load time: heed/prelude.heed:9: return linear(x, weight, bias);
+    // %decoder.layer.1.self_attn.qkv.bias = concat, once, at load time: transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
     this.decoderLayer1SelfAttnQkvBias = floats(concatHost(1, new int[] {64, 64, 64}, decoderLayer1SelfAttnQProjBiasHost, decoderLayer1SelfAttnKProjBiasHost, decoderLayer1SelfAttnVProjBiasHost));
     this.decoderLayer1SelfAttnOutProjWeight = floats(weights.get("decoder.layer.1.self_attn.out_proj.weight", new int[] {64, 64}, "uniform"));
     this.decoderLayer1SelfAttnOutProjBias = floats(weights.get("decoder.layer.1.self_attn.out_proj.bias", new int[] {64}, "zeros"));
@@ -829,7 +829,12 @@ public final class TransformerTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+   *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+   *   via heed/prelude.heed:9: return linear(x, weight, bias);
+   * transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+   *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+   *   via heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
   public static void linear64to192Bias(KernelContext context, FloatArray x, FloatArray w,
@@ -973,7 +978,8 @@ public final class TransformerTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+   * transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+   *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */
   public static void mha4x16(KernelContext context, FloatArray q, FloatArray k, FloatArray v,
@@ -1066,7 +1072,12 @@ public final class TransformerTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
+   *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
+   *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
+   *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>
    */
   public static void linear64to64BiasResidual(KernelContext context, FloatArray x, FloatArray w,
@@ -1218,7 +1229,14 @@ public final class TransformerTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
+   *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
+   *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
+   *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
+   *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>
    */
   public static void layerNorm64(KernelContext context, FloatArray x, FloatArray gamma,
@@ -1270,7 +1288,10 @@ public final class TransformerTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+   * transformer.heed:21: let f = FeedForward(x, d_ff, "relu") as "ffn";
+   *   via heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+   * transformer.heed:32: let f = FeedForward(y, d_ff, "relu") as "ffn";
+   *   via heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
    * </pre>
    */
   public static void linear64to256BiasRelu(KernelContext context, FloatArray x, FloatArray w,
@@ -1422,7 +1443,10 @@ public final class TransformerTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
+   *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
+   *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>
    */
   public static void linear256to64BiasResidual(KernelContext context, FloatArray x, FloatArray w,
@@ -1574,7 +1598,8 @@ public final class TransformerTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+   * transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+   *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */
   public static void mha4x162(KernelContext context, FloatArray q, FloatArray k, FloatArray v,
@@ -1667,7 +1692,9 @@ public final class TransformerTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+   *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+   *   via heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
   public static void linear64to64Bias(KernelContext context, FloatArray x, FloatArray w,
@@ -1811,7 +1838,9 @@ public final class TransformerTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+   *   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+   *   via heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
   public static void linear64to256Bias(KernelContext context, FloatArray x, FloatArray w,
@@ -1955,7 +1984,8 @@ public final class TransformerTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+   * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+   *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */
   public static void mha4x163(KernelContext context, FloatArray q, FloatArray k, FloatArray v,
@@ -2049,7 +2079,8 @@ public final class TransformerTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+   * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+   *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */
   public static void mha4x164(KernelContext context, FloatArray q, FloatArray k, FloatArray v,
@@ -2143,7 +2174,8 @@ public final class TransformerTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
-   * heed/prelude.heed:9: return linear(x, weight, bias);
+   * transformer.heed:60: output logits = Linear(y, vocab) as "fc";
+   *   via heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
   public static void linear64to1000Bias(KernelContext context, FloatArray x, FloatArray w,
@@ -2745,21 +2777,26 @@ public final class TransformerTornado implements AcceleratedModel {
      * <p>Read in place, no task: %4, %6, %8, %14 (views).
      */
     private void addEncoderLayer0(TaskGraph graph, GridScheduler grid) {
-      // heed/prelude.heed:9: return linear(x, weight, bias);
+      // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+      //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       graph.task("encoder.layer.0.self_attn.qkv", TransformerTornado::linear64to192Bias, new KernelContext(), x, encoderLayer0SelfAttnQkvWeight, encoderLayer0SelfAttnQkvBias, encoderLayer0SelfAttnQkv, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.0.self_attn.qkv", grid2(192, roundUp(batch * srcSeq, 32) / 8, 32, 4));
       // transformer.heed:43: let src_mask = padding_mask(src_pad);                        // [batch, 1, src_seq]
       graph.task("encoder.layer.0.src_mask", TransformerTornado::paddingMask, new KernelContext(), srcPadBuffer, srcMask, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.0.src_mask", grid1(roundUp(batch * srcSeq, 256), 256));
-      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       graph.task("encoder.layer.0.attention", TransformerTornado::mha4x16, new KernelContext(), encoderLayer0SelfAttnQkv, encoderLayer0SelfAttnQkv, encoderLayer0SelfAttnQkv, srcMask, t18, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.0.attention", grid2(roundUp(srcSeq, 32), batch * 4, 32, 1));
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("encoder.layer.0.self_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t18, encoderLayer0SelfAttnOutProjWeight, encoderLayer0SelfAttnOutProjBias, x, encoderLayer0XPreNorm, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.0.self_attn.out_proj", grid2(64, roundUp(batch * srcSeq, 32) / 8, 32, 4));
       graph.task("encoder.layer.0.norm1", TransformerTornado::layerNorm64, new KernelContext(), encoderLayer0XPreNorm, encoderLayer0Norm1Weight, encoderLayer0Norm1Bias, encoderLayer0X, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.0.norm1", grid1(batch * srcSeq * 64, 64));
-      // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+      // transformer.heed:21: let f = FeedForward(x, d_ff, "relu") as "ffn";
+      //   via heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
       graph.task("encoder.layer.0.ffn.linear1", TransformerTornado::linear64to256BiasRelu, new KernelContext(), encoderLayer0X, encoderLayer0FfnLinear1Weight, encoderLayer0FfnLinear1Bias, encoderLayer0FfnH, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.0.ffn.linear1", grid2(256, roundUp(batch * srcSeq, 32) / 8, 32, 4));
     }
@@ -2775,7 +2812,8 @@ public final class TransformerTornado implements AcceleratedModel {
      * </ul>
      */
     private void addX1(TaskGraph graph, GridScheduler grid) {
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("x_1.encoder.layer.0.ffn.linear2", TransformerTornado::linear256to64BiasResidual, new KernelContext(), encoderLayer0FfnH, encoderLayer0FfnLinear2Weight, encoderLayer0FfnLinear2Bias, encoderLayer0X, x1PreNorm, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.x_1.encoder.layer.0.ffn.linear2", grid2(64, roundUp(batch * srcSeq, 32) / 8, 32, 4));
     }
@@ -2788,7 +2826,8 @@ public final class TransformerTornado implements AcceleratedModel {
      * <p>Fused: nothing in this layer.
      */
     private void addEncoderLayer0Part2(TaskGraph graph, GridScheduler grid) {
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("encoder.layer.0.norm2", TransformerTornado::layerNorm64, new KernelContext(), x1PreNorm, encoderLayer0Norm2Weight, encoderLayer0Norm2Bias, x1, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.0.norm2", grid1(batch * srcSeq * 64, 64));
     }
@@ -2812,18 +2851,23 @@ public final class TransformerTornado implements AcceleratedModel {
      * <p>Read in place, no task: %22, %24, %26, %14 (views).
      */
     private void addEncoderLayer1(TaskGraph graph, GridScheduler grid) {
-      // heed/prelude.heed:9: return linear(x, weight, bias);
+      // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+      //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       graph.task("encoder.layer.1.self_attn.qkv", TransformerTornado::linear64to192Bias, new KernelContext(), x1, encoderLayer1SelfAttnQkvWeight, encoderLayer1SelfAttnQkvBias, encoderLayer1SelfAttnQkv, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.1.self_attn.qkv", grid2(192, roundUp(batch * srcSeq, 32) / 8, 32, 4));
-      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       graph.task("encoder.layer.1.attention", TransformerTornado::mha4x16, new KernelContext(), encoderLayer1SelfAttnQkv, encoderLayer1SelfAttnQkv, encoderLayer1SelfAttnQkv, srcMask, t36, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.1.attention", grid2(roundUp(srcSeq, 32), batch * 4, 32, 1));
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("encoder.layer.1.self_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t36, encoderLayer1SelfAttnOutProjWeight, encoderLayer1SelfAttnOutProjBias, x1, encoderLayer1XPreNorm, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.1.self_attn.out_proj", grid2(64, roundUp(batch * srcSeq, 32) / 8, 32, 4));
       graph.task("encoder.layer.1.norm1", TransformerTornado::layerNorm64, new KernelContext(), encoderLayer1XPreNorm, encoderLayer1Norm1Weight, encoderLayer1Norm1Bias, encoderLayer1X, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.1.norm1", grid1(batch * srcSeq * 64, 64));
-      // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+      // transformer.heed:21: let f = FeedForward(x, d_ff, "relu") as "ffn";
+      //   via heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
       graph.task("encoder.layer.1.ffn.linear1", TransformerTornado::linear64to256BiasRelu, new KernelContext(), encoderLayer1X, encoderLayer1FfnLinear1Weight, encoderLayer1FfnLinear1Bias, encoderLayer1FfnH, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.1.ffn.linear1", grid2(256, roundUp(batch * srcSeq, 32) / 8, 32, 4));
     }
@@ -2839,7 +2883,8 @@ public final class TransformerTornado implements AcceleratedModel {
      * </ul>
      */
     private void addX2(TaskGraph graph, GridScheduler grid) {
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("x_2.encoder.layer.1.ffn.linear2", TransformerTornado::linear256to64BiasResidual, new KernelContext(), encoderLayer1FfnH, encoderLayer1FfnLinear2Weight, encoderLayer1FfnLinear2Bias, encoderLayer1X, x2PreNorm, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.x_2.encoder.layer.1.ffn.linear2", grid2(64, roundUp(batch * srcSeq, 32) / 8, 32, 4));
     }
@@ -2852,7 +2897,8 @@ public final class TransformerTornado implements AcceleratedModel {
      * <p>Fused: nothing in this layer.
      */
     private void addEncoderLayer1Part2(TaskGraph graph, GridScheduler grid) {
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("encoder.layer.1.norm2", TransformerTornado::layerNorm64, new KernelContext(), x2PreNorm, encoderLayer1Norm2Weight, encoderLayer1Norm2Bias, x2, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.1.norm2", grid1(batch * srcSeq * 64, 64));
     }
@@ -2898,21 +2944,27 @@ public final class TransformerTornado implements AcceleratedModel {
      * <p>Read in place, no task: %44, %46, %48 (views).
      */
     private void addDecoderLayer0(TaskGraph graph, GridScheduler grid) {
-      // heed/prelude.heed:9: return linear(x, weight, bias);
+      // transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+      //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       graph.task("decoder.layer.0.self_attn.qkv", TransformerTornado::linear64to192Bias, new KernelContext(), y, decoderLayer0SelfAttnQkvWeight, decoderLayer0SelfAttnQkvBias, decoderLayer0SelfAttnQkv, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.0.self_attn.qkv", grid2(192, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
       // transformer.heed:44: let tgt_mask = causal_mask(tgt);                             // [tgt_seq, tgt_seq]
       graph.task("decoder.layer.0.tgt_mask", TransformerTornado::causalMask, new KernelContext(), tgtBuffer, tgtMask, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.0.tgt_mask", grid1(roundUp(tgtSeq * tgtSeq, 256), 256));
-      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       graph.task("decoder.layer.0.attention", TransformerTornado::mha4x162, new KernelContext(), decoderLayer0SelfAttnQkv, decoderLayer0SelfAttnQkv, decoderLayer0SelfAttnQkv, tgtMask, t57, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.0.attention", grid2(roundUp(tgtSeq, 32), batch * 4, 32, 1));
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("decoder.layer.0.self_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t57, decoderLayer0SelfAttnOutProjWeight, decoderLayer0SelfAttnOutProjBias, y, decoderLayer0YPreNorm, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.0.self_attn.out_proj", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
       graph.task("decoder.layer.0.norm1", TransformerTornado::layerNorm64, new KernelContext(), decoderLayer0YPreNorm, decoderLayer0Norm1Weight, decoderLayer0Norm1Bias, decoderLayer0Y, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.0.norm1", grid1(batch * tgtSeq * 64, 64));
-      // heed/prelude.heed:9: return linear(x, weight, bias);
+      // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+      //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       graph.task("decoder.layer.0.cross_attn.q_proj", TransformerTornado::linear64to64Bias, new KernelContext(), decoderLayer0Y, decoderLayer0CrossAttnQProjWeight, decoderLayer0CrossAttnQProjBias, t59, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.0.cross_attn.q_proj", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
     }
@@ -2925,7 +2977,9 @@ public final class TransformerTornado implements AcceleratedModel {
      * <p>Fused: nothing in this layer.
      */
     private void addDecoderLayer(TaskGraph graph, GridScheduler grid) {
-      // heed/prelude.heed:9: return linear(x, weight, bias);
+      // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+      //   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       graph.task("decoder.layer.packed", TransformerTornado::linear64to256Bias, new KernelContext(), x2, decoderLayerPackedWeight, decoderLayerPackedBias, decoderLayerPacked, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.decoder.layer.packed", grid2(256, roundUp(batch * srcSeq, 32) / 8, 32, 4));
     }
@@ -2948,15 +3002,18 @@ public final class TransformerTornado implements AcceleratedModel {
      * <p>Read in place, no task: %61, %63, %14 (views).
      */
     private void addDecoderLayer0Part2(TaskGraph graph, GridScheduler grid) {
-      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       graph.task("decoder.layer.0.attention_2", TransformerTornado::mha4x163, new KernelContext(), t59, decoderLayerPacked, decoderLayerPacked, srcMask, t73, dimsBatchTgtSeqSrcSeq);
       grid.addWorkerGrid("transformer.decoder.layer.0.attention_2", grid2(roundUp(tgtSeq, 32), batch * 4, 32, 1));
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("decoder.layer.0.cross_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t73, decoderLayer0CrossAttnOutProjWeight, decoderLayer0CrossAttnOutProjBias, decoderLayer0Y, decoderLayer0Y1PreNorm, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.0.cross_attn.out_proj", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
       graph.task("decoder.layer.0.norm2", TransformerTornado::layerNorm64, new KernelContext(), decoderLayer0Y1PreNorm, decoderLayer0Norm2Weight, decoderLayer0Norm2Bias, decoderLayer0Y1, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.0.norm2", grid1(batch * tgtSeq * 64, 64));
-      // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+      // transformer.heed:32: let f = FeedForward(y, d_ff, "relu") as "ffn";
+      //   via heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
       graph.task("decoder.layer.0.ffn.linear1", TransformerTornado::linear64to256BiasRelu, new KernelContext(), decoderLayer0Y1, decoderLayer0FfnLinear1Weight, decoderLayer0FfnLinear1Bias, decoderLayer0FfnH, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.0.ffn.linear1", grid2(256, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
     }
@@ -2972,7 +3029,8 @@ public final class TransformerTornado implements AcceleratedModel {
      * </ul>
      */
     private void addY1(TaskGraph graph, GridScheduler grid) {
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("y_1.decoder.layer.0.ffn.linear2", TransformerTornado::linear256to64BiasResidual, new KernelContext(), decoderLayer0FfnH, decoderLayer0FfnLinear2Weight, decoderLayer0FfnLinear2Bias, decoderLayer0Y1, y1PreNorm, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.y_1.decoder.layer.0.ffn.linear2", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
     }
@@ -2985,7 +3043,8 @@ public final class TransformerTornado implements AcceleratedModel {
      * <p>Fused: nothing in this layer.
      */
     private void addDecoderLayer0Part3(TaskGraph graph, GridScheduler grid) {
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("decoder.layer.0.norm3", TransformerTornado::layerNorm64, new KernelContext(), y1PreNorm, decoderLayer0Norm3Weight, decoderLayer0Norm3Bias, y1, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.0.norm3", grid1(batch * tgtSeq * 64, 64));
     }
@@ -3016,29 +3075,38 @@ public final class TransformerTornado implements AcceleratedModel {
      * <p>Read in place, no task: %77, %79, %81, %94, %96, %14 (views).
      */
     private void addDecoderLayer1(TaskGraph graph, GridScheduler grid) {
-      // heed/prelude.heed:9: return linear(x, weight, bias);
+      // transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+      //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       graph.task("decoder.layer.1.self_attn.qkv", TransformerTornado::linear64to192Bias, new KernelContext(), y1, decoderLayer1SelfAttnQkvWeight, decoderLayer1SelfAttnQkvBias, decoderLayer1SelfAttnQkv, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.1.self_attn.qkv", grid2(192, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
-      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       graph.task("decoder.layer.1.attention", TransformerTornado::mha4x162, new KernelContext(), decoderLayer1SelfAttnQkv, decoderLayer1SelfAttnQkv, decoderLayer1SelfAttnQkv, tgtMask, t90, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.1.attention", grid2(roundUp(tgtSeq, 32), batch * 4, 32, 1));
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("decoder.layer.1.self_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t90, decoderLayer1SelfAttnOutProjWeight, decoderLayer1SelfAttnOutProjBias, y1, decoderLayer1YPreNorm, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.1.self_attn.out_proj", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
       graph.task("decoder.layer.1.norm1", TransformerTornado::layerNorm64, new KernelContext(), decoderLayer1YPreNorm, decoderLayer1Norm1Weight, decoderLayer1Norm1Bias, decoderLayer1Y, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.1.norm1", grid1(batch * tgtSeq * 64, 64));
-      // heed/prelude.heed:9: return linear(x, weight, bias);
+      // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+      //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       graph.task("decoder.layer.1.cross_attn.q_proj", TransformerTornado::linear64to64Bias, new KernelContext(), decoderLayer1Y, decoderLayer1CrossAttnQProjWeight, decoderLayer1CrossAttnQProjBias, t92, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.1.cross_attn.q_proj", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
-      // heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       graph.task("decoder.layer.1.attention_2", TransformerTornado::mha4x164, new KernelContext(), t92, decoderLayerPacked, decoderLayerPacked, srcMask, t106, dimsBatchTgtSeqSrcSeq);
       grid.addWorkerGrid("transformer.decoder.layer.1.attention_2", grid2(roundUp(tgtSeq, 32), batch * 4, 32, 1));
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("decoder.layer.1.cross_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t106, decoderLayer1CrossAttnOutProjWeight, decoderLayer1CrossAttnOutProjBias, decoderLayer1Y, decoderLayer1Y1PreNorm, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.1.cross_attn.out_proj", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
       graph.task("decoder.layer.1.norm2", TransformerTornado::layerNorm64, new KernelContext(), decoderLayer1Y1PreNorm, decoderLayer1Norm2Weight, decoderLayer1Norm2Bias, decoderLayer1Y1, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.1.norm2", grid1(batch * tgtSeq * 64, 64));
-      // heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
+      // transformer.heed:32: let f = FeedForward(y, d_ff, "relu") as "ffn";
+      //   via heed/prelude.heed:57: let h = activation(Linear(x, d_ff) as "linear1", act);
       graph.task("decoder.layer.1.ffn.linear1", TransformerTornado::linear64to256BiasRelu, new KernelContext(), decoderLayer1Y1, decoderLayer1FfnLinear1Weight, decoderLayer1FfnLinear1Bias, decoderLayer1FfnH, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.1.ffn.linear1", grid2(256, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
     }
@@ -3054,7 +3122,8 @@ public final class TransformerTornado implements AcceleratedModel {
      * </ul>
      */
     private void addY2(TaskGraph graph, GridScheduler grid) {
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("y_2.decoder.layer.1.ffn.linear2", TransformerTornado::linear256to64BiasResidual, new KernelContext(), decoderLayer1FfnH, decoderLayer1FfnLinear2Weight, decoderLayer1FfnLinear2Bias, decoderLayer1Y1, y2PreNorm, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.y_2.decoder.layer.1.ffn.linear2", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
     }
@@ -3067,7 +3136,8 @@ public final class TransformerTornado implements AcceleratedModel {
      * <p>Fused: nothing in this layer.
      */
     private void addDecoderLayer1Part2(TaskGraph graph, GridScheduler grid) {
-      // heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+      // transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
+      //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("decoder.layer.1.norm3", TransformerTornado::layerNorm64, new KernelContext(), y2PreNorm, decoderLayer1Norm3Weight, decoderLayer1Norm3Bias, y2, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.1.norm3", grid1(batch * tgtSeq * 64, 64));
     }
@@ -3080,7 +3150,8 @@ public final class TransformerTornado implements AcceleratedModel {
      * <p>Fused: nothing in this layer.
      */
     private void addModelPart3(TaskGraph graph, GridScheduler grid) {
-      // heed/prelude.heed:9: return linear(x, weight, bias);
+      // transformer.heed:60: output logits = Linear(y, vocab) as "fc";
+      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       graph.task("fc", TransformerTornado::linear64to1000Bias, new KernelContext(), y2, fcWeight, fcBias, logits, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.fc", grid2(1024, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
     }

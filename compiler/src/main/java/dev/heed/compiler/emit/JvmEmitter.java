@@ -282,7 +282,8 @@ public final class JvmEmitter {
     for (Node n : plan.kernels()) {
       String q = quote(n.loc(), o);
       if (q != null && !q.equals(lastQuoted)) {
-        body.add("\n// $L\n", q);
+        body.add("\n");
+        for (String line : q.split("\n")) body.add("// $L\n", line);
         lastQuoted = q;
       }
       JvmKernels.Call call = kernels.kernelFor(n);
@@ -486,18 +487,10 @@ public final class JvmEmitter {
     return BufferPlan.bytes(bytes);
   }
 
+  /** The spec lines a kernel call is commented with, one string (lines joined by newlines), or null. */
   private static String quote(Loc loc, Options o) {
-    if (!loc.isKnown()) return null;
-    SourceFile f = o.sources().get(loc.file());
-    String text = f == null ? "" : f.line(loc.line()).strip();
-    String file = loc.file().equals(o.specName()) ? shortName(loc.file()) : loc.file();
-    // Spec comments and strings may hold anything: the quote goes into Java comments.
-    return JavaNames.comment(file + ":" + loc.line() + ": " + text);
-  }
-
-  private static String shortName(String path) {
-    int slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
-    return path.substring(slash + 1);
+    List<String> lines = SpecQuote.lines(loc, o.sources(), o.specName());
+    return lines.isEmpty() ? null : String.join("\n", lines);
   }
 
   private static TypeName listOf(ClassName c) {

@@ -408,7 +408,9 @@ public final class InspectReport {
           List<String> in = new ArrayList<>();
           for (String o : n.operands()) in.add(byName.get(o).type().toString());
           shapes.add("(" + String.join(", ", in) + ") → " + n.type());
-          if (n.loc().isKnown() && n.loc().file().equals(spec.name())) lines.add(n.loc().line());
+          // The spec's own line: for a node of a standard layer, the line that called the layer.
+          Loc at = n.loc().innermost(file -> file.equals(spec.name()));
+          if (at != null) lines.add(at.line());
         }
         totalFlops += flops;
         totalBytes += bytes;
@@ -606,8 +608,9 @@ public final class InspectReport {
       sb.append("<section id=\"spec\">\n<h2>Spec <code>").append(esc(shortName(spec.name()))).append("</code></h2>\n");
       source(spec, "L");
       boolean prelude = false;
-      for (Node n : fin.nodes()) prelude |= n.loc().file().equals(Lowering.PRELUDE_NAME);
-      for (Node n : lowered.nodes()) prelude |= n.loc().file().equals(Lowering.PRELUDE_NAME);
+      for (Graph gr : List.of(lowered, fin)) {
+        for (Node n : gr.nodes()) prelude |= n.loc().innermost(file -> file.equals(Lowering.PRELUDE_NAME)) != null;
+      }
       if (prelude) {
         sb.append("<h3>Standard layers <code>").append(esc(Lowering.PRELUDE_NAME)).append("</code></h3>\n");
         source(sources.get(Lowering.PRELUDE_NAME), "P");
@@ -619,8 +622,8 @@ public final class InspectReport {
       Set<Integer> used = new HashSet<>();
       for (Graph gr : List.of(lowered, fin)) {
         for (Node n : gr.nodes()) {
-          Loc l = n.loc();
-          if (l.isKnown() && l.file().equals(f.name())) used.add(l.line());
+          // The node's line and the calls that led to it.
+          for (Loc l : n.loc().chain()) if (l.isKnown() && l.file().equals(f.name())) used.add(l.line());
         }
       }
       int width = Integer.toString(f.lineCount()).length();

@@ -71,7 +71,7 @@ public final class IrParser {
     return new Graph(name, nodes, outputs);
   }
 
-  // node := VALUE '=' op ['(' operands ')'] ['{' attrs '}'] [':' type] ['loc' '(' STRING ':' INT ':' INT ')']
+  // node := VALUE '=' op ['(' operands ')'] ['{' attrs '}'] [':' type] ['loc' '(' site {'from' site} ')']
   private Node node() {
     String name = value();
     expect("=");
@@ -116,16 +116,31 @@ public final class IrParser {
     if (peek().is("loc")) {
       next();
       expect("(");
-      Token file = next();
-      if (file.kind() != Kind.STRING) throw error(file, "expected a quoted file name in loc(...), found " + file.describe());
-      expect(":");
-      int line = (int) nonNegativeInt("a line number", Integer.MAX_VALUE);
-      expect(":");
-      int col = (int) nonNegativeInt("a column number", Integer.MAX_VALUE);
+      List<Loc> chain = new ArrayList<>();
+      chain.add(site());
+      while (peek().is("from")) {
+        next();
+        chain.add(site());
+      }
       expect(")");
-      loc = new Loc(file.text(), line, col);
+      loc = null;
+      for (int i = chain.size() - 1; i >= 0; i--) {
+        Loc l = chain.get(i);
+        loc = new Loc(l.file(), l.line(), l.col(), loc);
+      }
     }
     return new Node(name, op, operands, attrs, type, loc);
+  }
+
+  // site := STRING ':' INT ':' INT
+  private Loc site() {
+    Token file = next();
+    if (file.kind() != Kind.STRING) throw error(file, "expected a quoted file name in loc(...), found " + file.describe());
+    expect(":");
+    int line = (int) nonNegativeInt("a line number", Integer.MAX_VALUE);
+    expect(":");
+    int col = (int) nonNegativeInt("a column number", Integer.MAX_VALUE);
+    return new Loc(file.text(), line, col);
   }
 
   private void attr(Map<String, Attr> attrs) {

@@ -40,7 +40,9 @@ import java.util.stream.Collectors;
  *             list holding a symbol, {@code [batch, 4]}, as dims; {@code [4, 16]} is ints.
  *       </ul>
  *   <li>The type after {@code " : "} is left out when a node has none (IR before shape inference).
- *   <li>{@code loc("file":line:col)} is left out for {@link Loc#UNKNOWN}.
+ *   <li>{@code loc("file":line:col)} is left out for {@link Loc#UNKNOWN}. A node made inside a
+ *       layer adds the calls that led to it, innermost first:
+ *       {@code loc("heed/prelude.heed":22:10 from "m.heed":14:11 from "m.heed":29:9)}.
  *   <li>Graph names, output names and attribute keys are printed bare when they match
  *       {@code [A-Za-z_][A-Za-z0-9_.]*}, quoted otherwise.
  *   <li>Outputs follow the nodes: {@code output name = %value}.
@@ -73,8 +75,12 @@ public final class IrPrinter {
     if (!n.attrs().isEmpty()) sb.append(' ').append(printAttrs(n.attrs()));
     if (n.type() != null) sb.append(" : ").append(n.type());
     if (!n.loc().equals(Loc.UNKNOWN)) {
-      sb.append(" loc(").append(quote(n.loc().file())).append(':').append(n.loc().line()).append(':')
-          .append(n.loc().col()).append(')');
+      sb.append(" loc(");
+      for (Loc l : n.loc().chain()) {
+        if (l != n.loc()) sb.append(" from ");
+        sb.append(quote(l.file())).append(':').append(l.line()).append(':').append(l.col());
+      }
+      sb.append(')');
     }
     return sb.toString();
   }

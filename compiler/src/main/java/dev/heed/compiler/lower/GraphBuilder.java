@@ -45,6 +45,8 @@ final class GraphBuilder {
   private final Set<String> usedNames = new HashSet<>();
   private final Map<String, Integer> nextSuffix = new HashMap<>();
   private int nextId;
+  /** The innermost layer call being lowered, as the {@link Loc#calledFrom} of the nodes it makes; null in the model's body. */
+  private Loc caller;
 
   /** Adds a node whose type follows from its operands; throws ShapeError when they do not fit. */
   Val.TensorV add(Op op, List<Val.TensorV> operands, Map<String, Attr> attrs, Span span) {
@@ -117,7 +119,17 @@ final class GraphBuilder {
     return sb.isEmpty() ? "_" : sb.toString();
   }
 
-  private static Loc loc(Span span) {
-    return span == null ? Loc.UNKNOWN : new Loc(span.file().name(), span.line(), span.col());
+  /** Nodes added until the matching {@link #leave} are made for the layer call at {@code callSite}. */
+  void enter(Span callSite) {
+    caller = new Loc(callSite.file().name(), callSite.line(), callSite.col(), caller);
+  }
+
+  /** Ends the innermost {@link #enter}. */
+  void leave() {
+    caller = caller.calledFrom();
+  }
+
+  private Loc loc(Span span) {
+    return span == null ? Loc.UNKNOWN : new Loc(span.file().name(), span.line(), span.col(), caller);
   }
 }

@@ -597,6 +597,7 @@ public final class Lowering {
       prefix = prefix.isEmpty() ? s : prefix + "." + s;
     }
     frames.add(new Frame(layer.name(), prefix, c.span()));
+    graph.enter(c.span());
     try {
       for (Decl.ArgDecl a : layer.args()) {
         Val v = actuals.get(a.name());
@@ -609,6 +610,7 @@ public final class Lowering {
       }
       return result;
     } finally {
+      graph.leave();
       frames.remove(frames.size() - 1);
     }
   }

@@ -185,4 +185,49 @@ class JvmEmitterTest {
     assertEquals(1, java.split("static void linear8to8\\(", -1).length - 1);
     assertEquals(1, java.split("static void linear8to8NoBias\\(", -1).length - 1);
   }
+
+  /**
+   * A kernel from a standard layer quotes the user's line that called it first (here inside a
+   * layer of the spec, itself called in a loop), then the standard layer's own lines; the IR
+   * keeps the whole chain of calls.
+   */
+  @Test
+  void standardLayerKernelsQuoteTheCallingLineFirst() {
+    String spec = """
+        layer Block(x: f32[batch, seq, 8]) {
+          let h = LayerNorm(x, 1e-5) as "ln";
+          return x + MultiHeadAttention(h, h, 2) as "attn";
+        }
+        model M {
+          input x: f32[batch, seq, 8];
+          let y = x;
+          for i in 0..2 {
+            y = Block(y) as "b.{i}";
+          }
+          output out = y;
+        }
+        """;
+    Graph lowered = dev.heed.compiler.lower.Lowering.lower(dev.heed.dsl.SpecParser.parse(new SourceFile("dir/m.heed", spec)));
+    dev.heed.compiler.ir.Node norm = lowered.nodes().stream().filter(n -> n.op() == Op.LAYER_NORM).findFirst().orElseThrow();
+    List<dev.heed.compiler.ir.Loc> chain = norm.loc().chain();
+    assertEquals(3, chain.size(), norm.loc().toString());
+    assertEquals(dev.heed.compiler.lower.Lowering.PRELUDE_NAME, chain.get(0).file());
+    dev.heed.compiler.ir.Loc loop = new dev.heed.compiler.ir.Loc("dir/m.heed", 9, 9);
+    assertEquals(new dev.heed.compiler.ir.Loc("dir/m.heed", 2, 11, loop), chain.get(1));
+    assertEquals(loop, chain.get(2));
+    // The IR text keeps the chain.
+    assertEquals(lowered, dev.heed.compiler.ir.IrParser.parse(dev.heed.compiler.ir.IrPrinter.print(lowered), "m.ir"));
+
+    HeedCompiler.Result r = HeedCompiler.compile(new SourceFile("dir/m.heed", spec), HeedCompiler.Options.defaults().withPackage("t.chain"), s -> { });
+    String java = r.javaSources().get("t.chain.M");
+    String normLine = "heed/prelude.heed:" + chain.get(0).line() + ": ";
+    assertTrue(java.contains("      // m.heed:2: let h = LayerNorm(x, 1e-5) as \"ln\";\n      //   via " + normLine), java);
+    // The fused Q, K, V projection: the spec's line, the line of MultiHeadAttention, then Linear's.
+    assertTrue(java.matches("(?s).*// m\\.heed:3: return x \\+ MultiHeadAttention\\(h, h, 2\\) as \"attn\";\n"
+        + "      //   via heed/prelude\\.heed:\\d+: let q = split_heads\\(Linear\\(q_in, d\\) as \"q_proj\", heads\\);.*\n"
+        + "      //   via heed/prelude\\.heed:\\d+: return linear\\(x, weight, bias\\);\n.*"), java);
+    // The kernel's Javadoc lists both calls of the shared layer-norm kernel.
+    int doc = java.indexOf("* m.heed:2: let h = LayerNorm(x, 1e-5) as \"ln\";\n   *   via " + normLine);
+    assertTrue(doc > 0, java);
+  }
 }

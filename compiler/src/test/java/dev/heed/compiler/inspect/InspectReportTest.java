@@ -58,6 +58,24 @@ class InspectReportTest {
     assertFalse(html.contains("<script"), "no scripts");
   }
 
+  /** A kernel of a standard layer links to the spec's line that called the layer, and that line is marked used. */
+  @Test void standardLayerKernelsLinkToTheCallingLine() throws IOException {
+    String spec = """
+        model N {
+          input x: f32[batch, seq, 8];
+          output y = LayerNorm(x) as "ln";
+        }
+        """;
+    InspectReport.Report r = InspectReport.render(new dev.heed.dsl.diag.SourceFile("n.heed", spec),
+        InspectReport.Options.defaults().withDotCommand("/nonexistent/dot"));
+    String html = new String(r.files().get("index.html"), StandardCharsets.UTF_8);
+    String row = html.substring(html.indexOf("<a href=\"#k-layerNorm8\">"));
+    row = row.substring(0, row.indexOf("</tr>"));
+    assertTrue(row.contains("<a href=\"#L3\">3</a>"), row);
+    assertTrue(html.contains("<span class=\"line used\" id=\"L3\">"), "the calling line is marked used");
+    assertTrue(html.contains("<a href=\"#L3\">n.heed:3:</a> output y = LayerNorm(x) as &quot;ln&quot;;"), "the Java's quote links to it");
+  }
+
   @Test void withoutGraphvizTheGraphsAreText() throws IOException {
     InspectReport.Report r = InspectReport.render(spec(), InspectReport.Options.defaults().withDotCommand("/nonexistent/dot"));
     assertEquals(1, r.notices().size());

@@ -3,6 +3,7 @@ package dev.heed.compiler.ir;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -66,6 +67,24 @@ class IrParserTest {
     assertEquals("x.1_a", n.name());
     assertEquals(TensorType.i64(Dim.sym("batch"), Dim.of(1), Dim.of(0)), n.type());
     assertEquals(new Loc("dir/m.heed", 4, 17), n.loc());
+  }
+
+  @Test
+  void locationsKeepTheirCalls() {
+    Node n = IrParser.parse("""
+        graph G {
+          %x = input {name = "x"} : f32[4] loc("heed/prelude.heed":22:10 from "m.heed":14:11 from "m.heed":29:9)
+        }
+        """, "t.ir").nodes().get(0);
+    assertEquals(new Loc("heed/prelude.heed", 22, 10, new Loc("m.heed", 14, 11, new Loc("m.heed", 29, 9))), n.loc());
+    assertEquals("heed/prelude.heed:22:10 from m.heed:14:11 from m.heed:29:9", n.loc().toString());
+    assertEquals(new Loc("m.heed", 14, 11, new Loc("m.heed", 29, 9)), n.loc().innermost(f -> f.equals("m.heed")));
+    IrParseException e = error("""
+        graph G {
+          %x = input {name = "x"} : f32[4] loc("m.heed":1:2 from 3)
+        }
+        """);
+    assertTrue(e.getMessage().contains("expected a quoted file name in loc(...), found"), e.getMessage());
   }
 
   private static IrParseException error(String text) {

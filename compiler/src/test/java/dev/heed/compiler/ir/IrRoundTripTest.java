@@ -57,7 +57,7 @@ class IrRoundTripTest {
   /** A graph built in Java with every op and odd attribute values: non-finite floats, escapes, empty lists, quoted names. */
   @Test
   void oddValuesRoundTrip() {
-    Loc loc = new Loc("dir with space/\"q\".heed", 12, 1);
+    Loc loc = new Loc("dir with space/\"q\".heed", 12, 1, new Loc("m.heed", 3, 9, new Loc("", 1, 1)));
     List<Node> nodes = new java.util.ArrayList<>();
     int i = 0;
     for (Op op : Op.values()) {

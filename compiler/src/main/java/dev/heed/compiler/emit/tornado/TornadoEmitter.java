@@ -9,6 +9,7 @@ import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.heed.compiler.emit.JvmEmitter;
+import dev.heed.compiler.emit.SpecQuote;
 import dev.heed.compiler.ir.Attr;
 import dev.heed.compiler.ir.Dim;
 import dev.heed.compiler.ir.Epilogue;
@@ -239,17 +240,10 @@ public final class TornadoEmitter {
       return byName.get(value).op() == Op.PARAM || loadTime.contains(value);
     }
 
+    /** The spec lines a kernel is commented with, joined by newlines, or null: {@link SpecQuote}. */
     private String quote(Loc loc) {
-      if (!loc.isKnown()) return null;
-      SourceFile f = o.sources().get(loc.file());
-      String text = f == null ? "" : f.line(loc.line()).strip();
-      String file = loc.file().equals(o.specName()) ? shortName(loc.file()) : loc.file();
-      return Names.comment(file + ":" + loc.line() + ": " + text);
-    }
-
-    private static String shortName(String path) {
-      int slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
-      return path.substring(slash + 1);
+      List<String> lines = SpecQuote.lines(loc, o.sources(), o.specName());
+      return lines.isEmpty() ? null : String.join("\n", lines);
     }
 
     // ---- the task list ---------------------------------------------------------------------
@@ -514,7 +508,7 @@ public final class TornadoEmitter {
             ? CodeBlock.of("weights.get($S, new int[] {$L}, $S)", n.strAttr("name"), dimsCsv(n.type()), n.strAttr("init"))
             : loadTimeValue(n, locals);
         if (made) ctor.addCode("// $L\n", Names.comment("%" + n.name() + " = " + n.op().irName() + ", once, at load time"
-            + (quote(n.loc()) == null ? "" : ": " + quote(n.loc()))));
+            + (quote(n.loc()) == null ? "" : ": " + SpecQuote.oneLine(n.loc(), o.sources(), o.specName()))));
         if (hostArrays.contains(n.name())) {
           String local = names.allocate(n.name() + "_host");
           locals.put(n.name(), local);
@@ -873,7 +867,7 @@ public final class TornadoEmitter {
       for (Task t : gr.tasks()) {
         String q = quote(t.node().loc());
         if (q != null && !q.equals(lastQuote)) {
-          m.addComment("$L", q);
+          for (String line : q.split("\n")) m.addComment("$L", line);
           lastQuote = q;
         }
         TornadoKernels.Call call = t.call();

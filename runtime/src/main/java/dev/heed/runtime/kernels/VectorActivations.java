@@ -154,7 +154,9 @@ final class VectorActivations {
           .fma(nRem, FloatVector.broadcast(S, E1)).fma(nRem, FloatVector.broadcast(S, 1f));
       FloatVector e = nPoly.mul(nr.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000)
           .reinterpretAsFloats()).blend(0f, nx.compare(VectorOperators.LT, EXP_LOW));
-      FloatVector y = v.div(e.add(1f));
+      // −∞ · sigmoid(−∞) is −∞ · 0, NaN, as in the scalar form (and PyTorch's); e is capped, so
+      // the division alone would give −∞.
+      FloatVector y = v.div(e.add(1f)).blend(Float.NaN, v.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
       if (res != null) y = y.add(FloatVector.fromArray(S, res, ri + j));
       y.intoArray(out, oi + j);
     }

@@ -22,7 +22,7 @@ class ActivationTest {
     for (Activation act : Activation.values()) assertTrue(Float.isNaN(act.apply(Float.NaN)), act + "(NaN)");
   }
 
-  /** Bulk (vector here) against the scalar definition: odd lengths, in place, parallel chunks, NaN. */
+  /** Bulk (vector here) against the scalar definition: odd lengths, in place, parallel chunks, NaN and infinities. */
   @Test void bulkApplyMatchesScalarApply() {
     int n = 70_001; // more than 4 parallel chunks, not a multiple of the vector length
     float[] x = new float[n + 1];
@@ -33,6 +33,10 @@ class ActivationTest {
     x[2] = 30f;
     x[3] = -30f;
     x[4] = Float.NaN;
+    x[5] = Float.POSITIVE_INFINITY;
+    x[6] = Float.NEGATIVE_INFINITY;
+    x[7] = 1e20f;
+    x[8] = -1e20f;
     x[n - 1] = 3.5f; // in the scalar tail
     for (Activation act : Activation.values()) {
       float[] out = new float[n + 1];
@@ -41,7 +45,9 @@ class ActivationTest {
       for (int i = 0; i < n; i++) {
         float want = act.apply(x[i]);
         if (Float.isNaN(want)) {
-          assertTrue(Float.isNaN(out[i]), act + "(" + x[i] + ")");
+          assertTrue(Float.isNaN(out[i]), act + "(" + x[i] + ") is " + out[i]);
+        } else if (Float.isInfinite(want) || Float.isInfinite(x[i])) {
+          assertEquals(want, out[i], Float.isInfinite(want) ? 0f : 1e-6f, act + "(" + x[i] + ")");
         } else {
           assertEquals(want, out[i], 1e-6 * Math.max(1, Math.abs(x[i])), act + "(" + x[i] + ")");
         }

@@ -140,6 +140,8 @@ public final class MultiHead implements HeedModel {
       float[] f2 = ws.floats(2, batch * seq * 48);
 
       // multi_head.heed:19: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, d / heads]
+      // multi_head.heed:20: let k = split_heads(linear(x, w_k, b_k), heads);
+      // multi_head.heed:21: let v = split_heads(linear(x, w_v, b_v), heads);
       float[] qkv = f0;
       linear48to144(xData, this.qkvWeightPacked, this.qkvBias, qkv, batch, seq);
 
@@ -199,6 +201,8 @@ public final class MultiHead implements HeedModel {
    * <p>From the spec:
    * <pre>
    * multi_head.heed:19: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, d / heads]
+   * multi_head.heed:20: let k = split_heads(linear(x, w_k, b_k), heads);
+   * multi_head.heed:21: let v = split_heads(linear(x, w_v, b_v), heads);
    * </pre>
    */
   static void concat(float[] in0, float[] in1, float[] in2, float[] out) {
@@ -222,6 +226,8 @@ public final class MultiHead implements HeedModel {
    * <p>From the spec:
    * <pre>
    * multi_head.heed:19: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, d / heads]
+   * multi_head.heed:20: let k = split_heads(linear(x, w_k, b_k), heads);
+   * multi_head.heed:21: let v = split_heads(linear(x, w_v, b_v), heads);
    * </pre>
    */
   static void concat2(float[] in0, float[] in1, float[] in2, float[] out) {
@@ -243,6 +249,8 @@ public final class MultiHead implements HeedModel {
    * <p>From the spec:
    * <pre>
    * multi_head.heed:19: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, d / heads]
+   * multi_head.heed:20: let k = split_heads(linear(x, w_k, b_k), heads);
+   * multi_head.heed:21: let v = split_heads(linear(x, w_v, b_v), heads);
    * </pre>
    */
   static void linear48to144(float[] x, PackedLinear w, float[] bias, float[] out, int batch,

@@ -121,8 +121,13 @@ public final class ScaledDotProduct implements HeedModel {
       // scaled_dot_product.heed:12: let weights = softmax(scores + padding_mask(key_pad));
       float[] t3 = f2;
       paddingMask(keyPadData, t3, batch, kSeq);
+
+      // scaled_dot_product.heed:11: let scores = q @ transpose(k) / sqrt(d_k);                   // [batch, q_seq, k_seq]
+      // scaled_dot_product.heed:12: let weights = softmax(scores + padding_mask(key_pad));
       float[] t4 = f0;
       divAdd(t1, t3, t4, batch, qSeq, kSeq);
+
+      // scaled_dot_product.heed:12: let weights = softmax(scores + padding_mask(key_pad));
       float[] weights2 = f1;
       softmax(t4, weights2, batch, qSeq, kSeq);
 
@@ -226,6 +231,7 @@ public final class ScaledDotProduct implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
+   * scaled_dot_product.heed:11: let scores = q @ transpose(k) / sqrt(d_k);                   // [batch, q_seq, k_seq]
    * scaled_dot_product.heed:12: let weights = softmax(scores + padding_mask(key_pad));
    * </pre>
    */

@@ -357,7 +357,8 @@ public final class Gpt implements HeedModel {
 
       // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
       //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-      //   via heed/prelude.heed:9: return linear(x, weight, bias);
+      //   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+      //   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
       float[] h0AttnQkv = f3;
       linear64to192(h0H, this.h0AttnQkvWeightPacked, this.h0AttnQkvBias, h0AttnQkv, batch, seq);
 
@@ -367,6 +368,7 @@ public final class Gpt implements HeedModel {
       mha(h0AttnQkv, h0AttnQkv, h0AttnQkv, mask, t16, batch, seq);
 
       // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+      //   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
       float[] h0X = f3;
       linear64to64Residual(t16, this.h0AttnOutProjWeight, this.h0AttnOutProjBias, x, h0X, batch, seq);
 
@@ -381,6 +383,7 @@ public final class Gpt implements HeedModel {
       linear64to256GeluTanh(h0G, this.h0MlpLinear1Weight, this.h0MlpLinear1Bias, h0MlpH, batch, seq);
 
       // gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
+      //   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
       float[] x1 = f0;
       linear256to64Residual(h0MlpH, this.h0MlpLinear2Weight, this.h0MlpLinear2Bias, h0X, x1, batch, seq);
 
@@ -391,7 +394,8 @@ public final class Gpt implements HeedModel {
 
       // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
       //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-      //   via heed/prelude.heed:9: return linear(x, weight, bias);
+      //   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+      //   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
       float[] h1AttnQkv = f2;
       linear64to192(h1H, this.h1AttnQkvWeightPacked, this.h1AttnQkvBias, h1AttnQkv, batch, seq);
 
@@ -401,6 +405,7 @@ public final class Gpt implements HeedModel {
       mha(h1AttnQkv, h1AttnQkv, h1AttnQkv, mask, t33, batch, seq);
 
       // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+      //   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
       float[] h1X = f1;
       linear64to64Residual(t33, this.h1AttnOutProjWeight, this.h1AttnOutProjBias, x1, h1X, batch, seq);
 
@@ -414,6 +419,8 @@ public final class Gpt implements HeedModel {
       float[] h1MlpH = f2;
       linear64to256GeluTanh(h1G, this.h1MlpLinear1Weight, this.h1MlpLinear1Bias, h1MlpH, batch, seq);
 
+      // gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
+      //   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
       // gpt.heed:30: let h = LayerNorm(x, eps) as "ln_f";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] h = f0;
@@ -470,7 +477,8 @@ public final class Gpt implements HeedModel {
    * <pre>
    * gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
    *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-   *   via heed/prelude.heed:9: return linear(x, weight, bias);
+   *   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+   *   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
    * </pre>
    */
   static void concat(float[] in0, float[] in1, float[] in2, float[] out) {
@@ -495,7 +503,8 @@ public final class Gpt implements HeedModel {
    * <pre>
    * gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
    *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-   *   via heed/prelude.heed:9: return linear(x, weight, bias);
+   *   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+   *   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
    * </pre>
    */
   static void concat2(float[] in0, float[] in1, float[] in2, float[] out) {
@@ -625,7 +634,8 @@ public final class Gpt implements HeedModel {
    * <pre>
    * gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
    *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-   *   via heed/prelude.heed:9: return linear(x, weight, bias);
+   *   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+   *   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
    * </pre>
    */
   static void linear64to192(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
@@ -662,6 +672,7 @@ public final class Gpt implements HeedModel {
    * <p>From the spec:
    * <pre>
    * gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+   *   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
    * </pre>
    */
   static void linear64to64Residual(float[] x, PackedLinear w, float[] bias, float[] residual,
@@ -693,6 +704,7 @@ public final class Gpt implements HeedModel {
    * <p>From the spec:
    * <pre>
    * gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
+   *   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
    * </pre>
    */
   static void linear256to64Residual(float[] x, PackedLinear w, float[] bias, float[] residual,
@@ -707,6 +719,8 @@ public final class Gpt implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
+   * gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
+   *   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
    * gpt.heed:30: let h = LayerNorm(x, eps) as "ln_f";
    *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>

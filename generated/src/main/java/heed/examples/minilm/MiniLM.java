@@ -746,6 +746,9 @@ public final class MiniLM implements HeedModel {
       positions(inputIdsData, t3, batch, seq);
       float[] t4 = f2;
       embedding3843(t3, this.embeddingsPositionEmbeddingsWeight, t4, seq);
+
+      // minilm.heed:67: let x = embedding(input_ids, word_table) + embedding(token_type_ids, type_table)
+      // minilm.heed:68: + embedding(positions(input_ids), pos_table);            // [batch, seq, hidden]
       float[] x = f3;
       addAdd(t0, t1, t4, x, batch, seq);
 
@@ -758,6 +761,8 @@ public final class MiniLM implements HeedModel {
       paddingMask(attentionMaskData, mask, batch, seq);
 
       // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+      // minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+      // minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
       float[] encoderLayer0AttentionSelfQkv = f1;
       linear384to1152(x1, this.encoderLayer0AttentionSelfQkvWeightPacked, this.encoderLayer0AttentionSelfQkvBias, encoderLayer0AttentionSelfQkv, batch, seq);
 
@@ -778,6 +783,8 @@ public final class MiniLM implements HeedModel {
       linear1536to384ResidualLayerNorm(encoderLayer0H, this.encoderLayer0OutputDenseWeight, this.encoderLayer0OutputDenseBias, encoderLayer0X, this.encoderLayer0OutputLayerNormWeight, this.encoderLayer0OutputLayerNormBias, x2, batch, seq);
 
       // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+      // minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+      // minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
       float[] encoderLayer1AttentionSelfQkv = f1;
       linear384to1152(x2, this.encoderLayer1AttentionSelfQkvWeightPacked, this.encoderLayer1AttentionSelfQkvBias, encoderLayer1AttentionSelfQkv, batch, seq);
 
@@ -798,6 +805,8 @@ public final class MiniLM implements HeedModel {
       linear1536to384ResidualLayerNorm(encoderLayer1H, this.encoderLayer1OutputDenseWeight, this.encoderLayer1OutputDenseBias, encoderLayer1X, this.encoderLayer1OutputLayerNormWeight, this.encoderLayer1OutputLayerNormBias, x3, batch, seq);
 
       // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+      // minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+      // minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
       float[] encoderLayer2AttentionSelfQkv = f1;
       linear384to1152(x3, this.encoderLayer2AttentionSelfQkvWeightPacked, this.encoderLayer2AttentionSelfQkvBias, encoderLayer2AttentionSelfQkv, batch, seq);
 
@@ -818,6 +827,8 @@ public final class MiniLM implements HeedModel {
       linear1536to384ResidualLayerNorm(encoderLayer2H, this.encoderLayer2OutputDenseWeight, this.encoderLayer2OutputDenseBias, encoderLayer2X, this.encoderLayer2OutputLayerNormWeight, this.encoderLayer2OutputLayerNormBias, x4, batch, seq);
 
       // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+      // minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+      // minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
       float[] encoderLayer3AttentionSelfQkv = f1;
       linear384to1152(x4, this.encoderLayer3AttentionSelfQkvWeightPacked, this.encoderLayer3AttentionSelfQkvBias, encoderLayer3AttentionSelfQkv, batch, seq);
 
@@ -838,6 +849,8 @@ public final class MiniLM implements HeedModel {
       linear1536to384ResidualLayerNorm(encoderLayer3H, this.encoderLayer3OutputDenseWeight, this.encoderLayer3OutputDenseBias, encoderLayer3X, this.encoderLayer3OutputLayerNormWeight, this.encoderLayer3OutputLayerNormBias, x5, batch, seq);
 
       // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+      // minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+      // minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
       float[] encoderLayer4AttentionSelfQkv = f1;
       linear384to1152(x5, this.encoderLayer4AttentionSelfQkvWeightPacked, this.encoderLayer4AttentionSelfQkvBias, encoderLayer4AttentionSelfQkv, batch, seq);
 
@@ -858,6 +871,8 @@ public final class MiniLM implements HeedModel {
       linear1536to384ResidualLayerNorm(encoderLayer4H, this.encoderLayer4OutputDenseWeight, this.encoderLayer4OutputDenseBias, encoderLayer4X, this.encoderLayer4OutputLayerNormWeight, this.encoderLayer4OutputLayerNormBias, x6, batch, seq);
 
       // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+      // minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+      // minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
       float[] encoderLayer5AttentionSelfQkv = f1;
       linear384to1152(x6, this.encoderLayer5AttentionSelfQkvWeightPacked, this.encoderLayer5AttentionSelfQkvBias, encoderLayer5AttentionSelfQkv, batch, seq);
 
@@ -923,6 +938,8 @@ public final class MiniLM implements HeedModel {
    * <p>From the spec:
    * <pre>
    * minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+   * minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+   * minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
    * </pre>
    */
   static void concat(float[] in0, float[] in1, float[] in2, float[] out) {
@@ -946,6 +963,8 @@ public final class MiniLM implements HeedModel {
    * <p>From the spec:
    * <pre>
    * minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+   * minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+   * minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
    * </pre>
    */
   static void concat2(float[] in0, float[] in1, float[] in2, float[] out) {
@@ -1042,6 +1061,7 @@ public final class MiniLM implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
+   * minilm.heed:67: let x = embedding(input_ids, word_table) + embedding(token_type_ids, type_table)
    * minilm.heed:68: + embedding(positions(input_ids), pos_table);            // [batch, seq, hidden]
    * </pre>
    */
@@ -1087,6 +1107,8 @@ public final class MiniLM implements HeedModel {
    * <p>From the spec:
    * <pre>
    * minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+   * minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+   * minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
    * </pre>
    */
   static void linear384to1152(float[] x, PackedLinear w, float[] bias, float[] out, int batch,

@@ -665,7 +665,8 @@ public final class Transformer implements HeedModel {
 
       // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
       //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-      //   via heed/prelude.heed:9: return linear(x, weight, bias);
+      //   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+      //   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
       float[] encoderLayer0SelfAttnQkv = f2;
       linear64to192(x, this.encoderLayer0SelfAttnQkvWeightPacked, this.encoderLayer0SelfAttnQkvBias, encoderLayer0SelfAttnQkv, batch, srcSeq);
 
@@ -674,6 +675,8 @@ public final class Transformer implements HeedModel {
       float[] t18 = f3;
       mha(encoderLayer0SelfAttnQkv, encoderLayer0SelfAttnQkv, encoderLayer0SelfAttnQkv, srcMask, t18, batch, srcSeq);
 
+      // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+      //   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
       // transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] encoderLayer0X = f2;
@@ -684,6 +687,8 @@ public final class Transformer implements HeedModel {
       float[] encoderLayer0FfnH = f3;
       linear64to256Relu(encoderLayer0X, this.encoderLayer0FfnLinear1Weight, this.encoderLayer0FfnLinear1Bias, encoderLayer0FfnH, batch, srcSeq);
 
+      // transformer.heed:21: let f = FeedForward(x, d_ff, "relu") as "ffn";
+      //   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
       // transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] x1 = f4;
@@ -691,7 +696,8 @@ public final class Transformer implements HeedModel {
 
       // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
       //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-      //   via heed/prelude.heed:9: return linear(x, weight, bias);
+      //   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+      //   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
       float[] encoderLayer1SelfAttnQkv = f2;
       linear64to192(x1, this.encoderLayer1SelfAttnQkvWeightPacked, this.encoderLayer1SelfAttnQkvBias, encoderLayer1SelfAttnQkv, batch, srcSeq);
 
@@ -700,6 +706,8 @@ public final class Transformer implements HeedModel {
       float[] t36 = f5;
       mha(encoderLayer1SelfAttnQkv, encoderLayer1SelfAttnQkv, encoderLayer1SelfAttnQkv, srcMask, t36, batch, srcSeq);
 
+      // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+      //   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
       // transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] encoderLayer1X = f2;
@@ -710,6 +718,8 @@ public final class Transformer implements HeedModel {
       float[] encoderLayer1FfnH = f3;
       linear64to256Relu(encoderLayer1X, this.encoderLayer1FfnLinear1Weight, this.encoderLayer1FfnLinear1Bias, encoderLayer1FfnH, batch, srcSeq);
 
+      // transformer.heed:21: let f = FeedForward(x, d_ff, "relu") as "ffn";
+      //   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
       // transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] x2 = f4;
@@ -725,15 +735,20 @@ public final class Transformer implements HeedModel {
 
       // transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
       //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-      //   via heed/prelude.heed:9: return linear(x, weight, bias);
+      //   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+      //   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
       float[] decoderLayer0SelfAttnQkv = f3;
       linear64to192(y, this.decoderLayer0SelfAttnQkvWeightPacked, this.decoderLayer0SelfAttnQkvBias, decoderLayer0SelfAttnQkv, batch, tgtSeq);
 
       // transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
       //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       float[] t57 = f5;
       mha2(decoderLayer0SelfAttnQkv, decoderLayer0SelfAttnQkv, decoderLayer0SelfAttnQkv, tgtMask, t57, batch, tgtSeq);
 
+      // transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+      //   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
       // transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] decoderLayer0Y = f6;
@@ -741,21 +756,24 @@ public final class Transformer implements HeedModel {
 
       // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
       //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       float[] t59 = f2;
       linear64to64(decoderLayer0Y, this.decoderLayer0CrossAttnQProjWeight, this.decoderLayer0CrossAttnQProjBias, t59, batch, tgtSeq);
 
       // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
       //   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
-      //   via heed/prelude.heed:9: return linear(x, weight, bias);
+      //   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
       float[] decoderLayerPacked = f3;
       linear64to256(x2, this.decoderLayerPackedWeightPacked, this.decoderLayerPackedBias, decoderLayerPacked, batch, srcSeq);
 
       // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
       //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       float[] t73 = f5;
       mha3(t59, decoderLayerPacked, decoderLayerPacked, srcMask, t73, batch, tgtSeq, srcSeq);
 
+      // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+      //   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
       // transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] decoderLayer0Y1 = f2;
@@ -766,6 +784,8 @@ public final class Transformer implements HeedModel {
       float[] decoderLayer0FfnH = f4;
       linear64to256Relu(decoderLayer0Y1, this.decoderLayer0FfnLinear1Weight, this.decoderLayer0FfnLinear1Bias, decoderLayer0FfnH, batch, tgtSeq);
 
+      // transformer.heed:32: let f = FeedForward(y, d_ff, "relu") as "ffn";
+      //   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
       // transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] y1 = f5;
@@ -773,15 +793,20 @@ public final class Transformer implements HeedModel {
 
       // transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
       //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-      //   via heed/prelude.heed:9: return linear(x, weight, bias);
+      //   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+      //   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
       float[] decoderLayer1SelfAttnQkv = f2;
       linear64to192(y1, this.decoderLayer1SelfAttnQkvWeightPacked, this.decoderLayer1SelfAttnQkvBias, decoderLayer1SelfAttnQkv, batch, tgtSeq);
 
       // transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
       //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       float[] t90 = f6;
       mha2(decoderLayer1SelfAttnQkv, decoderLayer1SelfAttnQkv, decoderLayer1SelfAttnQkv, tgtMask, t90, batch, tgtSeq);
 
+      // transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+      //   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
       // transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] decoderLayer1Y = f1;
@@ -789,15 +814,18 @@ public final class Transformer implements HeedModel {
 
       // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
       //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       float[] t92 = f5;
       linear64to64(decoderLayer1Y, this.decoderLayer1CrossAttnQProjWeight, this.decoderLayer1CrossAttnQProjBias, t92, batch, tgtSeq);
 
       // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
       //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       float[] t106 = f6;
       mha4(t92, decoderLayerPacked, decoderLayerPacked, srcMask, t106, batch, tgtSeq, srcSeq);
 
+      // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+      //   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
       // transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] decoderLayer1Y1 = f5;
@@ -808,6 +836,8 @@ public final class Transformer implements HeedModel {
       float[] decoderLayer1FfnH = f4;
       linear64to256Relu(decoderLayer1Y1, this.decoderLayer1FfnLinear1Weight, this.decoderLayer1FfnLinear1Bias, decoderLayer1FfnH, batch, tgtSeq);
 
+      // transformer.heed:32: let f = FeedForward(y, d_ff, "relu") as "ffn";
+      //   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
       // transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       float[] y2 = f1;
@@ -865,10 +895,12 @@ public final class Transformer implements HeedModel {
    * <pre>
    * transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
    *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-   *   via heed/prelude.heed:9: return linear(x, weight, bias);
+   *   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+   *   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
    * transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
    *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-   *   via heed/prelude.heed:9: return linear(x, weight, bias);
+   *   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+   *   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
    * </pre>
    */
   static void concat(float[] in0, float[] in1, float[] in2, float[] out) {
@@ -893,10 +925,12 @@ public final class Transformer implements HeedModel {
    * <pre>
    * transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
    *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-   *   via heed/prelude.heed:9: return linear(x, weight, bias);
+   *   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+   *   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
    * transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
    *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-   *   via heed/prelude.heed:9: return linear(x, weight, bias);
+   *   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+   *   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
    * </pre>
    */
   static void concat2(float[] in0, float[] in1, float[] in2, float[] out) {
@@ -921,7 +955,7 @@ public final class Transformer implements HeedModel {
    * <pre>
    * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
    *   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
-   *   via heed/prelude.heed:9: return linear(x, weight, bias);
+   *   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
    * </pre>
    */
   static void concat3(float[] in0, float[] in1, float[] in2, float[] in3, float[] out) {
@@ -948,7 +982,7 @@ public final class Transformer implements HeedModel {
    * <pre>
    * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
    *   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
-   *   via heed/prelude.heed:9: return linear(x, weight, bias);
+   *   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
    * </pre>
    */
   static void concat4(float[] in0, float[] in1, float[] in2, float[] in3, float[] out) {
@@ -1065,10 +1099,12 @@ public final class Transformer implements HeedModel {
    * <pre>
    * transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
    *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-   *   via heed/prelude.heed:9: return linear(x, weight, bias);
+   *   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+   *   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
    * transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
    *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-   *   via heed/prelude.heed:9: return linear(x, weight, bias);
+   *   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+   *   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
    * </pre>
    */
   static void linear64to192(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
@@ -1105,10 +1141,16 @@ public final class Transformer implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
+   * transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+   *   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
    * transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
    *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+   *   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
    * transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
    *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+   *   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
    * transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
    *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>
@@ -1143,8 +1185,12 @@ public final class Transformer implements HeedModel {
    *
    * <p>From the spec:
    * <pre>
+   * transformer.heed:21: let f = FeedForward(x, d_ff, "relu") as "ffn";
+   *   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
    * transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
    *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:32: let f = FeedForward(y, d_ff, "relu") as "ffn";
+   *   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
    * transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
    *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>
@@ -1162,6 +1208,8 @@ public final class Transformer implements HeedModel {
    * <p>From the spec:
    * <pre>
    * transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+   *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+   * transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
    *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */
@@ -1183,7 +1231,6 @@ public final class Transformer implements HeedModel {
    * <pre>
    * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
    *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-   *   via heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
   static void linear64to64(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
@@ -1198,7 +1245,7 @@ public final class Transformer implements HeedModel {
    * <pre>
    * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
    *   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
-   *   via heed/prelude.heed:9: return linear(x, weight, bias);
+   *   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
    * </pre>
    */
   static void linear64to256(float[] x, PackedLinear w, float[] bias, float[] out, int batch,
@@ -1214,6 +1261,8 @@ public final class Transformer implements HeedModel {
    * <p>From the spec:
    * <pre>
    * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+   *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+   * transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
    *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */
@@ -1236,6 +1285,8 @@ public final class Transformer implements HeedModel {
    * <p>From the spec:
    * <pre>
    * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+   *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+   * transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
    *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */

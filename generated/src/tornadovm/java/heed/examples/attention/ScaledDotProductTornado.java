@@ -335,6 +335,7 @@ public final class ScaledDotProductTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
+   * scaled_dot_product.heed:11: let scores = q @ transpose(k) / sqrt(d_k);                   // [batch, q_seq, k_seq]
    * scaled_dot_product.heed:12: let weights = softmax(scores + padding_mask(key_pad));
    * </pre>
    */
@@ -589,8 +590,11 @@ public final class ScaledDotProductTornado implements AcceleratedModel {
       // scaled_dot_product.heed:12: let weights = softmax(scores + padding_mask(key_pad));
       graph.task("model.padding_mask", ScaledDotProductTornado::paddingMask, new KernelContext(), keyPadBuffer, t3, dimsBatchKSeq);
       grid.addWorkerGrid("scaleddotproduct.model.padding_mask", grid1(roundUp(batch * kSeq, 256), 256));
+      // scaled_dot_product.heed:11: let scores = q @ transpose(k) / sqrt(d_k);                   // [batch, q_seq, k_seq]
+      // scaled_dot_product.heed:12: let weights = softmax(scores + padding_mask(key_pad));
       graph.task("model.elementwise", ScaledDotProductTornado::elementwise, new KernelContext(), t1, t3, t4, dimsBatchQSeqKSeq);
       grid.addWorkerGrid("scaleddotproduct.model.elementwise", grid1(roundUp(batch * qSeq * kSeq, 256), 256));
+      // scaled_dot_product.heed:12: let weights = softmax(scores + padding_mask(key_pad));
       graph.task("model.weights", ScaledDotProductTornado::softmax, new KernelContext(), t4, weights2, dimsBatchQSeqKSeq);
       grid.addWorkerGrid("scaleddotproduct.model.weights", grid1(batch * qSeq * 128, 128));
       // scaled_dot_product.heed:13: output out = weights @ v;                                    // [batch, q_seq, d_v]

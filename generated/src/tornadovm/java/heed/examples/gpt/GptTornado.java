@@ -244,9 +244,9 @@ public final class GptTornado implements AcceleratedModel {
     float[] h0AttnKProjBiasHost = weights.get("h.0.attn.k_proj.bias", new int[] {64}, "zeros");
     float[] h0AttnVProjWeightHost = weights.get("h.0.attn.v_proj.weight", new int[] {64, 64}, "uniform");
     float[] h0AttnVProjBiasHost = weights.get("h.0.attn.v_proj.bias", new int[] {64}, "zeros");
-    // %h.0.attn.qkv.weight = concat, once, at load time: gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
+    // %h.0.attn.qkv.weight = concat, once, at load time: gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.h0AttnQkvWeight = floats(concatHost(64, new int[] {64, 64, 64}, h0AttnQProjWeightHost, h0AttnKProjWeightHost, h0AttnVProjWeightHost));
-    // %h.0.attn.qkv.bias = concat, once, at load time: gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
+    // %h.0.attn.qkv.bias = concat, once, at load time: gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.h0AttnQkvBias = floats(concatHost(1, new int[] {64, 64, 64}, h0AttnQProjBiasHost, h0AttnKProjBiasHost, h0AttnVProjBiasHost));
     this.h0AttnOutProjWeight = floats(weights.get("h.0.attn.out_proj.weight", new int[] {64, 64}, "uniform"));
     this.h0AttnOutProjBias = floats(weights.get("h.0.attn.out_proj.bias", new int[] {64}, "zeros"));
@@ -264,9 +264,9 @@ public final class GptTornado implements AcceleratedModel {
     float[] h1AttnKProjBiasHost = weights.get("h.1.attn.k_proj.bias", new int[] {64}, "zeros");
     float[] h1AttnVProjWeightHost = weights.get("h.1.attn.v_proj.weight", new int[] {64, 64}, "uniform");
     float[] h1AttnVProjBiasHost = weights.get("h.1.attn.v_proj.bias", new int[] {64}, "zeros");
-    // %h.1.attn.qkv.weight = concat, once, at load time: gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
+    // %h.1.attn.qkv.weight = concat, once, at load time: gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.h1AttnQkvWeight = floats(concatHost(64, new int[] {64, 64, 64}, h1AttnQProjWeightHost, h1AttnKProjWeightHost, h1AttnVProjWeightHost));
-    // %h.1.attn.qkv.bias = concat, once, at load time: gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
+    // %h.1.attn.qkv.bias = concat, once, at load time: gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.h1AttnQkvBias = floats(concatHost(1, new int[] {64, 64, 64}, h1AttnQProjBiasHost, h1AttnKProjBiasHost, h1AttnVProjBiasHost));
     this.h1AttnOutProjWeight = floats(weights.get("h.1.attn.out_proj.weight", new int[] {64, 64}, "uniform"));
     this.h1AttnOutProjBias = floats(weights.get("h.1.attn.out_proj.bias", new int[] {64}, "zeros"));
@@ -565,6 +565,8 @@ public final class GptTornado implements AcceleratedModel {
    *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * gpt.heed:16: let g = LayerNorm(x, eps) as "ln_2";
    *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
+   *   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
    * gpt.heed:30: let h = LayerNorm(x, eps) as "ln_f";
    *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>
@@ -620,7 +622,8 @@ public final class GptTornado implements AcceleratedModel {
    * <pre>
    * gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
    *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-   *   via heed/prelude.heed:9: return linear(x, weight, bias);
+   *   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+   *   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
    * </pre>
    */
   public static void linear64to192Bias(KernelContext context, FloatArray x, FloatArray w,
@@ -859,6 +862,7 @@ public final class GptTornado implements AcceleratedModel {
    * <p>From the spec:
    * <pre>
    * gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+   *   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
    * </pre>
    */
   public static void linear64to64BiasResidual(KernelContext context, FloatArray x, FloatArray w,
@@ -1164,6 +1168,9 @@ public final class GptTornado implements AcceleratedModel {
    * <p>From the spec:
    * <pre>
    * gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
+   *   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
+   * gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
+   *   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
    * gpt.heed:30: let h = LayerNorm(x, eps) as "ln_f";
    *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>
@@ -1702,7 +1709,8 @@ public final class GptTornado implements AcceleratedModel {
       grid.addWorkerGrid("gpt.h.0.ln_1", grid1(batch * seq * 64, 64));
       // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
       //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-      //   via heed/prelude.heed:9: return linear(x, weight, bias);
+      //   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+      //   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
       graph.task("h.0.attn.qkv", GptTornado::linear64to192Bias, new KernelContext(), h0H, h0AttnQkvWeight, h0AttnQkvBias, h0AttnQkv, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.0.attn.qkv", grid2(192, roundUp(batch * seq, 32) / 8, 32, 4));
       // gpt.heed:26: let mask = causal_mask(ids);                     // [seq, seq]: no peeking ahead
@@ -1713,6 +1721,7 @@ public final class GptTornado implements AcceleratedModel {
       graph.task("h.0.attention", GptTornado::mha4x16, new KernelContext(), h0AttnQkv, h0AttnQkv, h0AttnQkv, mask, t16, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.0.attention", grid2(roundUp(seq, 32), batch * 4, 32, 1));
       // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+      //   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
       graph.task("h.0.attn.out_proj", GptTornado::linear64to64BiasResidual, new KernelContext(), t16, h0AttnOutProjWeight, h0AttnOutProjBias, x, h0X, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.0.attn.out_proj", grid2(64, roundUp(batch * seq, 32) / 8, 32, 4));
       // gpt.heed:16: let g = LayerNorm(x, eps) as "ln_2";
@@ -1724,6 +1733,7 @@ public final class GptTornado implements AcceleratedModel {
       graph.task("h.0.mlp.linear1", GptTornado::linear64to256BiasGeluTanh, new KernelContext(), h0G, h0MlpLinear1Weight, h0MlpLinear1Bias, h0MlpH, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.0.mlp.linear1", grid2(256, roundUp(batch * seq, 32) / 8, 32, 4));
       // gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
+      //   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
       graph.task("h.0.mlp.linear2", GptTornado::linear256to64BiasResidual, new KernelContext(), h0MlpH, h0MlpLinear2Weight, h0MlpLinear2Bias, h0X, x1, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.0.mlp.linear2", grid2(64, roundUp(batch * seq, 32) / 8, 32, 4));
     }
@@ -1754,7 +1764,8 @@ public final class GptTornado implements AcceleratedModel {
       grid.addWorkerGrid("gpt.h.1.ln_1", grid1(batch * seq * 64, 64));
       // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
       //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-      //   via heed/prelude.heed:9: return linear(x, weight, bias);
+      //   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+      //   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
       graph.task("h.1.attn.qkv", GptTornado::linear64to192Bias, new KernelContext(), h1H, h1AttnQkvWeight, h1AttnQkvBias, h1AttnQkv, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.1.attn.qkv", grid2(192, roundUp(batch * seq, 32) / 8, 32, 4));
       // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
@@ -1762,6 +1773,7 @@ public final class GptTornado implements AcceleratedModel {
       graph.task("h.1.attention", GptTornado::mha4x16, new KernelContext(), h1AttnQkv, h1AttnQkv, h1AttnQkv, mask, t33, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.1.attention", grid2(roundUp(seq, 32), batch * 4, 32, 1));
       // gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+      //   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
       graph.task("h.1.attn.out_proj", GptTornado::linear64to64BiasResidual, new KernelContext(), t33, h1AttnOutProjWeight, h1AttnOutProjBias, x1, h1X, dimsBatchSeq);
       grid.addWorkerGrid("gpt.h.1.attn.out_proj", grid2(64, roundUp(batch * seq, 32) / 8, 32, 4));
       // gpt.heed:16: let g = LayerNorm(x, eps) as "ln_2";
@@ -1785,6 +1797,8 @@ public final class GptTornado implements AcceleratedModel {
      * </ul>
      */
     private void addH(TaskGraph graph, GridScheduler grid) {
+      // gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
+      //   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
       // gpt.heed:30: let h = LayerNorm(x, eps) as "ln_f";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("h.1.mlp.linear2", GptTornado::linear256to64BiasResidual, new KernelContext(), h1MlpH, h1MlpLinear2Weight, h1MlpLinear2Bias, h1X, hPreNorm, dimsBatchSeq);
@@ -1800,6 +1814,8 @@ public final class GptTornado implements AcceleratedModel {
      * <p>Fused: nothing in this layer.
      */
     private void addModelPart2(TaskGraph graph, GridScheduler grid) {
+      // gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
+      //   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
       // gpt.heed:30: let h = LayerNorm(x, eps) as "ln_f";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("ln_f", GptTornado::layerNorm64, new KernelContext(), hPreNorm, lnFWeight, lnFBias, h, dimsBatchSeq);

@@ -514,9 +514,9 @@ public final class MiniLMTornado implements AcceleratedModel {
     this.encoderLayer0OutputDenseBias = floats(weights.get("encoder.layer.0.output.dense.bias", new int[] {384}, "uniform"));
     this.encoderLayer0OutputLayerNormWeight = floats(weights.get("encoder.layer.0.output.LayerNorm.weight", new int[] {384}, "ones"));
     this.encoderLayer0OutputLayerNormBias = floats(weights.get("encoder.layer.0.output.LayerNorm.bias", new int[] {384}, "zeros"));
-    // %encoder.layer.0.attention.self.qkv.weight = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    // %encoder.layer.0.attention.self.qkv.weight = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer0AttentionSelfQkvWeight = floats(concatHost(384, new int[] {384, 384, 384}, encoderLayer0AttentionSelfQueryWeightHost, encoderLayer0AttentionSelfKeyWeightHost, encoderLayer0AttentionSelfValueWeightHost));
-    // %encoder.layer.0.attention.self.qkv.bias = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    // %encoder.layer.0.attention.self.qkv.bias = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer0AttentionSelfQkvBias = floats(concatHost(1, new int[] {384, 384, 384}, encoderLayer0AttentionSelfQueryBiasHost, encoderLayer0AttentionSelfKeyBiasHost, encoderLayer0AttentionSelfValueBiasHost));
     float[] encoderLayer1AttentionSelfQueryWeightHost = weights.get("encoder.layer.1.attention.self.query.weight", new int[] {384, 384}, "uniform");
     float[] encoderLayer1AttentionSelfQueryBiasHost = weights.get("encoder.layer.1.attention.self.query.bias", new int[] {384}, "uniform");
@@ -534,9 +534,9 @@ public final class MiniLMTornado implements AcceleratedModel {
     this.encoderLayer1OutputDenseBias = floats(weights.get("encoder.layer.1.output.dense.bias", new int[] {384}, "uniform"));
     this.encoderLayer1OutputLayerNormWeight = floats(weights.get("encoder.layer.1.output.LayerNorm.weight", new int[] {384}, "ones"));
     this.encoderLayer1OutputLayerNormBias = floats(weights.get("encoder.layer.1.output.LayerNorm.bias", new int[] {384}, "zeros"));
-    // %encoder.layer.1.attention.self.qkv.weight = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    // %encoder.layer.1.attention.self.qkv.weight = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer1AttentionSelfQkvWeight = floats(concatHost(384, new int[] {384, 384, 384}, encoderLayer1AttentionSelfQueryWeightHost, encoderLayer1AttentionSelfKeyWeightHost, encoderLayer1AttentionSelfValueWeightHost));
-    // %encoder.layer.1.attention.self.qkv.bias = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    // %encoder.layer.1.attention.self.qkv.bias = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer1AttentionSelfQkvBias = floats(concatHost(1, new int[] {384, 384, 384}, encoderLayer1AttentionSelfQueryBiasHost, encoderLayer1AttentionSelfKeyBiasHost, encoderLayer1AttentionSelfValueBiasHost));
     float[] encoderLayer2AttentionSelfQueryWeightHost = weights.get("encoder.layer.2.attention.self.query.weight", new int[] {384, 384}, "uniform");
     float[] encoderLayer2AttentionSelfQueryBiasHost = weights.get("encoder.layer.2.attention.self.query.bias", new int[] {384}, "uniform");
@@ -554,9 +554,9 @@ public final class MiniLMTornado implements AcceleratedModel {
     this.encoderLayer2OutputDenseBias = floats(weights.get("encoder.layer.2.output.dense.bias", new int[] {384}, "uniform"));
     this.encoderLayer2OutputLayerNormWeight = floats(weights.get("encoder.layer.2.output.LayerNorm.weight", new int[] {384}, "ones"));
     this.encoderLayer2OutputLayerNormBias = floats(weights.get("encoder.layer.2.output.LayerNorm.bias", new int[] {384}, "zeros"));
-    // %encoder.layer.2.attention.self.qkv.weight = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    // %encoder.layer.2.attention.self.qkv.weight = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer2AttentionSelfQkvWeight = floats(concatHost(384, new int[] {384, 384, 384}, encoderLayer2AttentionSelfQueryWeightHost, encoderLayer2AttentionSelfKeyWeightHost, encoderLayer2AttentionSelfValueWeightHost));
-    // %encoder.layer.2.attention.self.qkv.bias = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    // %encoder.layer.2.attention.self.qkv.bias = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer2AttentionSelfQkvBias = floats(concatHost(1, new int[] {384, 384, 384}, encoderLayer2AttentionSelfQueryBiasHost, encoderLayer2AttentionSelfKeyBiasHost, encoderLayer2AttentionSelfValueBiasHost));
     float[] encoderLayer3AttentionSelfQueryWeightHost = weights.get("encoder.layer.3.attention.self.query.weight", new int[] {384, 384}, "uniform");
     float[] encoderLayer3AttentionSelfQueryBiasHost = weights.get("encoder.layer.3.attention.self.query.bias", new int[] {384}, "uniform");
@@ -574,9 +574,9 @@ public final class MiniLMTornado implements AcceleratedModel {
     this.encoderLayer3OutputDenseBias = floats(weights.get("encoder.layer.3.output.dense.bias", new int[] {384}, "uniform"));
     this.encoderLayer3OutputLayerNormWeight = floats(weights.get("encoder.layer.3.output.LayerNorm.weight", new int[] {384}, "ones"));
     this.encoderLayer3OutputLayerNormBias = floats(weights.get("encoder.layer.3.output.LayerNorm.bias", new int[] {384}, "zeros"));
-    // %encoder.layer.3.attention.self.qkv.weight = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    // %encoder.layer.3.attention.self.qkv.weight = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer3AttentionSelfQkvWeight = floats(concatHost(384, new int[] {384, 384, 384}, encoderLayer3AttentionSelfQueryWeightHost, encoderLayer3AttentionSelfKeyWeightHost, encoderLayer3AttentionSelfValueWeightHost));
-    // %encoder.layer.3.attention.self.qkv.bias = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    // %encoder.layer.3.attention.self.qkv.bias = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer3AttentionSelfQkvBias = floats(concatHost(1, new int[] {384, 384, 384}, encoderLayer3AttentionSelfQueryBiasHost, encoderLayer3AttentionSelfKeyBiasHost, encoderLayer3AttentionSelfValueBiasHost));
     float[] encoderLayer4AttentionSelfQueryWeightHost = weights.get("encoder.layer.4.attention.self.query.weight", new int[] {384, 384}, "uniform");
     float[] encoderLayer4AttentionSelfQueryBiasHost = weights.get("encoder.layer.4.attention.self.query.bias", new int[] {384}, "uniform");
@@ -594,9 +594,9 @@ public final class MiniLMTornado implements AcceleratedModel {
     this.encoderLayer4OutputDenseBias = floats(weights.get("encoder.layer.4.output.dense.bias", new int[] {384}, "uniform"));
     this.encoderLayer4OutputLayerNormWeight = floats(weights.get("encoder.layer.4.output.LayerNorm.weight", new int[] {384}, "ones"));
     this.encoderLayer4OutputLayerNormBias = floats(weights.get("encoder.layer.4.output.LayerNorm.bias", new int[] {384}, "zeros"));
-    // %encoder.layer.4.attention.self.qkv.weight = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    // %encoder.layer.4.attention.self.qkv.weight = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer4AttentionSelfQkvWeight = floats(concatHost(384, new int[] {384, 384, 384}, encoderLayer4AttentionSelfQueryWeightHost, encoderLayer4AttentionSelfKeyWeightHost, encoderLayer4AttentionSelfValueWeightHost));
-    // %encoder.layer.4.attention.self.qkv.bias = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    // %encoder.layer.4.attention.self.qkv.bias = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer4AttentionSelfQkvBias = floats(concatHost(1, new int[] {384, 384, 384}, encoderLayer4AttentionSelfQueryBiasHost, encoderLayer4AttentionSelfKeyBiasHost, encoderLayer4AttentionSelfValueBiasHost));
     float[] encoderLayer5AttentionSelfQueryWeightHost = weights.get("encoder.layer.5.attention.self.query.weight", new int[] {384, 384}, "uniform");
     float[] encoderLayer5AttentionSelfQueryBiasHost = weights.get("encoder.layer.5.attention.self.query.bias", new int[] {384}, "uniform");
@@ -614,9 +614,9 @@ public final class MiniLMTornado implements AcceleratedModel {
     this.encoderLayer5OutputDenseBias = floats(weights.get("encoder.layer.5.output.dense.bias", new int[] {384}, "uniform"));
     this.encoderLayer5OutputLayerNormWeight = floats(weights.get("encoder.layer.5.output.LayerNorm.weight", new int[] {384}, "ones"));
     this.encoderLayer5OutputLayerNormBias = floats(weights.get("encoder.layer.5.output.LayerNorm.bias", new int[] {384}, "zeros"));
-    // %encoder.layer.5.attention.self.qkv.weight = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    // %encoder.layer.5.attention.self.qkv.weight = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer5AttentionSelfQkvWeight = floats(concatHost(384, new int[] {384, 384, 384}, encoderLayer5AttentionSelfQueryWeightHost, encoderLayer5AttentionSelfKeyWeightHost, encoderLayer5AttentionSelfValueWeightHost));
-    // %encoder.layer.5.attention.self.qkv.bias = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    // %encoder.layer.5.attention.self.qkv.bias = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer5AttentionSelfQkvBias = floats(concatHost(1, new int[] {384, 384, 384}, encoderLayer5AttentionSelfQueryBiasHost, encoderLayer5AttentionSelfKeyBiasHost, encoderLayer5AttentionSelfValueBiasHost));
   }
 
@@ -888,6 +888,7 @@ public final class MiniLMTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
+   * minilm.heed:67: let x = embedding(input_ids, word_table) + embedding(token_type_ids, type_table)
    * minilm.heed:68: + embedding(positions(input_ids), pos_table);            // [batch, seq, hidden]
    * </pre>
    */
@@ -988,6 +989,8 @@ public final class MiniLMTornado implements AcceleratedModel {
    * <p>From the spec:
    * <pre>
    * minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+   * minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+   * minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
    * </pre>
    */
   public static void linear384to1152Bias(KernelContext context, FloatArray x, FloatArray w,
@@ -2128,6 +2131,7 @@ public final class MiniLMTornado implements AcceleratedModel {
       grid.addWorkerGrid("minilm.embeddings.word_embeddings", grid1(roundUp(batch * seq * 384, 256), 256));
       graph.task("embeddings.token_type_embeddings", MiniLMTornado::embedding3842, new KernelContext(), tokenTypeIdsBuffer, embeddingsTokenTypeEmbeddingsWeight, t1, dimsBatchSeq);
       grid.addWorkerGrid("minilm.embeddings.token_type_embeddings", grid1(roundUp(batch * seq * 384, 256), 256));
+      // minilm.heed:67: let x = embedding(input_ids, word_table) + embedding(token_type_ids, type_table)
       // minilm.heed:68: + embedding(positions(input_ids), pos_table);            // [batch, seq, hidden]
       graph.task("model.x", MiniLMTornado::elementwise, new KernelContext(), t0, t1, t4, x, dimsBatchSeq);
       grid.addWorkerGrid("minilm.model.x", grid1(roundUp(batch * seq * 384, 256), 256));
@@ -2157,6 +2161,8 @@ public final class MiniLMTornado implements AcceleratedModel {
      */
     private void addEncoderLayer0(TaskGraph graph, GridScheduler grid) {
       // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+      // minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+      // minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
       graph.task("encoder.layer.0.attention.self.qkv", MiniLMTornado::linear384to1152Bias, new KernelContext(), x1, encoderLayer0AttentionSelfQkvWeight, encoderLayer0AttentionSelfQkvBias, encoderLayer0AttentionSelfQkv, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.0.attention.self.qkv", grid2(1152, roundUp(batch * seq, 32) / 8, 32, 4));
       // minilm.heed:72: let mask = padding_mask(attention_mask);
@@ -2224,6 +2230,8 @@ public final class MiniLMTornado implements AcceleratedModel {
      */
     private void addEncoderLayer1(TaskGraph graph, GridScheduler grid) {
       // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+      // minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+      // minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
       graph.task("encoder.layer.1.attention.self.qkv", MiniLMTornado::linear384to1152Bias, new KernelContext(), x2, encoderLayer1AttentionSelfQkvWeight, encoderLayer1AttentionSelfQkvBias, encoderLayer1AttentionSelfQkv, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.1.attention.self.qkv", grid2(1152, roundUp(batch * seq, 32) / 8, 32, 4));
       // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
@@ -2288,6 +2296,8 @@ public final class MiniLMTornado implements AcceleratedModel {
      */
     private void addEncoderLayer2(TaskGraph graph, GridScheduler grid) {
       // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+      // minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+      // minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
       graph.task("encoder.layer.2.attention.self.qkv", MiniLMTornado::linear384to1152Bias, new KernelContext(), x3, encoderLayer2AttentionSelfQkvWeight, encoderLayer2AttentionSelfQkvBias, encoderLayer2AttentionSelfQkv, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.2.attention.self.qkv", grid2(1152, roundUp(batch * seq, 32) / 8, 32, 4));
       // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
@@ -2352,6 +2362,8 @@ public final class MiniLMTornado implements AcceleratedModel {
      */
     private void addEncoderLayer3(TaskGraph graph, GridScheduler grid) {
       // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+      // minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+      // minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
       graph.task("encoder.layer.3.attention.self.qkv", MiniLMTornado::linear384to1152Bias, new KernelContext(), x4, encoderLayer3AttentionSelfQkvWeight, encoderLayer3AttentionSelfQkvBias, encoderLayer3AttentionSelfQkv, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.3.attention.self.qkv", grid2(1152, roundUp(batch * seq, 32) / 8, 32, 4));
       // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
@@ -2416,6 +2428,8 @@ public final class MiniLMTornado implements AcceleratedModel {
      */
     private void addEncoderLayer4(TaskGraph graph, GridScheduler grid) {
       // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+      // minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+      // minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
       graph.task("encoder.layer.4.attention.self.qkv", MiniLMTornado::linear384to1152Bias, new KernelContext(), x5, encoderLayer4AttentionSelfQkvWeight, encoderLayer4AttentionSelfQkvBias, encoderLayer4AttentionSelfQkv, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.4.attention.self.qkv", grid2(1152, roundUp(batch * seq, 32) / 8, 32, 4));
       // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]
@@ -2480,6 +2494,8 @@ public final class MiniLMTornado implements AcceleratedModel {
      */
     private void addEncoderLayer5(TaskGraph graph, GridScheduler grid) {
       // minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+      // minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+      // minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
       graph.task("encoder.layer.5.attention.self.qkv", MiniLMTornado::linear384to1152Bias, new KernelContext(), x6, encoderLayer5AttentionSelfQkvWeight, encoderLayer5AttentionSelfQkvBias, encoderLayer5AttentionSelfQkv, dimsBatchSeq);
       grid.addWorkerGrid("minilm.encoder.layer.5.attention.self.qkv", grid2(1152, roundUp(batch * seq, 32) / 8, 32, 4));
       // minilm.heed:47: let a = merge_heads(attention(q, k, v, mask = mask));        // [batch, seq, hidden]

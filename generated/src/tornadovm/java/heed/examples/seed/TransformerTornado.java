@@ -438,9 +438,9 @@ public final class TransformerTornado implements AcceleratedModel {
     float[] encoderLayer0SelfAttnKProjBiasHost = weights.get("encoder.layer.0.self_attn.k_proj.bias", new int[] {64}, "zeros");
     float[] encoderLayer0SelfAttnVProjWeightHost = weights.get("encoder.layer.0.self_attn.v_proj.weight", new int[] {64, 64}, "uniform");
     float[] encoderLayer0SelfAttnVProjBiasHost = weights.get("encoder.layer.0.self_attn.v_proj.bias", new int[] {64}, "zeros");
-    // %encoder.layer.0.self_attn.qkv.weight = concat, once, at load time: transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
+    // %encoder.layer.0.self_attn.qkv.weight = concat, once, at load time: transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.encoderLayer0SelfAttnQkvWeight = floats(concatHost(64, new int[] {64, 64, 64}, encoderLayer0SelfAttnQProjWeightHost, encoderLayer0SelfAttnKProjWeightHost, encoderLayer0SelfAttnVProjWeightHost));
-    // %encoder.layer.0.self_attn.qkv.bias = concat, once, at load time: transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
+    // %encoder.layer.0.self_attn.qkv.bias = concat, once, at load time: transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.encoderLayer0SelfAttnQkvBias = floats(concatHost(1, new int[] {64, 64, 64}, encoderLayer0SelfAttnQProjBiasHost, encoderLayer0SelfAttnKProjBiasHost, encoderLayer0SelfAttnVProjBiasHost));
     this.encoderLayer0SelfAttnOutProjWeight = floats(weights.get("encoder.layer.0.self_attn.out_proj.weight", new int[] {64, 64}, "uniform"));
     this.encoderLayer0SelfAttnOutProjBias = floats(weights.get("encoder.layer.0.self_attn.out_proj.bias", new int[] {64}, "zeros"));
@@ -458,9 +458,9 @@ public final class TransformerTornado implements AcceleratedModel {
     float[] encoderLayer1SelfAttnKProjBiasHost = weights.get("encoder.layer.1.self_attn.k_proj.bias", new int[] {64}, "zeros");
     float[] encoderLayer1SelfAttnVProjWeightHost = weights.get("encoder.layer.1.self_attn.v_proj.weight", new int[] {64, 64}, "uniform");
     float[] encoderLayer1SelfAttnVProjBiasHost = weights.get("encoder.layer.1.self_attn.v_proj.bias", new int[] {64}, "zeros");
-    // %encoder.layer.1.self_attn.qkv.weight = concat, once, at load time: transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
+    // %encoder.layer.1.self_attn.qkv.weight = concat, once, at load time: transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.encoderLayer1SelfAttnQkvWeight = floats(concatHost(64, new int[] {64, 64, 64}, encoderLayer1SelfAttnQProjWeightHost, encoderLayer1SelfAttnKProjWeightHost, encoderLayer1SelfAttnVProjWeightHost));
-    // %encoder.layer.1.self_attn.qkv.bias = concat, once, at load time: transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
+    // %encoder.layer.1.self_attn.qkv.bias = concat, once, at load time: transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.encoderLayer1SelfAttnQkvBias = floats(concatHost(1, new int[] {64, 64, 64}, encoderLayer1SelfAttnQProjBiasHost, encoderLayer1SelfAttnKProjBiasHost, encoderLayer1SelfAttnVProjBiasHost));
     this.encoderLayer1SelfAttnOutProjWeight = floats(weights.get("encoder.layer.1.self_attn.out_proj.weight", new int[] {64, 64}, "uniform"));
     this.encoderLayer1SelfAttnOutProjBias = floats(weights.get("encoder.layer.1.self_attn.out_proj.bias", new int[] {64}, "zeros"));
@@ -478,9 +478,9 @@ public final class TransformerTornado implements AcceleratedModel {
     float[] decoderLayer0SelfAttnKProjBiasHost = weights.get("decoder.layer.0.self_attn.k_proj.bias", new int[] {64}, "zeros");
     float[] decoderLayer0SelfAttnVProjWeightHost = weights.get("decoder.layer.0.self_attn.v_proj.weight", new int[] {64, 64}, "uniform");
     float[] decoderLayer0SelfAttnVProjBiasHost = weights.get("decoder.layer.0.self_attn.v_proj.bias", new int[] {64}, "zeros");
-    // %decoder.layer.0.self_attn.qkv.weight = concat, once, at load time: transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
+    // %decoder.layer.0.self_attn.qkv.weight = concat, once, at load time: transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.decoderLayer0SelfAttnQkvWeight = floats(concatHost(64, new int[] {64, 64, 64}, decoderLayer0SelfAttnQProjWeightHost, decoderLayer0SelfAttnKProjWeightHost, decoderLayer0SelfAttnVProjWeightHost));
-    // %decoder.layer.0.self_attn.qkv.bias = concat, once, at load time: transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
+    // %decoder.layer.0.self_attn.qkv.bias = concat, once, at load time: transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.decoderLayer0SelfAttnQkvBias = floats(concatHost(1, new int[] {64, 64, 64}, decoderLayer0SelfAttnQProjBiasHost, decoderLayer0SelfAttnKProjBiasHost, decoderLayer0SelfAttnVProjBiasHost));
     this.decoderLayer0SelfAttnOutProjWeight = floats(weights.get("decoder.layer.0.self_attn.out_proj.weight", new int[] {64, 64}, "uniform"));
     this.decoderLayer0SelfAttnOutProjBias = floats(weights.get("decoder.layer.0.self_attn.out_proj.bias", new int[] {64}, "zeros"));
@@ -496,9 +496,9 @@ public final class TransformerTornado implements AcceleratedModel {
     float[] decoderLayer1CrossAttnKProjBiasHost = weights.get("decoder.layer.1.cross_attn.k_proj.bias", new int[] {64}, "zeros");
     float[] decoderLayer1CrossAttnVProjWeightHost = weights.get("decoder.layer.1.cross_attn.v_proj.weight", new int[] {64, 64}, "uniform");
     float[] decoderLayer1CrossAttnVProjBiasHost = weights.get("decoder.layer.1.cross_attn.v_proj.bias", new int[] {64}, "zeros");
-    // %decoder.layer.packed.weight = concat, once, at load time: transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn"; via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
+    // %decoder.layer.packed.weight = concat, once, at load time: transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn"; via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.decoderLayerPackedWeight = floats(concatHost(64, new int[] {64, 64, 64, 64}, decoderLayer0CrossAttnKProjWeightHost, decoderLayer0CrossAttnVProjWeightHost, decoderLayer1CrossAttnKProjWeightHost, decoderLayer1CrossAttnVProjWeightHost));
-    // %decoder.layer.packed.bias = concat, once, at load time: transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn"; via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
+    // %decoder.layer.packed.bias = concat, once, at load time: transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn"; via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.decoderLayerPackedBias = floats(concatHost(1, new int[] {64, 64, 64, 64}, decoderLayer0CrossAttnKProjBiasHost, decoderLayer0CrossAttnVProjBiasHost, decoderLayer1CrossAttnKProjBiasHost, decoderLayer1CrossAttnVProjBiasHost));
     this.decoderLayer0CrossAttnOutProjWeight = floats(weights.get("decoder.layer.0.cross_attn.out_proj.weight", new int[] {64, 64}, "uniform"));
     this.decoderLayer0CrossAttnOutProjBias = floats(weights.get("decoder.layer.0.cross_attn.out_proj.bias", new int[] {64}, "zeros"));
@@ -516,9 +516,9 @@ public final class TransformerTornado implements AcceleratedModel {
     float[] decoderLayer1SelfAttnKProjBiasHost = weights.get("decoder.layer.1.self_attn.k_proj.bias", new int[] {64}, "zeros");
     float[] decoderLayer1SelfAttnVProjWeightHost = weights.get("decoder.layer.1.self_attn.v_proj.weight", new int[] {64, 64}, "uniform");
     float[] decoderLayer1SelfAttnVProjBiasHost = weights.get("decoder.layer.1.self_attn.v_proj.bias", new int[] {64}, "zeros");
-    // %decoder.layer.1.self_attn.qkv.weight = concat, once, at load time: transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
+    // %decoder.layer.1.self_attn.qkv.weight = concat, once, at load time: transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.decoderLayer1SelfAttnQkvWeight = floats(concatHost(64, new int[] {64, 64, 64}, decoderLayer1SelfAttnQProjWeightHost, decoderLayer1SelfAttnKProjWeightHost, decoderLayer1SelfAttnVProjWeightHost));
-    // %decoder.layer.1.self_attn.qkv.bias = concat, once, at load time: transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:9: return linear(x, weight, bias);
+    // %decoder.layer.1.self_attn.qkv.bias = concat, once, at load time: transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.decoderLayer1SelfAttnQkvBias = floats(concatHost(1, new int[] {64, 64, 64}, decoderLayer1SelfAttnQProjBiasHost, decoderLayer1SelfAttnKProjBiasHost, decoderLayer1SelfAttnVProjBiasHost));
     this.decoderLayer1SelfAttnOutProjWeight = floats(weights.get("decoder.layer.1.self_attn.out_proj.weight", new int[] {64, 64}, "uniform"));
     this.decoderLayer1SelfAttnOutProjBias = floats(weights.get("decoder.layer.1.self_attn.out_proj.bias", new int[] {64}, "zeros"));
@@ -831,10 +831,12 @@ public final class TransformerTornado implements AcceleratedModel {
    * <pre>
    * transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
    *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-   *   via heed/prelude.heed:9: return linear(x, weight, bias);
+   *   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+   *   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
    * transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
    *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-   *   via heed/prelude.heed:9: return linear(x, weight, bias);
+   *   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+   *   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
    * </pre>
    */
   public static void linear64to192Bias(KernelContext context, FloatArray x, FloatArray w,
@@ -1072,10 +1074,16 @@ public final class TransformerTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
+   * transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+   *   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
    * transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
    *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+   *   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
    * transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
    *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+   *   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
    * transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
    *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>
@@ -1229,12 +1237,20 @@ public final class TransformerTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
+   * transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+   *   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
    * transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
    *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:21: let f = FeedForward(x, d_ff, "relu") as "ffn";
+   *   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
    * transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
    *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+   *   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
    * transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
    *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+   *   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
    * transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
    *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>
@@ -1443,8 +1459,12 @@ public final class TransformerTornado implements AcceleratedModel {
    *
    * <p>From the spec:
    * <pre>
+   * transformer.heed:21: let f = FeedForward(x, d_ff, "relu") as "ffn";
+   *   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
    * transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
    *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
+   * transformer.heed:32: let f = FeedForward(y, d_ff, "relu") as "ffn";
+   *   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
    * transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
    *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
    * </pre>
@@ -1600,6 +1620,8 @@ public final class TransformerTornado implements AcceleratedModel {
    * <pre>
    * transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
    *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+   * transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+   *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */
   public static void mha4x162(KernelContext context, FloatArray q, FloatArray k, FloatArray v,
@@ -1694,7 +1716,6 @@ public final class TransformerTornado implements AcceleratedModel {
    * <pre>
    * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
    *   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-   *   via heed/prelude.heed:9: return linear(x, weight, bias);
    * </pre>
    */
   public static void linear64to64Bias(KernelContext context, FloatArray x, FloatArray w,
@@ -1840,7 +1861,7 @@ public final class TransformerTornado implements AcceleratedModel {
    * <pre>
    * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
    *   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
-   *   via heed/prelude.heed:9: return linear(x, weight, bias);
+   *   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
    * </pre>
    */
   public static void linear64to256Bias(KernelContext context, FloatArray x, FloatArray w,
@@ -1986,6 +2007,8 @@ public final class TransformerTornado implements AcceleratedModel {
    * <pre>
    * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
    *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+   * transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+   *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */
   public static void mha4x163(KernelContext context, FloatArray q, FloatArray k, FloatArray v,
@@ -2080,6 +2103,8 @@ public final class TransformerTornado implements AcceleratedModel {
    * <p>From the spec:
    * <pre>
    * transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+   *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+   * transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
    *   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
    * </pre>
    */
@@ -2779,7 +2804,8 @@ public final class TransformerTornado implements AcceleratedModel {
     private void addEncoderLayer0(TaskGraph graph, GridScheduler grid) {
       // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
       //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-      //   via heed/prelude.heed:9: return linear(x, weight, bias);
+      //   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+      //   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
       graph.task("encoder.layer.0.self_attn.qkv", TransformerTornado::linear64to192Bias, new KernelContext(), x, encoderLayer0SelfAttnQkvWeight, encoderLayer0SelfAttnQkvBias, encoderLayer0SelfAttnQkv, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.0.self_attn.qkv", grid2(192, roundUp(batch * srcSeq, 32) / 8, 32, 4));
       // transformer.heed:43: let src_mask = padding_mask(src_pad);                        // [batch, 1, src_seq]
@@ -2789,6 +2815,8 @@ public final class TransformerTornado implements AcceleratedModel {
       //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       graph.task("encoder.layer.0.attention", TransformerTornado::mha4x16, new KernelContext(), encoderLayer0SelfAttnQkv, encoderLayer0SelfAttnQkv, encoderLayer0SelfAttnQkv, srcMask, t18, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.0.attention", grid2(roundUp(srcSeq, 32), batch * 4, 32, 1));
+      // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+      //   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
       // transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("encoder.layer.0.self_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t18, encoderLayer0SelfAttnOutProjWeight, encoderLayer0SelfAttnOutProjBias, x, encoderLayer0XPreNorm, dimsBatchSrcSeq);
@@ -2812,6 +2840,8 @@ public final class TransformerTornado implements AcceleratedModel {
      * </ul>
      */
     private void addX1(TaskGraph graph, GridScheduler grid) {
+      // transformer.heed:21: let f = FeedForward(x, d_ff, "relu") as "ffn";
+      //   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
       // transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("x_1.encoder.layer.0.ffn.linear2", TransformerTornado::linear256to64BiasResidual, new KernelContext(), encoderLayer0FfnH, encoderLayer0FfnLinear2Weight, encoderLayer0FfnLinear2Bias, encoderLayer0X, x1PreNorm, dimsBatchSrcSeq);
@@ -2826,6 +2856,8 @@ public final class TransformerTornado implements AcceleratedModel {
      * <p>Fused: nothing in this layer.
      */
     private void addEncoderLayer0Part2(TaskGraph graph, GridScheduler grid) {
+      // transformer.heed:21: let f = FeedForward(x, d_ff, "relu") as "ffn";
+      //   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
       // transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("encoder.layer.0.norm2", TransformerTornado::layerNorm64, new KernelContext(), x1PreNorm, encoderLayer0Norm2Weight, encoderLayer0Norm2Bias, x1, dimsBatchSrcSeq);
@@ -2853,13 +2885,16 @@ public final class TransformerTornado implements AcceleratedModel {
     private void addEncoderLayer1(TaskGraph graph, GridScheduler grid) {
       // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
       //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-      //   via heed/prelude.heed:9: return linear(x, weight, bias);
+      //   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+      //   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
       graph.task("encoder.layer.1.self_attn.qkv", TransformerTornado::linear64to192Bias, new KernelContext(), x1, encoderLayer1SelfAttnQkvWeight, encoderLayer1SelfAttnQkvBias, encoderLayer1SelfAttnQkv, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.1.self_attn.qkv", grid2(192, roundUp(batch * srcSeq, 32) / 8, 32, 4));
       // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
       //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       graph.task("encoder.layer.1.attention", TransformerTornado::mha4x16, new KernelContext(), encoderLayer1SelfAttnQkv, encoderLayer1SelfAttnQkv, encoderLayer1SelfAttnQkv, srcMask, t36, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.encoder.layer.1.attention", grid2(roundUp(srcSeq, 32), batch * 4, 32, 1));
+      // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+      //   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
       // transformer.heed:20: x = LayerNorm(x + dropout(a), eps) as "norm1";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("encoder.layer.1.self_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t36, encoderLayer1SelfAttnOutProjWeight, encoderLayer1SelfAttnOutProjBias, x1, encoderLayer1XPreNorm, dimsBatchSrcSeq);
@@ -2883,6 +2918,8 @@ public final class TransformerTornado implements AcceleratedModel {
      * </ul>
      */
     private void addX2(TaskGraph graph, GridScheduler grid) {
+      // transformer.heed:21: let f = FeedForward(x, d_ff, "relu") as "ffn";
+      //   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
       // transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("x_2.encoder.layer.1.ffn.linear2", TransformerTornado::linear256to64BiasResidual, new KernelContext(), encoderLayer1FfnH, encoderLayer1FfnLinear2Weight, encoderLayer1FfnLinear2Bias, encoderLayer1X, x2PreNorm, dimsBatchSrcSeq);
@@ -2897,6 +2934,8 @@ public final class TransformerTornado implements AcceleratedModel {
      * <p>Fused: nothing in this layer.
      */
     private void addEncoderLayer1Part2(TaskGraph graph, GridScheduler grid) {
+      // transformer.heed:21: let f = FeedForward(x, d_ff, "relu") as "ffn";
+      //   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
       // transformer.heed:22: return LayerNorm(x + dropout(f), eps) as "norm2";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("encoder.layer.1.norm2", TransformerTornado::layerNorm64, new KernelContext(), x2PreNorm, encoderLayer1Norm2Weight, encoderLayer1Norm2Bias, x2, dimsBatchSrcSeq);
@@ -2946,7 +2985,8 @@ public final class TransformerTornado implements AcceleratedModel {
     private void addDecoderLayer0(TaskGraph graph, GridScheduler grid) {
       // transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
       //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-      //   via heed/prelude.heed:9: return linear(x, weight, bias);
+      //   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+      //   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
       graph.task("decoder.layer.0.self_attn.qkv", TransformerTornado::linear64to192Bias, new KernelContext(), y, decoderLayer0SelfAttnQkvWeight, decoderLayer0SelfAttnQkvBias, decoderLayer0SelfAttnQkv, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.0.self_attn.qkv", grid2(192, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
       // transformer.heed:44: let tgt_mask = causal_mask(tgt);                             // [tgt_seq, tgt_seq]
@@ -2954,8 +2994,12 @@ public final class TransformerTornado implements AcceleratedModel {
       grid.addWorkerGrid("transformer.decoder.layer.0.tgt_mask", grid1(roundUp(tgtSeq * tgtSeq, 256), 256));
       // transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
       //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       graph.task("decoder.layer.0.attention", TransformerTornado::mha4x162, new KernelContext(), decoderLayer0SelfAttnQkv, decoderLayer0SelfAttnQkv, decoderLayer0SelfAttnQkv, tgtMask, t57, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.0.attention", grid2(roundUp(tgtSeq, 32), batch * 4, 32, 1));
+      // transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+      //   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
       // transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("decoder.layer.0.self_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t57, decoderLayer0SelfAttnOutProjWeight, decoderLayer0SelfAttnOutProjBias, y, decoderLayer0YPreNorm, dimsBatchTgtSeq);
@@ -2964,7 +3008,6 @@ public final class TransformerTornado implements AcceleratedModel {
       grid.addWorkerGrid("transformer.decoder.layer.0.norm1", grid1(batch * tgtSeq * 64, 64));
       // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
       //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       graph.task("decoder.layer.0.cross_attn.q_proj", TransformerTornado::linear64to64Bias, new KernelContext(), decoderLayer0Y, decoderLayer0CrossAttnQProjWeight, decoderLayer0CrossAttnQProjBias, t59, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.0.cross_attn.q_proj", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
     }
@@ -2979,7 +3022,7 @@ public final class TransformerTornado implements AcceleratedModel {
     private void addDecoderLayer(TaskGraph graph, GridScheduler grid) {
       // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
       //   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
-      //   via heed/prelude.heed:9: return linear(x, weight, bias);
+      //   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
       graph.task("decoder.layer.packed", TransformerTornado::linear64to256Bias, new KernelContext(), x2, decoderLayerPackedWeight, decoderLayerPackedBias, decoderLayerPacked, dimsBatchSrcSeq);
       grid.addWorkerGrid("transformer.decoder.layer.packed", grid2(256, roundUp(batch * srcSeq, 32) / 8, 32, 4));
     }
@@ -3004,8 +3047,12 @@ public final class TransformerTornado implements AcceleratedModel {
     private void addDecoderLayer0Part2(TaskGraph graph, GridScheduler grid) {
       // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
       //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       graph.task("decoder.layer.0.attention_2", TransformerTornado::mha4x163, new KernelContext(), t59, decoderLayerPacked, decoderLayerPacked, srcMask, t73, dimsBatchTgtSeqSrcSeq);
       grid.addWorkerGrid("transformer.decoder.layer.0.attention_2", grid2(roundUp(tgtSeq, 32), batch * 4, 32, 1));
+      // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+      //   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
       // transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("decoder.layer.0.cross_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t73, decoderLayer0CrossAttnOutProjWeight, decoderLayer0CrossAttnOutProjBias, decoderLayer0Y, decoderLayer0Y1PreNorm, dimsBatchTgtSeq);
@@ -3029,6 +3076,8 @@ public final class TransformerTornado implements AcceleratedModel {
      * </ul>
      */
     private void addY1(TaskGraph graph, GridScheduler grid) {
+      // transformer.heed:32: let f = FeedForward(y, d_ff, "relu") as "ffn";
+      //   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
       // transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("y_1.decoder.layer.0.ffn.linear2", TransformerTornado::linear256to64BiasResidual, new KernelContext(), decoderLayer0FfnH, decoderLayer0FfnLinear2Weight, decoderLayer0FfnLinear2Bias, decoderLayer0Y1, y1PreNorm, dimsBatchTgtSeq);
@@ -3043,6 +3092,8 @@ public final class TransformerTornado implements AcceleratedModel {
      * <p>Fused: nothing in this layer.
      */
     private void addDecoderLayer0Part3(TaskGraph graph, GridScheduler grid) {
+      // transformer.heed:32: let f = FeedForward(y, d_ff, "relu") as "ffn";
+      //   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
       // transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("decoder.layer.0.norm3", TransformerTornado::layerNorm64, new KernelContext(), y1PreNorm, decoderLayer0Norm3Weight, decoderLayer0Norm3Bias, y1, dimsBatchTgtSeq);
@@ -3077,13 +3128,18 @@ public final class TransformerTornado implements AcceleratedModel {
     private void addDecoderLayer1(TaskGraph graph, GridScheduler grid) {
       // transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
       //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-      //   via heed/prelude.heed:9: return linear(x, weight, bias);
+      //   via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+      //   via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
       graph.task("decoder.layer.1.self_attn.qkv", TransformerTornado::linear64to192Bias, new KernelContext(), y1, decoderLayer1SelfAttnQkvWeight, decoderLayer1SelfAttnQkvBias, decoderLayer1SelfAttnQkv, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.1.self_attn.qkv", grid2(192, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
       // transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
       //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       graph.task("decoder.layer.1.attention", TransformerTornado::mha4x162, new KernelContext(), decoderLayer1SelfAttnQkv, decoderLayer1SelfAttnQkv, decoderLayer1SelfAttnQkv, tgtMask, t90, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.1.attention", grid2(roundUp(tgtSeq, 32), batch * 4, 32, 1));
+      // transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+      //   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
       // transformer.heed:29: y = LayerNorm(y + dropout(a), eps) as "norm1";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("decoder.layer.1.self_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t90, decoderLayer1SelfAttnOutProjWeight, decoderLayer1SelfAttnOutProjBias, y1, decoderLayer1YPreNorm, dimsBatchTgtSeq);
@@ -3092,13 +3148,16 @@ public final class TransformerTornado implements AcceleratedModel {
       grid.addWorkerGrid("transformer.decoder.layer.1.norm1", grid1(batch * tgtSeq * 64, 64));
       // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
       //   via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
-      //   via heed/prelude.heed:9: return linear(x, weight, bias);
       graph.task("decoder.layer.1.cross_attn.q_proj", TransformerTornado::linear64to64Bias, new KernelContext(), decoderLayer1Y, decoderLayer1CrossAttnQProjWeight, decoderLayer1CrossAttnQProjBias, t92, dimsBatchTgtSeq);
       grid.addWorkerGrid("transformer.decoder.layer.1.cross_attn.q_proj", grid2(64, roundUp(batch * tgtSeq, 32) / 8, 32, 4));
       // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
       //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
+      // transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+      //   via heed/prelude.heed:51: let o = attention(q, k, v, mask = mask);                     // [batch, heads, q_seq, d / heads]
       graph.task("decoder.layer.1.attention_2", TransformerTornado::mha4x164, new KernelContext(), t92, decoderLayerPacked, decoderLayerPacked, srcMask, t106, dimsBatchTgtSeqSrcSeq);
       grid.addWorkerGrid("transformer.decoder.layer.1.attention_2", grid2(roundUp(tgtSeq, 32), batch * 4, 32, 1));
+      // transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+      //   via heed/prelude.heed:52: return Linear(merge_heads(o), d) as "out_proj";
       // transformer.heed:31: y = LayerNorm(y + dropout(c), eps) as "norm2";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("decoder.layer.1.cross_attn.out_proj", TransformerTornado::linear64to64BiasResidual, new KernelContext(), t106, decoderLayer1CrossAttnOutProjWeight, decoderLayer1CrossAttnOutProjBias, decoderLayer1Y, decoderLayer1Y1PreNorm, dimsBatchTgtSeq);
@@ -3122,6 +3181,8 @@ public final class TransformerTornado implements AcceleratedModel {
      * </ul>
      */
     private void addY2(TaskGraph graph, GridScheduler grid) {
+      // transformer.heed:32: let f = FeedForward(y, d_ff, "relu") as "ffn";
+      //   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
       // transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("y_2.decoder.layer.1.ffn.linear2", TransformerTornado::linear256to64BiasResidual, new KernelContext(), decoderLayer1FfnH, decoderLayer1FfnLinear2Weight, decoderLayer1FfnLinear2Bias, decoderLayer1Y1, y2PreNorm, dimsBatchTgtSeq);
@@ -3136,6 +3197,8 @@ public final class TransformerTornado implements AcceleratedModel {
      * <p>Fused: nothing in this layer.
      */
     private void addDecoderLayer1Part2(TaskGraph graph, GridScheduler grid) {
+      // transformer.heed:32: let f = FeedForward(y, d_ff, "relu") as "ffn";
+      //   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
       // transformer.heed:33: return LayerNorm(y + dropout(f), eps) as "norm3";
       //   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
       graph.task("decoder.layer.1.norm3", TransformerTornado::layerNorm64, new KernelContext(), y2PreNorm, decoderLayer1Norm3Weight, decoderLayer1Norm3Bias, y2, dimsBatchTgtSeq);

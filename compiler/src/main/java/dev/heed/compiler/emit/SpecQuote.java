@@ -4,17 +4,23 @@ import dev.heed.compiler.ir.Loc;
 import dev.heed.compiler.lower.Lowering;
 import dev.heed.dsl.diag.SourceFile;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * The spec lines a kernel is commented with. The first is the line of the user's spec a node
- * comes from: for a node made inside a standard layer, the call of that layer. The standard
- * layers' own lines follow, from the one the spec called in to the node's own, each as
- * {@code "  via heed/prelude.heed:22: ..."}:
+ * The spec lines a kernel is commented with. For each place the kernel's node comes from (a
+ * fused node comes from several, see {@link Loc#merge}), the line of the user's spec: for a node
+ * made inside a standard layer, the call of that layer, followed by the standard layer's line
+ * that the call ran into, as {@code "  via heed/prelude.heed:22: ..."}. Each line once, in the
+ * order of the places:
  *
  * <pre>
- * gpt.heed:14: let h = LayerNorm(x, eps) as "ln_1";
+ * gpt.heed:17: return x + FeedForward(g, 4 * d_model, "gelu_tanh") as "mlp";
+ *   via heed/prelude.heed:58: return Linear(h, d) as "linear2";
+ * gpt.heed:30: let h = LayerNorm(x, eps) as "ln_f";
  *   via heed/prelude.heed:22: return layer_norm(x, weight, bias, eps = eps);
  * </pre>
  *
@@ -26,18 +32,25 @@ public final class SpecQuote {
   /** The lines for {@code loc}; empty when it is unknown. */
   public static List<String> lines(Loc loc, Map<String, SourceFile> sources, String specName) {
     if (!loc.isKnown()) return List.of();
-    List<Loc> chain = loc.chain();
-    // The innermost frame outside the standard layers; the whole chain if there is none.
-    int user = chain.size() - 1;
-    for (int i = 0; i < chain.size(); i++) {
-      if (!chain.get(i).file().equals(Lowering.PRELUDE_NAME)) {
-        user = i;
-        break;
+    Map<String, Set<String>> groups = new LinkedHashMap<>();
+    for (Loc place : loc.places()) {
+      List<Loc> chain = place.chain();
+      // The innermost frame outside the standard layers; the outermost frame if there is none.
+      int user = chain.size() - 1;
+      for (int i = 0; i < chain.size(); i++) {
+        if (!chain.get(i).file().equals(Lowering.PRELUDE_NAME)) {
+          user = i;
+          break;
+        }
       }
+      Set<String> via = groups.computeIfAbsent(line(chain.get(user), sources, specName), k -> new LinkedHashSet<>());
+      if (user > 0) via.add("  via " + line(chain.get(user - 1), sources, specName));
     }
     List<String> out = new ArrayList<>();
-    out.add(line(chain.get(user), sources, specName));
-    for (int i = user - 1; i >= 0; i--) out.add("  via " + line(chain.get(i), sources, specName));
+    groups.forEach((line, via) -> {
+      out.add(line);
+      out.addAll(via);
+    });
     return out;
   }
 

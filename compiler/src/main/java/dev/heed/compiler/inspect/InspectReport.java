@@ -408,9 +408,11 @@ public final class InspectReport {
           List<String> in = new ArrayList<>();
           for (String o : n.operands()) in.add(byName.get(o).type().toString());
           shapes.add("(" + String.join(", ", in) + ") → " + n.type());
-          // The spec's own line: for a node of a standard layer, the line that called the layer.
-          Loc at = n.loc().innermost(file -> file.equals(spec.name()));
-          if (at != null) lines.add(at.line());
+          // The spec's own lines: for a node of a standard layer, the line that called the layer.
+          for (Loc place : n.loc().places()) {
+            Loc at = place.innermost(file -> file.equals(spec.name()));
+            if (at != null) lines.add(at.line());
+          }
         }
         totalFlops += flops;
         totalBytes += bytes;
@@ -609,7 +611,9 @@ public final class InspectReport {
       source(spec, "L");
       boolean prelude = false;
       for (Graph gr : List.of(lowered, fin)) {
-        for (Node n : gr.nodes()) prelude |= n.loc().innermost(file -> file.equals(Lowering.PRELUDE_NAME)) != null;
+        for (Node n : gr.nodes()) {
+          for (Loc place : n.loc().places()) prelude |= place.innermost(file -> file.equals(Lowering.PRELUDE_NAME)) != null;
+        }
       }
       if (prelude) {
         sb.append("<h3>Standard layers <code>").append(esc(Lowering.PRELUDE_NAME)).append("</code></h3>\n");
@@ -622,8 +626,10 @@ public final class InspectReport {
       Set<Integer> used = new HashSet<>();
       for (Graph gr : List.of(lowered, fin)) {
         for (Node n : gr.nodes()) {
-          // The node's line and the calls that led to it.
-          for (Loc l : n.loc().chain()) if (l.isKnown() && l.file().equals(f.name())) used.add(l.line());
+          // The node's lines and the calls that led to them.
+          for (Loc place : n.loc().places()) {
+            for (Loc l : place.chain()) if (l.isKnown() && l.file().equals(f.name())) used.add(l.line());
+          }
         }
       }
       int width = Integer.toString(f.lineCount()).length();

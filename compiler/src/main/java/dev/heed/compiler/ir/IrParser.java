@@ -71,7 +71,7 @@ public final class IrParser {
     return new Graph(name, nodes, outputs);
   }
 
-  // node := VALUE '=' op ['(' operands ')'] ['{' attrs '}'] [':' type] ['loc' '(' site {'from' site} ')']
+  // node := VALUE '=' op ['(' operands ')'] ['{' attrs '}'] [':' type] ['loc' '(' place {',' place} ')']
   private Node node() {
     String name = value();
     expect("=");
@@ -116,20 +116,33 @@ public final class IrParser {
     if (peek().is("loc")) {
       next();
       expect("(");
-      List<Loc> chain = new ArrayList<>();
-      chain.add(site());
-      while (peek().is("from")) {
+      List<Loc> places = new ArrayList<>();
+      places.add(place());
+      while (peek().is(",")) {
         next();
-        chain.add(site());
+        places.add(place());
       }
       expect(")");
-      loc = null;
-      for (int i = chain.size() - 1; i >= 0; i--) {
-        Loc l = chain.get(i);
-        loc = new Loc(l.file(), l.line(), l.col(), loc);
-      }
+      Loc first = places.get(0);
+      loc = new Loc(first.file(), first.line(), first.col(), first.calledFrom(), places.subList(1, places.size()));
     }
     return new Node(name, op, operands, attrs, type, loc);
+  }
+
+  // place := site {'from' site}
+  private Loc place() {
+    List<Loc> chain = new ArrayList<>();
+    chain.add(site());
+    while (peek().is("from")) {
+      next();
+      chain.add(site());
+    }
+    Loc loc = null;
+    for (int i = chain.size() - 1; i >= 0; i--) {
+      Loc l = chain.get(i);
+      loc = new Loc(l.file(), l.line(), l.col(), loc);
+    }
+    return loc;
   }
 
   // site := STRING ':' INT ':' INT

@@ -42,7 +42,9 @@ import java.util.stream.Collectors;
  *   <li>The type after {@code " : "} is left out when a node has none (IR before shape inference).
  *   <li>{@code loc("file":line:col)} is left out for {@link Loc#UNKNOWN}. A node made inside a
  *       layer adds the calls that led to it, innermost first:
- *       {@code loc("heed/prelude.heed":22:10 from "m.heed":14:11 from "m.heed":29:9)}.
+ *       {@code loc("heed/prelude.heed":22:10 from "m.heed":14:11 from "m.heed":29:9)}. A node a
+ *       fusion pass made lists the places of the nodes it replaced, separated by commas:
+ *       {@code loc("m.heed":44:23, "m.heed":45:23, "m.heed":46:23)}.
  *   <li>Graph names, output names and attribute keys are printed bare when they match
  *       {@code [A-Za-z_][A-Za-z0-9_.]*}, quoted otherwise.
  *   <li>Outputs follow the nodes: {@code output name = %value}.
@@ -76,9 +78,15 @@ public final class IrPrinter {
     if (n.type() != null) sb.append(" : ").append(n.type());
     if (!n.loc().equals(Loc.UNKNOWN)) {
       sb.append(" loc(");
-      for (Loc l : n.loc().chain()) {
-        if (l != n.loc()) sb.append(" from ");
-        sb.append(quote(l.file())).append(':').append(l.line()).append(':').append(l.col());
+      List<Loc> places = n.loc().places();
+      for (int p = 0; p < places.size(); p++) {
+        if (p > 0) sb.append(", ");
+        List<Loc> chain = places.get(p).chain();
+        for (int i = 0; i < chain.size(); i++) {
+          Loc l = chain.get(i);
+          if (i > 0) sb.append(" from ");
+          sb.append(quote(l.file())).append(':').append(l.line()).append(':').append(l.col());
+        }
       }
       sb.append(')');
     }

@@ -1,6 +1,7 @@
 package dev.heed.compiler.passes;
 
 import dev.heed.compiler.ir.Graph;
+import dev.heed.compiler.ir.Loc;
 import dev.heed.compiler.ir.Node;
 import dev.heed.compiler.ir.Op;
 import java.util.ArrayList;
@@ -48,7 +49,7 @@ public final class FuseAddNorm implements Pass {
       List<String> operands = new ArrayList<>(s.operands());
       operands.addAll(n.operands().subList(1, n.operands().size()));
       Op op = n.op() == Op.LAYER_NORM ? Op.ADD_LAYER_NORM : Op.ADD_RMS_NORM;
-      replacements.put(n.name(), new Node(n.name(), op, operands, n.attrs(), n.type(), n.loc()));
+      replacements.put(n.name(), new Node(n.name(), op, operands, n.attrs(), n.type(), Loc.merge(s.loc(), n.loc())));
       removed.add(s.name());
       stats.increment("norms fused");
     }

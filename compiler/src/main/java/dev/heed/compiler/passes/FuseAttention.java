@@ -2,6 +2,7 @@ package dev.heed.compiler.passes;
 
 import dev.heed.compiler.ir.Attr;
 import dev.heed.compiler.ir.Graph;
+import dev.heed.compiler.ir.Loc;
 import dev.heed.compiler.ir.Node;
 import dev.heed.compiler.ir.Op;
 import dev.heed.compiler.ir.TensorType;
@@ -114,8 +115,13 @@ public final class FuseAttention implements Pass {
     }
     List<String> operands = new ArrayList<>(List.of(scores.operands().get(0), kt.operands().get(0), out.operands().get(1)));
     if (mask != null) operands.add(mask);
+    // The fused node comes from the places of every op of the chain, in graph order.
+    List<Loc> places = new ArrayList<>(List.of(kt.loc(), scores.loc(), constant.loc(), scaled.loc()));
+    if (masked != null) places.add(masked.loc());
+    places.add(p.loc());
+    places.add(out.loc());
     Node fused = new Node(out.name(), Op.ATTENTION, operands, Map.of("scale", new Attr.Float(constant.floatAttr("value"))),
-        out.type(), out.loc());
+        out.type(), Loc.merge(places));
     return new Match(fused, intermediates, List.of(kt.name(), constant.name()), null);
   }
 

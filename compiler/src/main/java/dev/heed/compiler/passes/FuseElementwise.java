@@ -3,6 +3,7 @@ package dev.heed.compiler.passes;
 import dev.heed.compiler.ir.Attr;
 import dev.heed.compiler.ir.ElementwiseExpr;
 import dev.heed.compiler.ir.Graph;
+import dev.heed.compiler.ir.Loc;
 import dev.heed.compiler.ir.Node;
 import dev.heed.compiler.ir.Op;
 import dev.heed.compiler.ir.ShapeError;
@@ -65,6 +66,8 @@ public final class FuseElementwise implements Pass {
     }
     Map<String, Node> replacements = new HashMap<>();
     Set<String> removed = new HashSet<>();
+    Map<String, Integer> position = new HashMap<>();
+    for (Node n : g.nodes()) position.put(n.name(), position.size());
     long ops = 0;
     for (Node root : g.nodes()) {
       if (!fusible(root) || absorbed.contains(root.name())) continue;
@@ -87,7 +90,11 @@ public final class FuseElementwise implements Pass {
       } catch (ShapeError ex) {
         continue;
       }
-      replacements.put(root.name(), new Node(root.name(), Op.ELEMENTWISE, operands, attrs, root.type(), root.loc()));
+      // The kernel comes from the places of every op it computes, in graph order.
+      List<String> inlined = new ArrayList<>(new java.util.LinkedHashSet<>(t.inlined));
+      inlined.sort(java.util.Comparator.comparing(position::get));
+      Loc loc = Loc.merge(inlined.stream().map(v -> byName.get(v).loc()).toList());
+      replacements.put(root.name(), new Node(root.name(), Op.ELEMENTWISE, operands, attrs, root.type(), loc));
       for (String v : t.inlined) if (!v.equals(root.name())) removed.add(v);
       ops += t.opCount;
       stats.increment("elementwise kernels made");

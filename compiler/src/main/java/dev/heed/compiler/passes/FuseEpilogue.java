@@ -3,6 +3,7 @@ package dev.heed.compiler.passes;
 import dev.heed.compiler.ir.Attr;
 import dev.heed.compiler.ir.Epilogue;
 import dev.heed.compiler.ir.Graph;
+import dev.heed.compiler.ir.Loc;
 import dev.heed.compiler.ir.Node;
 import dev.heed.compiler.ir.Op;
 import java.util.ArrayList;
@@ -172,7 +173,7 @@ public final class FuseEpilogue implements Pass {
     Map<String, Attr> attrs = new LinkedHashMap<>();
     attrs.put("epilogue", new Attr.Str(next.toString()));
     attrs.put("eps", norm.attrs().get("eps"));
-    return new Node(norm.name(), Op.FUSED_LINEAR, operands, attrs, norm.type(), norm.loc());
+    return new Node(norm.name(), Op.FUSED_LINEAR, operands, attrs, norm.type(), Loc.merge(p.loc(), norm.loc()));
   }
 
   /** {@code p} with {@code activation} or {@code residual} appended to its epilogue, as {@code n}. */
@@ -183,6 +184,7 @@ public final class FuseEpilogue implements Pass {
     List<String> operands = new ArrayList<>(p.operands());
     if (residual != null) operands.add(residual);
     Epilogue next = new Epilogue(bias, act, residual != null);
-    return new Node(n.name(), Op.FUSED_LINEAR, operands, Map.of("epilogue", new Attr.Str(next.toString())), n.type(), n.loc());
+    return new Node(n.name(), Op.FUSED_LINEAR, operands, Map.of("epilogue", new Attr.Str(next.toString())), n.type(),
+        Loc.merge(p.loc(), n.loc()));
   }
 }

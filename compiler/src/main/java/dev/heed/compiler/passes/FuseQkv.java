@@ -3,6 +3,7 @@ package dev.heed.compiler.passes;
 import dev.heed.compiler.ir.Attr;
 import dev.heed.compiler.ir.Dim;
 import dev.heed.compiler.ir.Graph;
+import dev.heed.compiler.ir.Loc;
 import dev.heed.compiler.ir.Node;
 import dev.heed.compiler.ir.Op;
 import dev.heed.compiler.ir.TensorType;
@@ -147,19 +148,21 @@ public final class FuseQkv implements Pass {
       if (need.contains(n.name())) head.add(n);
     }
     TensorType w0 = byName.get(ws.get(0)).type();
+    // The merged nodes come from every projection's place.
+    Loc loc = Loc.merge(sub.stream().map(Node::loc).toList());
     head.add(new Node(wName, Op.CONCAT, ws, Map.of("axis", new Attr.Int(0)), w0.withShape(List.of(Dim.of(total), w0.dim(1))),
-        first.loc()));
+        loc));
     List<String> operands = new ArrayList<>(List.of(first.operands().get(0), wName));
     if (bias) {
       head.add(new Node(bName, Op.CONCAT, bs, Map.of("axis", new Attr.Int(0)), w0.withShape(List.of(Dim.of(total))),
-          first.loc()));
+          loc));
       operands.add(bName);
     }
     TensorType t0 = first.type();
     List<Dim> yShape = new ArrayList<>(t0.shape());
     int axis = yShape.size() - 1;
     yShape.set(axis, Dim.of(total));
-    head.add(new Node(yName, Op.LINEAR, operands, Map.of(), t0.withShape(yShape), first.loc()));
+    head.add(new Node(yName, Op.LINEAR, operands, Map.of(), t0.withShape(yShape), loc));
     long start = 0;
     for (Node l : sub) {
       long end = start + l.type().last().size();

@@ -222,12 +222,50 @@ class JvmEmitterTest {
     String java = r.javaSources().get("t.chain.M");
     String normLine = "heed/prelude.heed:" + chain.get(0).line() + ": ";
     assertTrue(java.contains("      // m.heed:2: let h = LayerNorm(x, 1e-5) as \"ln\";\n      //   via " + normLine), java);
-    // The fused Q, K, V projection: the spec's line, the line of MultiHeadAttention, then Linear's.
+    // The fused Q, K, V projection: the spec's line, then the line of MultiHeadAttention each
+    // projection comes from (the standard layer's own lines, not Linear's inside them).
     assertTrue(java.matches("(?s).*// m\\.heed:3: return x \\+ MultiHeadAttention\\(h, h, 2\\) as \"attn\";\n"
-        + "      //   via heed/prelude\\.heed:\\d+: let q = split_heads\\(Linear\\(q_in, d\\) as \"q_proj\", heads\\);.*\n"
-        + "      //   via heed/prelude\\.heed:\\d+: return linear\\(x, weight, bias\\);\n.*"), java);
+        + "      //   via heed/prelude\\.heed:\\d+: let q = split_heads\\(Linear\\(q_in, d\\) as \"q_proj\", heads\\);[^\n]*\n"
+        + "      //   via heed/prelude\\.heed:\\d+: let k = split_heads\\(Linear\\(kv_in, d\\) as \"k_proj\", heads\\);[^\n]*\n"
+        + "      //   via heed/prelude\\.heed:\\d+: let v = split_heads\\(Linear\\(kv_in, d\\) as \"v_proj\", heads\\);[^\n]*\n"
+        + "      float\\[\\] \\w+ = \\w+;\n      linear8to24\\(.*"), java);
     // The kernel's Javadoc lists both calls of the shared layer-norm kernel.
     int doc = java.indexOf("* m.heed:2: let h = LayerNorm(x, 1e-5) as \"ln\";\n   *   via " + normLine);
     assertTrue(doc > 0, java);
+  }
+
+  /** A fused kernel quotes every line it computes: here three projections and a residual, norm and its linear. */
+  @Test
+  void fusedKernelsQuoteEveryLineTheyCompute() {
+    String spec = """
+        model F {
+          input x: f32[batch, seq, 8];
+          param wq: [8, 8];
+          param wk: [8, 8];
+          param wv: [8, 8];
+          param wo: [8, 8];
+          param g: [8] init ones;
+          param b: [8] init zeros;
+          let q = split_heads(linear(x, wq), 2);
+          let k = split_heads(linear(x, wk), 2);
+          let v = split_heads(linear(x, wv), 2);
+          let a = merge_heads(attention(q, k, v));
+          let y = x + linear(a, wo);
+          output out = layer_norm(y, g, b);
+        }
+        """;
+    HeedCompiler.Result r = HeedCompiler.compile(new SourceFile("f.heed", spec), HeedCompiler.Options.defaults().withPackage("t.fused"), s -> { });
+    String java = r.javaSources().get("t.fused.F");
+    assertTrue(java.contains("""
+              // f.heed:9: let q = split_heads(linear(x, wq), 2);
+              // f.heed:10: let k = split_heads(linear(x, wk), 2);
+              // f.heed:11: let v = split_heads(linear(x, wv), 2);
+              float[] qkv = \
+        """), java);
+    assertTrue(java.contains("""
+              // f.heed:13: let y = x + linear(a, wo);
+              // f.heed:14: output out = layer_norm(y, g, b);
+              float[] out2 = new float[\
+        """), java);
   }
 }

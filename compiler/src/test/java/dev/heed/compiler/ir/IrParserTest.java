@@ -79,6 +79,13 @@ class IrParserTest {
     assertEquals(new Loc("heed/prelude.heed", 22, 10, new Loc("m.heed", 14, 11, new Loc("m.heed", 29, 9))), n.loc());
     assertEquals("heed/prelude.heed:22:10 from m.heed:14:11 from m.heed:29:9", n.loc().toString());
     assertEquals(new Loc("m.heed", 14, 11, new Loc("m.heed", 29, 9)), n.loc().innermost(f -> f.equals("m.heed")));
+    Node fused = IrParser.parse("""
+        graph G {
+          %x = input {name = "x"} : f32[4] loc("m.heed":4:2, "p.heed":1:1 from "m.heed":5:3)
+        }
+        """, "t.ir").nodes().get(0);
+    assertEquals(List.of(new Loc("m.heed", 4, 2), new Loc("p.heed", 1, 1, new Loc("m.heed", 5, 3))), fused.loc().places());
+    assertEquals("m.heed:4:2, p.heed:1:1 from m.heed:5:3", fused.loc().toString());
     IrParseException e = error("""
         graph G {
           %x = input {name = "x"} : f32[4] loc("m.heed":1:2 from 3)

@@ -74,7 +74,8 @@ class IrRoundTripTest {
       List<String> operands = i == 0 ? List.of() : List.of("v" + (i - 1), "v.0_" + i % 3);
       TensorType type = i % 3 == 0 ? null : new TensorType(i % 2 == 0 ? dev.heed.runtime.DType.I64 : dev.heed.runtime.DType.F32,
           List.of(Dim.sym("batch"), Dim.of(1), Dim.of(1L << 40)));
-      nodes.add(new Node(i % 3 == 0 ? "v." + i : "v" + i, op, operands, attrs, type, i % 2 == 0 ? loc : Loc.UNKNOWN));
+      nodes.add(new Node(i % 3 == 0 ? "v." + i : "v" + i, op, operands, attrs, type,
+          i % 4 == 0 ? loc : i % 4 == 2 ? Loc.merge(loc, new Loc("p.heed", 7, 2, new Loc("m.heed", 1, 1))) : Loc.UNKNOWN));
       i++;
     }
     nodes.add(new Node("scalar", Op.CONSTANT, List.of(), Map.of(), TensorType.f32(), new Loc("", 0, 0)));

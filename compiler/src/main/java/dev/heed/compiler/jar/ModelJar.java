@@ -24,7 +24,9 @@ import java.util.zip.ZipOutputStream;
 /**
  * Writes a compiled model as one self-contained jar that runs with {@code java -jar OUT.jar}
  * or {@code java -cp OUT.jar dev.heed.runtime.Main}: the generated classes, their
- * {@code META-INF/services} registration, the heed runtime and jackson-core.
+ * {@code META-INF/services} registration, the heed runtime and jackson-core, the runtime's one
+ * dependency, moved to {@value Relocation#TO_PACKAGE} ({@link Relocation}) so that the jar can
+ * sit on an application's class path beside another jackson-core.
  *
  * <p>The jar is reproducible (entries sorted, fixed timestamps: same input, same bytes) and
  * written atomically (a temporary file in the target folder, then one move; on failure
@@ -90,10 +92,28 @@ public final class ModelJar {
     try {
       collect(runtime, RUNTIME_PREFIX, entries, open);
       collect(jackson, JACKSON_PREFIX, entries, open);
-      writeAtomically(jar, entries);
+      writeAtomically(jar, relocated(entries));
     } finally {
       for (ZipFile z : open) z.close();
     }
+  }
+
+  /** {@code entries} with jackson-core moved ({@link Relocation}): its classes and service file renamed, references rewritten. */
+  private static SortedMap<String, Source> relocated(SortedMap<String, Source> entries) throws IOException {
+    SortedMap<String, Source> out = new TreeMap<>();
+    for (Map.Entry<String, Source> e : entries.entrySet()) {
+      String name = e.getKey();
+      Source source = e.getValue();
+      if (name.endsWith(".class") || name.startsWith("META-INF/services/")) {
+        byte[] content;
+        try (InputStream in = source.open()) {
+          content = in.readAllBytes();
+        }
+        if (Relocation.rewrites(name, content)) source = new Bytes(Relocation.content(name, content));
+      }
+      out.put(Relocation.name(name), source);
+    }
+    return out;
   }
 
   /** The entries of a jar this class wrote, for tests and tools: name → content. */

@@ -110,6 +110,43 @@ class CompileAndRunTest {
     assertArrayEquals(expected(), Npy.read(out.resolve("y.npy")).floats(), 1e-5f);
   }
 
+  /**
+   * The jar's jackson-core lives under heed's own package: on a class path where another
+   * jackson-core comes first (here a stub JsonFactory with nothing in it, which the runtime
+   * could not use), the model still reads its safetensors weights.
+   */
+  @Test
+  void theJarsJacksonCoreIsItsOwn() throws Exception {
+    Path jar = dir.resolve("own.jar");
+    assertEquals(0, Cli.run("compile", spec.toString(), "-o", jar.toString()).code());
+    var entries = ModelJar.read(jar);
+    assertTrue(entries.keySet().stream().noneMatch(n -> n.startsWith("com/fasterxml/")), entries.keySet().toString());
+    assertTrue(entries.containsKey("dev/heed/shaded/jackson/core/JsonFactory.class"), entries.keySet().toString());
+    assertEquals("dev.heed.shaded.jackson.core.JsonFactory\n",
+        new String(entries.get("META-INF/services/dev.heed.shaded.jackson.core.JsonFactory"), StandardCharsets.UTF_8));
+    for (var e : entries.entrySet()) {
+      if (!e.getKey().endsWith(".class")) continue;
+      String text = new String(e.getValue(), StandardCharsets.ISO_8859_1);
+      assertTrue(!text.contains("com/fasterxml/jackson") && !text.contains("com.fasterxml.jackson.core."), e.getKey());
+    }
+    assertTrue(new String(entries.get("dev/heed/runtime/io/Safetensors.class"), StandardCharsets.ISO_8859_1)
+        .contains("dev/heed/shaded/jackson/core/JsonParser"));
+
+    Path stub = dir.resolve("stub");
+    Path src = Files.createDirectories(stub.resolve("com/fasterxml/jackson/core")).resolve("JsonFactory.java");
+    Files.writeString(src, "package com.fasterxml.jackson.core; public class JsonFactory { }");
+    assertEquals(0, javax.tools.ToolProvider.getSystemJavaCompiler().run(null, null, null, src.toString()));
+    Path out = dir.resolve("c");
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(javaBin, "-cp", stub + java.io.File.pathSeparator + jar, ModelJar.MAIN_CLASS,
+        "--weights", weights.toString(), "--input", "x=" + x, "--output", out.toString())
+        .redirectErrorStream(true).start();
+    String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), log);
+    assertArrayEquals(expected(), Npy.read(out.resolve("y.npy")).floats(), 1e-5f);
+  }
+
   @Test
   void compilingTwiceGivesTheSameJar() throws IOException {
     Path a = dir.resolve("a.jar");

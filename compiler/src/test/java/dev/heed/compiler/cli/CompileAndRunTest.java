@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -99,11 +100,16 @@ class CompileAndRunTest {
     assertArrayEquals(expected(), Npy.read(dir.resolve("a/y.npy")).floats(), 1e-5f);
 
     // And the jar runs on a bare JVM: java -jar OUT.jar, nothing else on the class path.
-    Path out = dir.resolve("b");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-jar", jar.toString(), "--weights", weights.toString(),
-        "--input", "x=" + x, "--output", out.toString())
-        .redirectErrorStream(true).start();
+    runsAndComputes(dir.resolve("b"), "-jar", jar.toString());
+  }
+
+  /** Runs {@code java ARGS --weights ... --input ... --output OUT} in a new JVM and checks its output. */
+  private void runsAndComputes(Path out, String... javaArgs) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of(javaArgs));
+    command.addAll(List.of("--weights", weights.toString(), "--input", "x=" + x, "--output", out.toString()));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
     assertEquals(0, p.exitValue(), log);
@@ -136,15 +142,7 @@ class CompileAndRunTest {
     Path src = Files.createDirectories(stub.resolve("com/fasterxml/jackson/core")).resolve("JsonFactory.java");
     Files.writeString(src, "package com.fasterxml.jackson.core; public class JsonFactory { }");
     assertEquals(0, javax.tools.ToolProvider.getSystemJavaCompiler().run(null, null, null, src.toString()));
-    Path out = dir.resolve("c");
-    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(javaBin, "-cp", stub + java.io.File.pathSeparator + jar, ModelJar.MAIN_CLASS,
-        "--weights", weights.toString(), "--input", "x=" + x, "--output", out.toString())
-        .redirectErrorStream(true).start();
-    String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-    assertEquals(0, p.exitValue(), log);
-    assertArrayEquals(expected(), Npy.read(out.resolve("y.npy")).floats(), 1e-5f);
+    runsAndComputes(dir.resolve("c"), "-cp", stub + java.io.File.pathSeparator + jar, ModelJar.MAIN_CLASS);
   }
 
   @Test

@@ -17,13 +17,20 @@ public final class InputCheck {
    */
   public static Map<String, Tensor> names(Map<String, Tensor> inputs, List<TensorSpec> specs) {
     java.util.Objects.requireNonNull(inputs, "inputs");
-    for (String key : inputs.keySet()) {
-      if (specs.stream().noneMatch(s -> s.name().equals(key))) {
-        throw new IllegalArgumentException("unknown input '" + key + "'; the model's inputs are "
-            + specs.stream().map(TensorSpec::toString).collect(java.util.stream.Collectors.joining(", ")));
-      }
+    String key = unknown(inputs.keySet(), specs);
+    if (key != null) {
+      throw new IllegalArgumentException("unknown input '" + key + "'; the model's inputs are "
+          + specs.stream().map(TensorSpec::toString).collect(java.util.stream.Collectors.joining(", ")));
     }
     return inputs;
+  }
+
+  /** The first of {@code names} that names none of {@code specs}, or null. */
+  public static String unknown(java.util.Collection<String> names, List<TensorSpec> specs) {
+    for (String name : names) {
+      if (specs.stream().noneMatch(s -> s.name().equals(name))) return name;
+    }
+    return null;
   }
 
   /** Checks element type and rank of input {@code name}. */

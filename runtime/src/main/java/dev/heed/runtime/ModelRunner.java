@@ -88,11 +88,10 @@ public final class ModelRunner {
     String expected = specs.isEmpty() ? "none"
         : specs.stream().map(TensorSpec::toString).collect(Collectors.joining(", "));
     // Unknown names first: a misspelt input (Q for q) is the likelier mistake than a missing one.
-    for (String name : names) {
-      if (specs.stream().noneMatch(s -> s.name().equals(name))) {
-        throw new IllegalArgumentException("model " + factory.name() + ": unknown input '" + name
-            + "' (expected inputs: " + expected + ")");
-      }
+    String unknown = InputCheck.unknown(names, specs);
+    if (unknown != null) {
+      throw new IllegalArgumentException("model " + factory.name() + ": unknown input '" + unknown
+          + "' (expected inputs: " + expected + ")");
     }
     for (TensorSpec s : specs) {
       if (!names.contains(s.name())) {

@@ -120,6 +120,14 @@ public final class Lowering {
    * must not turn into a required size.
    */
   private final Scope preludeGlobals = new Scope(null);
+  /**
+   * What the code of one file sees: the layers its calls reach and the constants its layers'
+   * names resolve against. The spec's file sees every layer and its constants; the prelude,
+   * only the standard layers and no constants.
+   */
+  private record FileScope(Map<String, Decl.Layer> layers, Scope globals) {}
+  private final FileScope specScope = new FileScope(layers, globals);
+  private final FileScope preludeScope = new FileScope(standardLayers, preludeGlobals);
   private final GraphBuilder graph = new GraphBuilder();
   private final Map<String, Span> paramNames = new HashMap<>();
   private final Map<String, Span> inputNames = new HashMap<>();
@@ -559,7 +567,7 @@ public final class Lowering {
 
   private Val call(Expr.Call c, Scope scope) {
     // The standard layers call each other and the built-ins, never a spec's own layer.
-    Decl.Layer layer = (c.span().file() == prelude().file() ? standardLayers : layers).get(c.callee());
+    Decl.Layer layer = scopeOf(c.span()).layers().get(c.callee());
     if (layer == null && builtins.has(c.callee())) {
       if (c.scope().isPresent()) {
         throw error(c.scope().get().span(), "'as' names the parameters of a layer call; '" + c.callee()
@@ -579,7 +587,7 @@ public final class Lowering {
     // Arguments are evaluated in the caller's scope, before entering the layer; the layer's
     // own names (defaults, type patterns, body) see its file's constants: the spec's, or, for a
     // standard layer, none.
-    Scope layerGlobals = layer.span().file() == prelude().file() ? preludeGlobals : globals;
+    Scope layerGlobals = scopeOf(layer.span()).globals();
     Scope inner = new Scope(layerGlobals);
     Map<String, Val> actuals = new LinkedHashMap<>();
     for (Decl.ArgDecl a : layer.args()) {
@@ -613,6 +621,11 @@ public final class Lowering {
       graph.leave();
       frames.remove(frames.size() - 1);
     }
+  }
+
+  /** The scope of the file {@code span} is in. */
+  private FileScope scopeOf(Span span) {
+    return span.file() == prelude().file() ? preludeScope : specScope;
   }
 
   private static String signature(Decl.Layer layer) {

@@ -7,7 +7,9 @@ import dev.heed.compiler.inspect.Costs;
 import dev.heed.compiler.inspect.FusionBoundaries;
 import dev.heed.compiler.ir.Graph;
 import dev.heed.compiler.ir.IrPrinter;
+import dev.heed.compiler.ir.Loc;
 import dev.heed.compiler.ir.Node;
+import dev.heed.compiler.lower.Lowering;
 import dev.heed.compiler.passes.OpCategory;
 import dev.heed.compiler.passes.Pass;
 import dev.heed.compiler.passes.PassManager;
@@ -17,6 +19,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -146,7 +149,7 @@ final class EmitCommand implements Callable<Integer> {
     for (int i = 0; i < plan.kernels().size(); i++) {
       Node k = plan.kernels().get(i);
       sb.append(String.format(Locale.ROOT, "%" + width + "d  %-24s %%%s = %s [%s] : %s%s%n", i, names.get(k.name()), k.name(),
-          k.op().irName(), categories.get(k.name()).label(), k.type(), k.loc().isKnown() ? "  at " + k.loc() : ""));
+          k.op().irName(), categories.get(k.name()).label(), k.type(), k.loc().isKnown() ? "  at " + specPlaces(k.loc()) : ""));
       for (FusionBoundaries.Boundary b : into.getOrDefault(k.name(), List.of())) {
         sb.append(" ".repeat(width + 2)).append("<- %").append(b.producer()).append(" (").append(b.producerKernel()).append(')')
             .append(b.viaView() == null ? "" : " via %" + b.viaView()).append(": ").append(b.reason()).append('\n');
@@ -173,5 +176,19 @@ final class EmitCommand implements Callable<Integer> {
   private static void printBlock(PrintWriter out, String text) {
     out.print(text);
     if (!text.isEmpty() && !text.endsWith("\n")) out.println();
+  }
+
+  /**
+   * The spec's own places a kernel comes from, each once: for a node of a standard layer, the
+   * call of that layer (the IR stage prints the whole chain).
+   */
+  static String specPlaces(Loc loc) {
+    Set<String> out = new LinkedHashSet<>();
+    for (Loc place : loc.places()) {
+      Loc at = place.innermost(file -> !file.equals(Lowering.PRELUDE_NAME));
+      if (at == null) at = place;
+      out.add(at.file() + ":" + at.line() + ":" + at.col());
+    }
+    return String.join(", ", out);
   }
 }

@@ -60,7 +60,11 @@ class EmitStagesTest {
     assertEquals(0, r.code(), r.err());
     String o = r.out();
     assertTrue(o.startsWith("kernels of Gpt after fusion: "), o);
-    assertTrue(o.contains(" = mha [opaque] : f32[batch, seq, 64]  at "), o);
+    // A kernel of a standard layer is placed at the spec's call (the layer_norm of Block's ln_1 on line 14).
+    assertTrue(o.matches("(?s).* = mha \\[opaque\\] : f32\\[batch, seq, 64\\]  at \\S*gpt\\.heed:15:11\n.*"), o);
+    assertTrue(o.matches("(?s).* = layer_norm \\[reduction\\] : f32\\[batch, seq, 64\\]  at \\S*gpt\\.heed:14:11\n.*"), o);
+    // The fused Q, K and V projections: three places of the standard layer, one call in the spec.
+    assertTrue(o.matches("(?s).* = linear \\[gemm\\] : f32\\[batch, seq, 192\\]  at \\S*gpt\\.heed:15:11\n.*"), o);
     assertTrue(o.contains("\n    <- %"), "edges into kernels, with reasons:\n" + o);
     assertTrue(o.contains("computed once at load time"), o);
     assertTrue(o.contains("fused_linear"), o);

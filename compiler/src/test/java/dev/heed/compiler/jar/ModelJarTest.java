@@ -58,13 +58,14 @@ class ModelJarTest {
     assertEquals("hi", new String(entries.get("heed/note.txt"), StandardCharsets.UTF_8));
     assertTrue(entries.containsKey("dev/heed/runtime/Tensor.class"));
     assertTrue(entries.containsKey("dev/heed/runtime/HeedModelFactory.class"));
-    assertTrue(entries.containsKey("com/fasterxml/jackson/core/JsonFactory.class"));
+    // jackson-core, relocated into heed's package (Relocation).
+    assertTrue(entries.containsKey("dev/heed/shaded/jackson/core/JsonFactory.class"));
     for (String name : entries.keySet()) {
       assertFalse(name.endsWith("module-info.class"), name);
       assertFalse(name.startsWith("META-INF/versions/"), name);
       assertFalse(name.endsWith(".SF"), name);
       assertTrue(name.startsWith("demo/") || name.startsWith("dev/heed/runtime/") || name.startsWith("heed/")
-          || name.startsWith("com/fasterxml/jackson/core/") || name.startsWith("META-INF/"), name);
+          || name.startsWith("dev/heed/shaded/jackson/core/") || name.startsWith("META-INF/"), name);
     }
     // The manifest comes first and names the runtime's Main.
     try (JarInputStream in = new JarInputStream(Files.newInputStream(jar))) {
@@ -85,7 +86,16 @@ class ModelJarTest {
       Class<?> tensor = loader.loadClass("dev.heed.runtime.Tensor");
       assertEquals(loader, tensor.getClassLoader());
       assertEquals(loader, loader.loadClass("demo.M$Factory").getClassLoader());
-      assertEquals(loader, loader.loadClass("com.fasterxml.jackson.core.JsonFactory").getClassLoader());
+      assertEquals(loader, loader.loadClass("dev.heed.shaded.jackson.core.JsonFactory").getClassLoader());
+      // The jar's safetensors reader parses a header with the relocated jackson-core (the
+      // platform class loader above it has none).
+      Path w = dir.resolve("w.safetensors");
+      dev.heed.runtime.io.SafetensorsWriter.write(w, java.util.Map.of("t", dev.heed.runtime.Tensor.ofFloats(new float[] {1f, 2f}, 2)));
+      try (AutoCloseable opened = (AutoCloseable) loader.loadClass("dev.heed.runtime.io.Safetensors")
+          .getMethod("open", Path.class).invoke(null, w)) {
+        assertEquals(loader, opened.getClass().getClassLoader());
+        assertEquals("[t]", String.valueOf(opened.getClass().getMethod("names").invoke(opened)));
+      }
       try (InputStream in = loader.getResourceAsStream(ModelJar.SERVICE_FILE)) {
         assertEquals("demo.M$Factory\n", new String(in.readAllBytes(), StandardCharsets.UTF_8));
       }

@@ -118,9 +118,15 @@ public final class MultiHeadTornado implements AcceleratedModel {
     float[] vProjBiasHost = weights.get("v_proj.bias", new int[] {48}, "uniform");
     this.outProjWeight = floats(weights.get("out_proj.weight", new int[] {48, 48}, "uniform"));
     this.outProjBias = floats(weights.get("out_proj.bias", new int[] {48}, "uniform"));
-    // %qkv.weight = concat, once, at load time: multi_head.heed:19: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, d / heads] multi_head.heed:20: let k = split_heads(linear(x, w_k, b_k), heads); multi_head.heed:21: let v = split_heads(linear(x, w_v, b_v), heads);
+    // %qkv.weight = concat, once, at load time:
+    //   multi_head.heed:19: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, d / heads]
+    //   multi_head.heed:20: let k = split_heads(linear(x, w_k, b_k), heads);
+    //   multi_head.heed:21: let v = split_heads(linear(x, w_v, b_v), heads);
     this.qkvWeight = floats(concatHost(48, new int[] {48, 48, 48}, qProjWeightHost, kProjWeightHost, vProjWeightHost));
-    // %qkv.bias = concat, once, at load time: multi_head.heed:19: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, d / heads] multi_head.heed:20: let k = split_heads(linear(x, w_k, b_k), heads); multi_head.heed:21: let v = split_heads(linear(x, w_v, b_v), heads);
+    // %qkv.bias = concat, once, at load time:
+    //   multi_head.heed:19: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, d / heads]
+    //   multi_head.heed:20: let k = split_heads(linear(x, w_k, b_k), heads);
+    //   multi_head.heed:21: let v = split_heads(linear(x, w_v, b_v), heads);
     this.qkvBias = floats(concatHost(1, new int[] {48, 48, 48}, qProjBiasHost, kProjBiasHost, vProjBiasHost));
   }
 

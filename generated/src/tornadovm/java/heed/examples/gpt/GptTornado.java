@@ -244,9 +244,17 @@ public final class GptTornado implements AcceleratedModel {
     float[] h0AttnKProjBiasHost = weights.get("h.0.attn.k_proj.bias", new int[] {64}, "zeros");
     float[] h0AttnVProjWeightHost = weights.get("h.0.attn.v_proj.weight", new int[] {64, 64}, "uniform");
     float[] h0AttnVProjBiasHost = weights.get("h.0.attn.v_proj.bias", new int[] {64}, "zeros");
-    // %h.0.attn.qkv.weight = concat, once, at load time: gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
+    // %h.0.attn.qkv.weight = concat, once, at load time:
+    //   gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+    //     via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+    //     via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+    //     via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.h0AttnQkvWeight = floats(concatHost(64, new int[] {64, 64, 64}, h0AttnQProjWeightHost, h0AttnKProjWeightHost, h0AttnVProjWeightHost));
-    // %h.0.attn.qkv.bias = concat, once, at load time: gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
+    // %h.0.attn.qkv.bias = concat, once, at load time:
+    //   gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+    //     via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+    //     via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+    //     via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.h0AttnQkvBias = floats(concatHost(1, new int[] {64, 64, 64}, h0AttnQProjBiasHost, h0AttnKProjBiasHost, h0AttnVProjBiasHost));
     this.h0AttnOutProjWeight = floats(weights.get("h.0.attn.out_proj.weight", new int[] {64, 64}, "uniform"));
     this.h0AttnOutProjBias = floats(weights.get("h.0.attn.out_proj.bias", new int[] {64}, "zeros"));
@@ -264,9 +272,17 @@ public final class GptTornado implements AcceleratedModel {
     float[] h1AttnKProjBiasHost = weights.get("h.1.attn.k_proj.bias", new int[] {64}, "zeros");
     float[] h1AttnVProjWeightHost = weights.get("h.1.attn.v_proj.weight", new int[] {64, 64}, "uniform");
     float[] h1AttnVProjBiasHost = weights.get("h.1.attn.v_proj.bias", new int[] {64}, "zeros");
-    // %h.1.attn.qkv.weight = concat, once, at load time: gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
+    // %h.1.attn.qkv.weight = concat, once, at load time:
+    //   gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+    //     via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+    //     via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+    //     via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.h1AttnQkvWeight = floats(concatHost(64, new int[] {64, 64, 64}, h1AttnQProjWeightHost, h1AttnKProjWeightHost, h1AttnVProjWeightHost));
-    // %h.1.attn.qkv.bias = concat, once, at load time: gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
+    // %h.1.attn.qkv.bias = concat, once, at load time:
+    //   gpt.heed:15: x = x + MultiHeadAttention(h, h, heads, mask) as "attn";
+    //     via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+    //     via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+    //     via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.h1AttnQkvBias = floats(concatHost(1, new int[] {64, 64, 64}, h1AttnQProjBiasHost, h1AttnKProjBiasHost, h1AttnVProjBiasHost));
     this.h1AttnOutProjWeight = floats(weights.get("h.1.attn.out_proj.weight", new int[] {64, 64}, "uniform"));
     this.h1AttnOutProjBias = floats(weights.get("h.1.attn.out_proj.bias", new int[] {64}, "zeros"));

@@ -514,9 +514,15 @@ public final class MiniLMTornado implements AcceleratedModel {
     this.encoderLayer0OutputDenseBias = floats(weights.get("encoder.layer.0.output.dense.bias", new int[] {384}, "uniform"));
     this.encoderLayer0OutputLayerNormWeight = floats(weights.get("encoder.layer.0.output.LayerNorm.weight", new int[] {384}, "ones"));
     this.encoderLayer0OutputLayerNormBias = floats(weights.get("encoder.layer.0.output.LayerNorm.bias", new int[] {384}, "zeros"));
-    // %encoder.layer.0.attention.self.qkv.weight = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
+    // %encoder.layer.0.attention.self.qkv.weight = concat, once, at load time:
+    //   minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    //   minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+    //   minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer0AttentionSelfQkvWeight = floats(concatHost(384, new int[] {384, 384, 384}, encoderLayer0AttentionSelfQueryWeightHost, encoderLayer0AttentionSelfKeyWeightHost, encoderLayer0AttentionSelfValueWeightHost));
-    // %encoder.layer.0.attention.self.qkv.bias = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
+    // %encoder.layer.0.attention.self.qkv.bias = concat, once, at load time:
+    //   minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    //   minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+    //   minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer0AttentionSelfQkvBias = floats(concatHost(1, new int[] {384, 384, 384}, encoderLayer0AttentionSelfQueryBiasHost, encoderLayer0AttentionSelfKeyBiasHost, encoderLayer0AttentionSelfValueBiasHost));
     float[] encoderLayer1AttentionSelfQueryWeightHost = weights.get("encoder.layer.1.attention.self.query.weight", new int[] {384, 384}, "uniform");
     float[] encoderLayer1AttentionSelfQueryBiasHost = weights.get("encoder.layer.1.attention.self.query.bias", new int[] {384}, "uniform");
@@ -534,9 +540,15 @@ public final class MiniLMTornado implements AcceleratedModel {
     this.encoderLayer1OutputDenseBias = floats(weights.get("encoder.layer.1.output.dense.bias", new int[] {384}, "uniform"));
     this.encoderLayer1OutputLayerNormWeight = floats(weights.get("encoder.layer.1.output.LayerNorm.weight", new int[] {384}, "ones"));
     this.encoderLayer1OutputLayerNormBias = floats(weights.get("encoder.layer.1.output.LayerNorm.bias", new int[] {384}, "zeros"));
-    // %encoder.layer.1.attention.self.qkv.weight = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
+    // %encoder.layer.1.attention.self.qkv.weight = concat, once, at load time:
+    //   minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    //   minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+    //   minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer1AttentionSelfQkvWeight = floats(concatHost(384, new int[] {384, 384, 384}, encoderLayer1AttentionSelfQueryWeightHost, encoderLayer1AttentionSelfKeyWeightHost, encoderLayer1AttentionSelfValueWeightHost));
-    // %encoder.layer.1.attention.self.qkv.bias = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
+    // %encoder.layer.1.attention.self.qkv.bias = concat, once, at load time:
+    //   minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    //   minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+    //   minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer1AttentionSelfQkvBias = floats(concatHost(1, new int[] {384, 384, 384}, encoderLayer1AttentionSelfQueryBiasHost, encoderLayer1AttentionSelfKeyBiasHost, encoderLayer1AttentionSelfValueBiasHost));
     float[] encoderLayer2AttentionSelfQueryWeightHost = weights.get("encoder.layer.2.attention.self.query.weight", new int[] {384, 384}, "uniform");
     float[] encoderLayer2AttentionSelfQueryBiasHost = weights.get("encoder.layer.2.attention.self.query.bias", new int[] {384}, "uniform");
@@ -554,9 +566,15 @@ public final class MiniLMTornado implements AcceleratedModel {
     this.encoderLayer2OutputDenseBias = floats(weights.get("encoder.layer.2.output.dense.bias", new int[] {384}, "uniform"));
     this.encoderLayer2OutputLayerNormWeight = floats(weights.get("encoder.layer.2.output.LayerNorm.weight", new int[] {384}, "ones"));
     this.encoderLayer2OutputLayerNormBias = floats(weights.get("encoder.layer.2.output.LayerNorm.bias", new int[] {384}, "zeros"));
-    // %encoder.layer.2.attention.self.qkv.weight = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
+    // %encoder.layer.2.attention.self.qkv.weight = concat, once, at load time:
+    //   minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    //   minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+    //   minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer2AttentionSelfQkvWeight = floats(concatHost(384, new int[] {384, 384, 384}, encoderLayer2AttentionSelfQueryWeightHost, encoderLayer2AttentionSelfKeyWeightHost, encoderLayer2AttentionSelfValueWeightHost));
-    // %encoder.layer.2.attention.self.qkv.bias = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
+    // %encoder.layer.2.attention.self.qkv.bias = concat, once, at load time:
+    //   minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    //   minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+    //   minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer2AttentionSelfQkvBias = floats(concatHost(1, new int[] {384, 384, 384}, encoderLayer2AttentionSelfQueryBiasHost, encoderLayer2AttentionSelfKeyBiasHost, encoderLayer2AttentionSelfValueBiasHost));
     float[] encoderLayer3AttentionSelfQueryWeightHost = weights.get("encoder.layer.3.attention.self.query.weight", new int[] {384, 384}, "uniform");
     float[] encoderLayer3AttentionSelfQueryBiasHost = weights.get("encoder.layer.3.attention.self.query.bias", new int[] {384}, "uniform");
@@ -574,9 +592,15 @@ public final class MiniLMTornado implements AcceleratedModel {
     this.encoderLayer3OutputDenseBias = floats(weights.get("encoder.layer.3.output.dense.bias", new int[] {384}, "uniform"));
     this.encoderLayer3OutputLayerNormWeight = floats(weights.get("encoder.layer.3.output.LayerNorm.weight", new int[] {384}, "ones"));
     this.encoderLayer3OutputLayerNormBias = floats(weights.get("encoder.layer.3.output.LayerNorm.bias", new int[] {384}, "zeros"));
-    // %encoder.layer.3.attention.self.qkv.weight = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
+    // %encoder.layer.3.attention.self.qkv.weight = concat, once, at load time:
+    //   minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    //   minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+    //   minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer3AttentionSelfQkvWeight = floats(concatHost(384, new int[] {384, 384, 384}, encoderLayer3AttentionSelfQueryWeightHost, encoderLayer3AttentionSelfKeyWeightHost, encoderLayer3AttentionSelfValueWeightHost));
-    // %encoder.layer.3.attention.self.qkv.bias = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
+    // %encoder.layer.3.attention.self.qkv.bias = concat, once, at load time:
+    //   minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    //   minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+    //   minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer3AttentionSelfQkvBias = floats(concatHost(1, new int[] {384, 384, 384}, encoderLayer3AttentionSelfQueryBiasHost, encoderLayer3AttentionSelfKeyBiasHost, encoderLayer3AttentionSelfValueBiasHost));
     float[] encoderLayer4AttentionSelfQueryWeightHost = weights.get("encoder.layer.4.attention.self.query.weight", new int[] {384, 384}, "uniform");
     float[] encoderLayer4AttentionSelfQueryBiasHost = weights.get("encoder.layer.4.attention.self.query.bias", new int[] {384}, "uniform");
@@ -594,9 +618,15 @@ public final class MiniLMTornado implements AcceleratedModel {
     this.encoderLayer4OutputDenseBias = floats(weights.get("encoder.layer.4.output.dense.bias", new int[] {384}, "uniform"));
     this.encoderLayer4OutputLayerNormWeight = floats(weights.get("encoder.layer.4.output.LayerNorm.weight", new int[] {384}, "ones"));
     this.encoderLayer4OutputLayerNormBias = floats(weights.get("encoder.layer.4.output.LayerNorm.bias", new int[] {384}, "zeros"));
-    // %encoder.layer.4.attention.self.qkv.weight = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
+    // %encoder.layer.4.attention.self.qkv.weight = concat, once, at load time:
+    //   minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    //   minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+    //   minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer4AttentionSelfQkvWeight = floats(concatHost(384, new int[] {384, 384, 384}, encoderLayer4AttentionSelfQueryWeightHost, encoderLayer4AttentionSelfKeyWeightHost, encoderLayer4AttentionSelfValueWeightHost));
-    // %encoder.layer.4.attention.self.qkv.bias = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
+    // %encoder.layer.4.attention.self.qkv.bias = concat, once, at load time:
+    //   minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    //   minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+    //   minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer4AttentionSelfQkvBias = floats(concatHost(1, new int[] {384, 384, 384}, encoderLayer4AttentionSelfQueryBiasHost, encoderLayer4AttentionSelfKeyBiasHost, encoderLayer4AttentionSelfValueBiasHost));
     float[] encoderLayer5AttentionSelfQueryWeightHost = weights.get("encoder.layer.5.attention.self.query.weight", new int[] {384, 384}, "uniform");
     float[] encoderLayer5AttentionSelfQueryBiasHost = weights.get("encoder.layer.5.attention.self.query.bias", new int[] {384}, "uniform");
@@ -614,9 +644,15 @@ public final class MiniLMTornado implements AcceleratedModel {
     this.encoderLayer5OutputDenseBias = floats(weights.get("encoder.layer.5.output.dense.bias", new int[] {384}, "uniform"));
     this.encoderLayer5OutputLayerNormWeight = floats(weights.get("encoder.layer.5.output.LayerNorm.weight", new int[] {384}, "ones"));
     this.encoderLayer5OutputLayerNormBias = floats(weights.get("encoder.layer.5.output.LayerNorm.bias", new int[] {384}, "zeros"));
-    // %encoder.layer.5.attention.self.qkv.weight = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
+    // %encoder.layer.5.attention.self.qkv.weight = concat, once, at load time:
+    //   minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    //   minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+    //   minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer5AttentionSelfQkvWeight = floats(concatHost(384, new int[] {384, 384, 384}, encoderLayer5AttentionSelfQueryWeightHost, encoderLayer5AttentionSelfKeyWeightHost, encoderLayer5AttentionSelfValueWeightHost));
-    // %encoder.layer.5.attention.self.qkv.bias = concat, once, at load time: minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32] minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads); minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
+    // %encoder.layer.5.attention.self.qkv.bias = concat, once, at load time:
+    //   minilm.heed:44: let q = split_heads(linear(x, w_q, b_q), heads);             // [batch, heads, seq, 32]
+    //   minilm.heed:45: let k = split_heads(linear(x, w_k, b_k), heads);
+    //   minilm.heed:46: let v = split_heads(linear(x, w_v, b_v), heads);
     this.encoderLayer5AttentionSelfQkvBias = floats(concatHost(1, new int[] {384, 384, 384}, encoderLayer5AttentionSelfQueryBiasHost, encoderLayer5AttentionSelfKeyBiasHost, encoderLayer5AttentionSelfValueBiasHost));
   }
 

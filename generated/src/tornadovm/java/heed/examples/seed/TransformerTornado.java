@@ -438,9 +438,17 @@ public final class TransformerTornado implements AcceleratedModel {
     float[] encoderLayer0SelfAttnKProjBiasHost = weights.get("encoder.layer.0.self_attn.k_proj.bias", new int[] {64}, "zeros");
     float[] encoderLayer0SelfAttnVProjWeightHost = weights.get("encoder.layer.0.self_attn.v_proj.weight", new int[] {64, 64}, "uniform");
     float[] encoderLayer0SelfAttnVProjBiasHost = weights.get("encoder.layer.0.self_attn.v_proj.bias", new int[] {64}, "zeros");
-    // %encoder.layer.0.self_attn.qkv.weight = concat, once, at load time: transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
+    // %encoder.layer.0.self_attn.qkv.weight = concat, once, at load time:
+    //   transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+    //     via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+    //     via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+    //     via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.encoderLayer0SelfAttnQkvWeight = floats(concatHost(64, new int[] {64, 64, 64}, encoderLayer0SelfAttnQProjWeightHost, encoderLayer0SelfAttnKProjWeightHost, encoderLayer0SelfAttnVProjWeightHost));
-    // %encoder.layer.0.self_attn.qkv.bias = concat, once, at load time: transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
+    // %encoder.layer.0.self_attn.qkv.bias = concat, once, at load time:
+    //   transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+    //     via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+    //     via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+    //     via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.encoderLayer0SelfAttnQkvBias = floats(concatHost(1, new int[] {64, 64, 64}, encoderLayer0SelfAttnQProjBiasHost, encoderLayer0SelfAttnKProjBiasHost, encoderLayer0SelfAttnVProjBiasHost));
     this.encoderLayer0SelfAttnOutProjWeight = floats(weights.get("encoder.layer.0.self_attn.out_proj.weight", new int[] {64, 64}, "uniform"));
     this.encoderLayer0SelfAttnOutProjBias = floats(weights.get("encoder.layer.0.self_attn.out_proj.bias", new int[] {64}, "zeros"));
@@ -458,9 +466,17 @@ public final class TransformerTornado implements AcceleratedModel {
     float[] encoderLayer1SelfAttnKProjBiasHost = weights.get("encoder.layer.1.self_attn.k_proj.bias", new int[] {64}, "zeros");
     float[] encoderLayer1SelfAttnVProjWeightHost = weights.get("encoder.layer.1.self_attn.v_proj.weight", new int[] {64, 64}, "uniform");
     float[] encoderLayer1SelfAttnVProjBiasHost = weights.get("encoder.layer.1.self_attn.v_proj.bias", new int[] {64}, "zeros");
-    // %encoder.layer.1.self_attn.qkv.weight = concat, once, at load time: transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
+    // %encoder.layer.1.self_attn.qkv.weight = concat, once, at load time:
+    //   transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+    //     via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+    //     via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+    //     via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.encoderLayer1SelfAttnQkvWeight = floats(concatHost(64, new int[] {64, 64, 64}, encoderLayer1SelfAttnQProjWeightHost, encoderLayer1SelfAttnKProjWeightHost, encoderLayer1SelfAttnVProjWeightHost));
-    // %encoder.layer.1.self_attn.qkv.bias = concat, once, at load time: transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
+    // %encoder.layer.1.self_attn.qkv.bias = concat, once, at load time:
+    //   transformer.heed:19: let a = MultiHeadAttention(x, x, heads, mask) as "self_attn";
+    //     via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+    //     via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+    //     via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.encoderLayer1SelfAttnQkvBias = floats(concatHost(1, new int[] {64, 64, 64}, encoderLayer1SelfAttnQProjBiasHost, encoderLayer1SelfAttnKProjBiasHost, encoderLayer1SelfAttnVProjBiasHost));
     this.encoderLayer1SelfAttnOutProjWeight = floats(weights.get("encoder.layer.1.self_attn.out_proj.weight", new int[] {64, 64}, "uniform"));
     this.encoderLayer1SelfAttnOutProjBias = floats(weights.get("encoder.layer.1.self_attn.out_proj.bias", new int[] {64}, "zeros"));
@@ -478,9 +494,17 @@ public final class TransformerTornado implements AcceleratedModel {
     float[] decoderLayer0SelfAttnKProjBiasHost = weights.get("decoder.layer.0.self_attn.k_proj.bias", new int[] {64}, "zeros");
     float[] decoderLayer0SelfAttnVProjWeightHost = weights.get("decoder.layer.0.self_attn.v_proj.weight", new int[] {64, 64}, "uniform");
     float[] decoderLayer0SelfAttnVProjBiasHost = weights.get("decoder.layer.0.self_attn.v_proj.bias", new int[] {64}, "zeros");
-    // %decoder.layer.0.self_attn.qkv.weight = concat, once, at load time: transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
+    // %decoder.layer.0.self_attn.qkv.weight = concat, once, at load time:
+    //   transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+    //     via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+    //     via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+    //     via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.decoderLayer0SelfAttnQkvWeight = floats(concatHost(64, new int[] {64, 64, 64}, decoderLayer0SelfAttnQProjWeightHost, decoderLayer0SelfAttnKProjWeightHost, decoderLayer0SelfAttnVProjWeightHost));
-    // %decoder.layer.0.self_attn.qkv.bias = concat, once, at load time: transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
+    // %decoder.layer.0.self_attn.qkv.bias = concat, once, at load time:
+    //   transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+    //     via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+    //     via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+    //     via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.decoderLayer0SelfAttnQkvBias = floats(concatHost(1, new int[] {64, 64, 64}, decoderLayer0SelfAttnQProjBiasHost, decoderLayer0SelfAttnKProjBiasHost, decoderLayer0SelfAttnVProjBiasHost));
     this.decoderLayer0SelfAttnOutProjWeight = floats(weights.get("decoder.layer.0.self_attn.out_proj.weight", new int[] {64, 64}, "uniform"));
     this.decoderLayer0SelfAttnOutProjBias = floats(weights.get("decoder.layer.0.self_attn.out_proj.bias", new int[] {64}, "zeros"));
@@ -496,9 +520,15 @@ public final class TransformerTornado implements AcceleratedModel {
     float[] decoderLayer1CrossAttnKProjBiasHost = weights.get("decoder.layer.1.cross_attn.k_proj.bias", new int[] {64}, "zeros");
     float[] decoderLayer1CrossAttnVProjWeightHost = weights.get("decoder.layer.1.cross_attn.v_proj.weight", new int[] {64, 64}, "uniform");
     float[] decoderLayer1CrossAttnVProjBiasHost = weights.get("decoder.layer.1.cross_attn.v_proj.bias", new int[] {64}, "zeros");
-    // %decoder.layer.packed.weight = concat, once, at load time: transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn"; via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
+    // %decoder.layer.packed.weight = concat, once, at load time:
+    //   transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+    //     via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+    //     via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.decoderLayerPackedWeight = floats(concatHost(64, new int[] {64, 64, 64, 64}, decoderLayer0CrossAttnKProjWeightHost, decoderLayer0CrossAttnVProjWeightHost, decoderLayer1CrossAttnKProjWeightHost, decoderLayer1CrossAttnVProjWeightHost));
-    // %decoder.layer.packed.bias = concat, once, at load time: transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn"; via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
+    // %decoder.layer.packed.bias = concat, once, at load time:
+    //   transformer.heed:30: let c = MultiHeadAttention(y, memory, heads, memory_mask) as "cross_attn";
+    //     via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+    //     via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.decoderLayerPackedBias = floats(concatHost(1, new int[] {64, 64, 64, 64}, decoderLayer0CrossAttnKProjBiasHost, decoderLayer0CrossAttnVProjBiasHost, decoderLayer1CrossAttnKProjBiasHost, decoderLayer1CrossAttnVProjBiasHost));
     this.decoderLayer0CrossAttnOutProjWeight = floats(weights.get("decoder.layer.0.cross_attn.out_proj.weight", new int[] {64, 64}, "uniform"));
     this.decoderLayer0CrossAttnOutProjBias = floats(weights.get("decoder.layer.0.cross_attn.out_proj.bias", new int[] {64}, "zeros"));
@@ -516,9 +546,17 @@ public final class TransformerTornado implements AcceleratedModel {
     float[] decoderLayer1SelfAttnKProjBiasHost = weights.get("decoder.layer.1.self_attn.k_proj.bias", new int[] {64}, "zeros");
     float[] decoderLayer1SelfAttnVProjWeightHost = weights.get("decoder.layer.1.self_attn.v_proj.weight", new int[] {64, 64}, "uniform");
     float[] decoderLayer1SelfAttnVProjBiasHost = weights.get("decoder.layer.1.self_attn.v_proj.bias", new int[] {64}, "zeros");
-    // %decoder.layer.1.self_attn.qkv.weight = concat, once, at load time: transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
+    // %decoder.layer.1.self_attn.qkv.weight = concat, once, at load time:
+    //   transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+    //     via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+    //     via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+    //     via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.decoderLayer1SelfAttnQkvWeight = floats(concatHost(64, new int[] {64, 64, 64}, decoderLayer1SelfAttnQProjWeightHost, decoderLayer1SelfAttnKProjWeightHost, decoderLayer1SelfAttnVProjWeightHost));
-    // %decoder.layer.1.self_attn.qkv.bias = concat, once, at load time: transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn"; via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads] via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads] via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
+    // %decoder.layer.1.self_attn.qkv.bias = concat, once, at load time:
+    //   transformer.heed:28: let a = MultiHeadAttention(y, y, heads, self_mask) as "self_attn";
+    //     via heed/prelude.heed:48: let q = split_heads(Linear(q_in, d) as "q_proj", heads);     // [batch, heads, q_seq, d / heads]
+    //     via heed/prelude.heed:49: let k = split_heads(Linear(kv_in, d) as "k_proj", heads);    // [batch, heads, k_seq, d / heads]
+    //     via heed/prelude.heed:50: let v = split_heads(Linear(kv_in, d) as "v_proj", heads);
     this.decoderLayer1SelfAttnQkvBias = floats(concatHost(1, new int[] {64, 64, 64}, decoderLayer1SelfAttnQProjBiasHost, decoderLayer1SelfAttnKProjBiasHost, decoderLayer1SelfAttnVProjBiasHost));
     this.decoderLayer1SelfAttnOutProjWeight = floats(weights.get("decoder.layer.1.self_attn.out_proj.weight", new int[] {64, 64}, "uniform"));
     this.decoderLayer1SelfAttnOutProjBias = floats(weights.get("decoder.layer.1.self_attn.out_proj.bias", new int[] {64}, "zeros"));

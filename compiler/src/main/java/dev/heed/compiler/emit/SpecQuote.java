@@ -54,12 +54,6 @@ public final class SpecQuote {
     return out;
   }
 
-  /** {@link #lines} on one line, or null when {@code loc} is unknown. */
-  public static String oneLine(Loc loc, Map<String, SourceFile> sources, String specName) {
-    List<String> lines = lines(loc, sources, specName);
-    return lines.isEmpty() ? null : String.join(" ", lines.stream().map(String::strip).toList());
-  }
-
   private static String line(Loc l, Map<String, SourceFile> sources, String specName) {
     SourceFile f = sources.get(l.file());
     String text = f == null ? "" : f.line(l.line()).strip();

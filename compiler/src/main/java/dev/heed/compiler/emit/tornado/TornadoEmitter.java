@@ -507,8 +507,11 @@ public final class TornadoEmitter {
         CodeBlock value = param
             ? CodeBlock.of("weights.get($S, new int[] {$L}, $S)", n.strAttr("name"), dimsCsv(n.type()), n.strAttr("init"))
             : loadTimeValue(n, locals);
-        if (made) ctor.addCode("// $L\n", Names.comment("%" + n.name() + " = " + n.op().irName() + ", once, at load time"
-            + (quote(n.loc()) == null ? "" : ": " + SpecQuote.oneLine(n.loc(), o.sources(), o.specName()))));
+        if (made) {
+          String q = quote(n.loc());
+          ctor.addCode("// $L\n", Names.comment("%" + n.name() + " = " + n.op().irName() + ", once, at load time" + (q == null ? "" : ":")));
+          if (q != null) for (String line : q.split("\n")) ctor.addCode("//   $L\n", line);
+        }
         if (hostArrays.contains(n.name())) {
           String local = names.allocate(n.name() + "_host");
           locals.put(n.name(), local);

@@ -80,6 +80,8 @@ final class ExportCommand implements Callable<Integer> {
     }
     try (w) {
       model = OnnxExporter.export(result.portableIr(), w);
+    } catch (OnnxExporter.Unexportable e) {
+      throw new CliException(specFile + ": " + e.getMessage(), e);
     }
     try {
       OnnxExporter.write(model, output);

@@ -48,6 +48,8 @@ final class JvmKernels {
 
   private final Map<String, Kernel> byKey = new LinkedHashMap<>();
   private final Map<String, Integer> nameCounts = new TreeMap<>();
+  /** Every method name given out: a numbered name (linear6to1 + 2) can spell another base (linear6to12). */
+  private final Set<String> usedNames = new java.util.HashSet<>();
   private final Map<String, Node> nodes;
   private final BufferPlan plan;
   private final Function<dev.heed.compiler.ir.Loc, String> sourceLine;
@@ -119,8 +121,11 @@ final class JvmKernels {
   }
 
   private String uniqueName(String base) {
-    int c = nameCounts.merge(base, 1, Integer::sum);
-    return c == 1 ? base : base + c;
+    while (true) {
+      int c = nameCounts.merge(base, 1, Integer::sum);
+      String name = c == 1 ? base : base + c;
+      if (usedNames.add(name)) return name;
+    }
   }
 
   // ---- shapes: symbols in a node's types, canonicalised so equal shapes share a kernel ----

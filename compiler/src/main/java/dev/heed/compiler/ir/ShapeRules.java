@@ -79,6 +79,7 @@ public final class ShapeRules {
       case PADDING_MASK -> {
         arity(op, in, 1, 1);
         TensorType m = in.get(0);
+        if (m.dtype() != DType.I64) throw new ShapeError("padding_mask: mask must be i64, got " + m);
         if (m.rank() != 2) throw new ShapeError("padding_mask: expects a mask of shape [batch, seq], got " + m);
         yield TensorType.f32(m.dim(0), Dim.of(1), m.dim(1));
       }

@@ -85,6 +85,13 @@ public final class OnnxExporter {
   /** The IR node being exported, for doc strings. */
   private Node current;
 
+  /** A valid spec that ONNX cannot express as it stands (the message says what to change). */
+  public static final class Unexportable extends IllegalArgumentException {
+    public Unexportable(String message) {
+      super(message);
+    }
+  }
+
   private OnnxExporter(Graph graph, Weights weights) {
     this.graph = graph;
     this.weights = weights;
@@ -98,6 +105,8 @@ public final class OnnxExporter {
    * @param weights where parameter values are read from ({@code get(name, shape, init)})
    * @throws dev.heed.runtime.WeightsException if a parameter is missing or mis-shaped
    * @throws IllegalArgumentException if a node is untyped or a parameter's shape is symbolic
+   * @throws Unexportable if the graph's names do not fit ONNX's one namespace of inputs, outputs
+   *     and initializers
    */
   public static ModelProto export(Graph graph, Weights weights) {
     return new OnnxExporter(graph, weights).build();
@@ -124,6 +133,7 @@ public final class OnnxExporter {
       }
     }
     planLinearWeights();
+    checkGraphNames();
     for (Node n : graph.nodes()) {
       current = n;
       tensors.put(n.name(), lower(n));
@@ -169,6 +179,38 @@ public final class OnnxExporter {
   }
 
   /**
+   * ONNX gives a graph's inputs, outputs and initializers one namespace, which heed's spec does
+   * not: an output may take an input's name, and a checkpoint name may be any string. Rejects
+   * the specs whose names ONNX cannot hold, naming both (an output that <em>is</em> the input
+   * or parameter of its name is fine: one tensor, one name).
+   *
+   * @throws Unexportable naming the clash
+   */
+  private void checkGraphNames() {
+    Map<String, String> owners = new HashMap<>();   // graph-level name → what holds it
+    for (Node in : graph.inputs()) owners.put(in.strAttr("name"), "input " + in.strAttr("name"));
+    for (Node p : graph.params()) {
+      String name = p.strAttr("name");
+      if (pretransposed.containsKey(name)) continue;   // stored as onnx::MatMul_NAME
+      String other = owners.putIfAbsent(name, "parameter " + name);
+      if (other != null && !other.equals("parameter " + name)) {
+        throw new Unexportable("ONNX export: parameter checkpoint name '" + name + "' is also the name of "
+            + other + ", and an ONNX graph's inputs, outputs and initializers share one namespace; rename one of them");
+      }
+    }
+    for (Graph.Output o : graph.outputs()) {
+      String other = owners.get(o.name());
+      if (other == null) continue;
+      Node v = byName.get(o.value());
+      boolean same = v != null && (v.op() == Op.INPUT || v.op() == Op.PARAM) && v.strAttr("name").equals(o.name());
+      if (!same) {
+        throw new Unexportable("ONNX export: output '" + o.name() + "' has the name of " + other
+            + ", and an ONNX graph's inputs, outputs and initializers share one namespace; rename the output");
+      }
+    }
+  }
+
+  /**
    * Chooses the parameters stored pre-transposed: those used only as linear weights, whose
    * checkpoint name P.weight {@link OnnxWeights} recovers from the graph (from a bias P.bias,
    * or from MatMul nodes named /P/MatMul).
@@ -178,11 +220,14 @@ public final class OnnxExporter {
     for (Node n : graph.nodes()) {
       for (String o : n.operands()) users.computeIfAbsent(o, k -> new ArrayList<>()).add(n);
     }
+    Set<String> outputValues = new HashSet<>();
+    for (Graph.Output o : graph.outputs()) outputValues.add(o.value());
     Map<String, Boolean> ok = new LinkedHashMap<>();   // checkpoint name → all its uses fit
     for (Node p : graph.params()) {
       String name = p.strAttr("name");
       List<Node> us = users.getOrDefault(p.name(), List.of());
-      boolean fits = !us.isEmpty() && p.type().rank() == 2 && name.endsWith(".weight")
+      // a parameter that is also an output is written as declared, [out, in]
+      boolean fits = !us.isEmpty() && !outputValues.contains(p.name()) && p.type().rank() == 2 && name.endsWith(".weight")
           && recovers(matmulNodeName(base(name), 0), base(name));
       for (Node u : us) {
         List<String> ops = u.operands();
@@ -194,12 +239,29 @@ public final class OnnxExporter {
           String bias = b.op() == Op.PARAM ? b.strAttr("name") : "";
           if (bias.endsWith(".bias") && !bias.equals(base(name) + ".bias")) fits = false;   // the bias would name it otherwise
         }
+        if (fits && u.operands().size() == 2 && otherBias(users.getOrDefault(u.name(), List.of()), u.name(), base(name))) {
+          fits = false;   // linear(x, w) + other.bias: the MatMul feeds that Add alone, and the bias would name it
+        }
       }
       ok.merge(name, fits, Boolean::logicalAnd);
     }
     ok.forEach((name, fits) -> {
       if (fits) pretransposed.put(name, base(name));
     });
+  }
+
+  /**
+   * Whether {@code value}'s only user is an add of it and a parameter named like another
+   * module's bias (Q.bias, Q ≠ {@code base}), which {@link OnnxWeights} would name the weight
+   * of the MatMul computing {@code value} after.
+   */
+  private boolean otherBias(List<Node> users, String value, String base) {
+    if (users.size() != 1 || users.get(0).op() != Op.ADD) return false;
+    List<String> ops = users.get(0).operands();
+    Node other = byName.get(ops.get(0).equals(value) ? ops.get(1) : ops.get(0));
+    if (other.op() != Op.PARAM) return false;
+    String bias = other.strAttr("name");
+    return bias.endsWith(".bias") && !bias.equals(base + ".bias");
   }
 
   /** P for checkpoint name P.weight. */

@@ -215,9 +215,13 @@ public final class OnnxWeights implements Weights {
         Collections.unmodifiableMap(conflicts), Collections.unmodifiableMap(skipped));
   }
 
-  /** PyTorch's anonymous initializers are {@code onnx::Op_N}; a name without a dot is no module path either. */
+  /**
+   * PyTorch's anonymous initializers: {@code onnx::Op_N}, or a bare number from older exporters.
+   * Not any name without a dot: heed's own export stores a spec's top-level parameter
+   * ({@code param w}) under its checkpoint name {@code w}, which must keep it.
+   */
   private static boolean isAnonymous(String name) {
-    return name.startsWith("onnx::") || !name.contains(".");
+    return name.startsWith("onnx::") || (!name.isEmpty() && name.chars().allMatch(c -> c >= '0' && c <= '9'));
   }
 
   /** The checkpoint names of the f32 tensors these weights serve, in initializer order. */

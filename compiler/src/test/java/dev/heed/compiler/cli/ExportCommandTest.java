@@ -147,6 +147,17 @@ class ExportCommandTest {
   }
 
   @Test
+  void aNameOnnxCannotHoldIsOneLineAndNothingIsWritten() throws IOException {
+    Files.writeString(spec, "model A { input x: f32[batch, 4]; output x = relu(x); }");
+    Cli r = Cli.run("export", spec.toString(), "--onnx", out.toString(), "--random-weights", "1");
+    assertEquals(1, r.code(), r.toString());
+    assertTrue(r.err().startsWith("heed: error: "), r.toString());
+    assertTrue(r.err().contains("output 'x' has the name of input x"), r.toString());
+    assertEquals(1, r.err().strip().lines().count(), r.toString());
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
   void usageErrors() {
     Cli noOut = Cli.run("export", spec.toString());
     assertEquals(2, noOut.code(), noOut.toString());

@@ -88,6 +88,27 @@ class JvmEmitterTest {
   }
 
   @Test
+  void aNumberedKernelNameNeverSpellsAnotherKernelsName() {
+    // Found by differential fuzzing: the second 6→1 linear kernel (other shapes) was numbered
+    // linear6to1 + 2 = linear6to12, the 6→12 linear's name, and javac rejected the class.
+    HeedModel m = model("""
+        model K {
+          input x: f32[batch, 6];
+          input y: f32[batch, seq, 6];
+          param a: [1, 6];
+          param ab: [1];
+          param b: [12, 6];
+          param bb: [12];
+          output p = linear(x, a, ab);
+          output q = linear(y, a, ab);
+          output r = linear(y, b, bb);
+        }
+        """);
+    Map<String, Tensor> out = m.run(Map.of("x", Tensor.ofFloats(new float[6], 1, 6), "y", Tensor.ofFloats(new float[12], 1, 2, 6)));
+    assertEquals(Set.of("p", "q", "r"), out.keySet());
+  }
+
+  @Test
   void aSequenceLongerThanTheLearnedPositionTableIsNamedAsSuch() {
     HeedModel m = model("""
         model Pos {

@@ -3,6 +3,7 @@ package dev.heed.compiler.onnx;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.heed.compiler.HeedCompiler;
@@ -192,5 +193,113 @@ class OnnxExporterTest {
       ParamSpec p = params.get(0);
       assertArrayEquals(want.get(p.name(), p.shape(), p.init()), back.get(p.name(), p.shape(), p.init()));
     }
+  }
+
+  static Graph compileText(String name, String spec) {
+    return HeedCompiler.compile(new SourceFile(name, spec), HeedCompiler.Options.defaults(), s -> { }).portableIr();
+  }
+
+  @Test
+  void aLinearWeightThatIsAlsoAnOutputIsWrittenAsDeclaredNotTransposed() throws IOException {
+    // Found by differential fuzzing against ONNX Runtime: the output came back [4, 3], transposed.
+    Graph g = compileText("wout.heed", """
+        model WOut {
+          input x: f32[batch, seq, 4];
+          param w: [3, 4] = "p.weight";
+          output out = linear(x, w);
+          output wout = w;
+        }
+        """);
+    ModelProto m = OnnxExporter.export(g, new RandomWeights(6));
+    assertWellFormed(m);
+    GraphProto gp = m.getGraph();
+    NodeProto id = gp.getNodeList().stream().filter(n -> n.getOutput(0).equals("wout")).findFirst().orElseThrow();
+    TensorProto src = gp.getInitializerList().stream().filter(t -> t.getName().equals(id.getInput(0))).findFirst().orElseThrow();
+    assertEquals(List.of(3L, 4L), src.getDimsList(), "output wout reads initializer " + src.getName());
+    Path file = dir.resolve("wout.onnx");
+    OnnxExporter.write(m, file);
+    List<ParamSpec> params = WeightFiles.parameters(g);
+    try (Weights back = WeightFiles.open(file, params); RandomWeights want = new RandomWeights(6)) {
+      ParamSpec p = params.get(0);
+      assertArrayEquals(want.get(p.name(), p.shape(), p.init()), back.get(p.name(), p.shape(), p.init()));
+    }
+  }
+
+  @Test
+  void namesOnnxCannotHoldAreRejectedNamingTheClash() {
+    // ONNX has one namespace for inputs, outputs and initializers; heed's spec does not.
+    String[][] cases = {
+        {"model A { input x: f32[batch, 4]; output x = relu(x); }", "output 'x' has the name of input x"},
+        {"model B { input x: f32[batch, 4]; input y: f32[batch, 4]; output y = x; output x = y; }",
+            "output 'y' has the name of input y"},
+        {"model C { input x: f32[batch, 4]; param w: [4] = \"x\"; output out = x * w; }",
+            "parameter checkpoint name 'x' is also the name of input x"},
+        {"model D { input x: f32[batch, 4]; param w: [4] = \"out\"; output out = x * w; }",
+            "output 'out' has the name of parameter out"},
+    };
+    for (String[] c : cases) {
+      Graph g = compileText("clash.heed", c[0]);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> OnnxExporter.export(g, new RandomWeights(1)), c[0]);
+      assertTrue(e.getMessage().contains(c[1]), e.getMessage());
+    }
+    // an output that is the input, or the parameter, of its own name is one tensor: fine
+    for (String ok : List.of("model E { input x: f32[batch, 4]; output x = x; output y = relu(x); }",
+        "model F { input x: f32[batch, 4]; param w: [4] = \"w\"; output w = w; output y = x * w; }")) {
+      assertWellFormed(OnnxExporter.export(compileText("ok.heed", ok), new RandomWeights(1)));
+    }
+  }
+
+  /** Writes {@code g}'s export and reads every parameter back through heed's ONNX weight reader. */
+  void assertEveryParameterReadsBack(Graph g, long seed) throws IOException {
+    ModelProto m = OnnxExporter.export(g, new RandomWeights(seed));
+    assertWellFormed(m);
+    Path file = dir.resolve(g.name() + ".onnx");
+    OnnxExporter.write(m, file);
+    List<ParamSpec> params = WeightFiles.parameters(g);
+    try (Weights back = WeightFiles.open(file, params); RandomWeights want = new RandomWeights(seed)) {
+      for (ParamSpec p : params) {
+        assertArrayEquals(want.get(p.name(), p.shape(), p.init()), back.get(p.name(), p.shape(), p.init()), p.name());
+      }
+    }
+  }
+
+  @Test
+  void aLinearWithoutBiasFollowedByAnotherModulesBiasStillReadsBack() throws IOException {
+    // Found by fuzzing the export → --weights round trip: the MatMul of linear(x, w) fed only
+    // the Add of other.bias, so the reader named the transposed weight other.weight (or, for
+    // two such linears and one fc.bias, found fc.weight claimed twice and g.weight missing).
+    assertEveryParameterReadsBack(compileText("a.heed", """
+        model OtherBias {
+          input x: f32[batch, 4];
+          param w: [3, 4] = "fc.weight";
+          param b: [3] = "other.bias";
+          output y = linear(x, w) + b;
+        }
+        """), 7);
+    assertEveryParameterReadsBack(compileText("b.heed", """
+        model SameBias {
+          input x: f32[batch, seq, 4];
+          param w: [3, 4] = "fc.weight";
+          param b: [3] = "fc.bias";
+          param w2: [3, 4] = "g.weight";
+          output y = linear(x, w) + b;
+          output z = b + linear(x, w2);
+        }
+        """), 8);
+  }
+
+  @Test
+  void aTopLevelParameterFeedingAMatMulAndABiasKeepsItsName() throws IOException {
+    // x @ w + fc.bias: the reader took the initializer 'w' (no dot) for an anonymous one and
+    // renamed it fc.weight, so the export did not work as --weights again ("no tensor 'w'").
+    assertEveryParameterReadsBack(compileText("mm.heed", """
+        model MatMulBias {
+          input x: f32[batch, seq, 4];
+          param w: [4, 3];
+          param b: [3] = "fc.bias";
+          output y = x @ w + b;
+        }
+        """), 9);
   }
 }

@@ -87,6 +87,8 @@ final class TornadoKernels {
 
   private final Map<String, Kernel> byKey = new LinkedHashMap<>();
   private final Map<String, Integer> nameCounts = new TreeMap<>();
+  /** Every method name given out: a numbered name (linear6to1 + 2) can spell another base (linear6to12). */
+  private final Set<String> usedNames = new java.util.HashSet<>();
   private final Map<String, Node> nodes;
   private final Function<Loc, String> sourceLine;
   /** Slices that mha reads in place (no task, no buffer of their own). */
@@ -203,8 +205,11 @@ final class TornadoKernels {
   }
 
   private String uniqueName(String base) {
-    int c = nameCounts.merge(base, 1, Integer::sum);
-    return c == 1 ? base : base + c;
+    while (true) {
+      int c = nameCounts.merge(base, 1, Integer::sum);
+      String name = c == 1 ? base : base + c;
+      if (usedNames.add(name)) return name;
+    }
   }
 
   private String baseName(Node n, Shapes s) {

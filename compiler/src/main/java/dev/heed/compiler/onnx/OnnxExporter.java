@@ -580,16 +580,18 @@ public final class OnnxExporter {
   private String sinusoidal(Node n) {
     int dim = (int) n.intAttr("dim");
     String p = positions(operandDim(n, n.intAttr("axis")), temp("positions"));
-    String pf = op("Cast", List.of(p), temp("positions_f32"), intAttr("to", TensorProto.DataType.FLOAT_VALUE));
-    String column = op("Unsqueeze", List.of(pf, i64(true, 1)), temp("column"));
-    TensorProto.Builder denom = TensorProto.newBuilder().setDataType(TensorProto.DataType.FLOAT_VALUE).addDims(dim / 2);
-    for (int i = 0; i < dim / 2; i++) denom.addFloatData((float) Math.pow(10000.0, 2.0 * i / dim));
+    // The angles in double, as heed computes them: in float32 they drift by 5e-4 at 8192 positions.
+    String pd = op("Cast", List.of(p), temp("positions_f64"), intAttr("to", TensorProto.DataType.DOUBLE_VALUE));
+    String column = op("Unsqueeze", List.of(pd, i64(true, 1)), temp("column"));
+    TensorProto.Builder denom = TensorProto.newBuilder().setDataType(TensorProto.DataType.DOUBLE_VALUE).addDims(dim / 2);
+    for (int i = 0; i < dim / 2; i++) denom.addDoubleData(Math.pow(10000.0, 2.0 * i / dim));
     String d = constant(temp("denominators"), denom.build());
     String angle = op("Div", List.of(column, d), temp("angle"));
     String sin = op("Unsqueeze", List.of(op("Sin", List.of(angle), temp("sin")), i64(true, 2)), temp("sin3"));
     String cos = op("Unsqueeze", List.of(op("Cos", List.of(angle), temp("cos")), i64(true, 2)), temp("cos3"));
     String pairs = op("Concat", List.of(sin, cos), temp("pairs"), intAttr("axis", 2));
-    return op("Reshape", List.of(pairs, i64(true, -1, dim)), result(n));
+    String table = op("Reshape", List.of(pairs, i64(true, -1, dim)), temp("table_f64"));
+    return op("Cast", List.of(table), result(n), intAttr("to", TensorProto.DataType.FLOAT_VALUE));
   }
 
   /** f32[b, 1, s]: Where(m = 0, -1e9, 0), unsqueezed at axis 1. */

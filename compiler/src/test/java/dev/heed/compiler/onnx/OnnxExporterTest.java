@@ -186,13 +186,7 @@ class OnnxExporterTest {
     assertEquals(List.of("onnx::MatMul_fc.weight"), m.getGraph().getInitializerList().stream().map(TensorProto::getName).toList());
     assertEquals(List.of("/fc/MatMul", "/fc/MatMul_1"), m.getGraph().getNodeList().stream()
         .filter(n -> n.getOpType().equals("MatMul")).map(NodeProto::getName).toList());
-    Path file = dir.resolve("twice.onnx");
-    OnnxExporter.write(m, file);
-    List<ParamSpec> params = WeightFiles.parameters(g);
-    try (Weights back = WeightFiles.open(file, params); RandomWeights want = new RandomWeights(4)) {
-      ParamSpec p = params.get(0);
-      assertArrayEquals(want.get(p.name(), p.shape(), p.init()), back.get(p.name(), p.shape(), p.init()));
-    }
+    assertReadsBack(m, g, 4);
   }
 
   static Graph compileText(String name, String spec) {
@@ -216,13 +210,7 @@ class OnnxExporterTest {
     NodeProto id = gp.getNodeList().stream().filter(n -> n.getOutput(0).equals("wout")).findFirst().orElseThrow();
     TensorProto src = gp.getInitializerList().stream().filter(t -> t.getName().equals(id.getInput(0))).findFirst().orElseThrow();
     assertEquals(List.of(3L, 4L), src.getDimsList(), "output wout reads initializer " + src.getName());
-    Path file = dir.resolve("wout.onnx");
-    OnnxExporter.write(m, file);
-    List<ParamSpec> params = WeightFiles.parameters(g);
-    try (Weights back = WeightFiles.open(file, params); RandomWeights want = new RandomWeights(6)) {
-      ParamSpec p = params.get(0);
-      assertArrayEquals(want.get(p.name(), p.shape(), p.init()), back.get(p.name(), p.shape(), p.init()));
-    }
+    assertReadsBack(m, g, 6);
   }
 
   @Test
@@ -254,6 +242,11 @@ class OnnxExporterTest {
   void assertEveryParameterReadsBack(Graph g, long seed) throws IOException {
     ModelProto m = OnnxExporter.export(g, new RandomWeights(seed));
     assertWellFormed(m);
+    assertReadsBack(m, g, seed);
+  }
+
+  /** Writes {@code m}, {@code g} exported with {@code RandomWeights(seed)}, and reads every parameter back as {@code --weights} does. */
+  void assertReadsBack(ModelProto m, Graph g, long seed) throws IOException {
     Path file = dir.resolve(g.name() + ".onnx");
     OnnxExporter.write(m, file);
     List<ParamSpec> params = WeightFiles.parameters(g);

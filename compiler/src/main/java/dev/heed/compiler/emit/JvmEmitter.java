@@ -10,7 +10,6 @@ import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.heed.compiler.ir.Dim;
 import dev.heed.compiler.ir.Graph;
-import dev.heed.compiler.ir.Loc;
 import dev.heed.compiler.ir.Node;
 import dev.heed.compiler.ir.Op;
 import dev.heed.compiler.ir.TensorType;
@@ -123,7 +122,7 @@ public final class JvmEmitter {
 
     // Which arrays forward() reads (kept in fields), which only the constructor's load-time
     // code reads (locals there), and which weights are packed once for Gemm.linear.
-    JvmKernels kernels = new JvmKernels(plan, loc -> quote(loc, o));
+    JvmKernels kernels = new JvmKernels(plan, loc -> SpecQuote.text(loc, o.sources(), o.specName()));
     Set<String> forwardUses = new HashSet<>();
     Set<String> loadUses = new HashSet<>();
     Set<String> packed = new LinkedHashSet<>();
@@ -280,7 +279,7 @@ public final class JvmEmitter {
     }
     String lastQuoted = null;
     for (Node n : plan.kernels()) {
-      String q = quote(n.loc(), o);
+      String q = SpecQuote.text(n.loc(), o.sources(), o.specName());
       if (q != null && !q.equals(lastQuoted)) {
         body.add("\n");
         for (String line : q.split("\n")) body.add("// $L\n", line);
@@ -485,12 +484,6 @@ public final class JvmEmitter {
 
   private static String mib(long bytes) {
     return BufferPlan.bytes(bytes);
-  }
-
-  /** The spec lines a kernel call is commented with, one string (lines joined by newlines), or null. */
-  private static String quote(Loc loc, Options o) {
-    List<String> lines = SpecQuote.lines(loc, o.sources(), o.specName());
-    return lines.isEmpty() ? null : String.join("\n", lines);
   }
 
   private static TypeName listOf(ClassName c) {

@@ -54,6 +54,12 @@ public final class SpecQuote {
     return out;
   }
 
+  /** {@link #lines} joined by newlines (a kernel's Javadoc entry, or comment lines), or null when {@code loc} is unknown. */
+  public static String text(Loc loc, Map<String, SourceFile> sources, String specName) {
+    List<String> lines = lines(loc, sources, specName);
+    return lines.isEmpty() ? null : String.join("\n", lines);
+  }
+
   private static String line(Loc l, Map<String, SourceFile> sources, String specName) {
     SourceFile f = sources.get(l.file());
     String text = f == null ? "" : f.line(l.line()).strip();

@@ -109,7 +109,8 @@ public final class ModelJar {
         try (InputStream in = source.open()) {
           content = in.readAllBytes();
         }
-        if (Relocation.rewrites(name, content)) source = new Bytes(Relocation.content(name, content));
+        byte[] moved = Relocation.content(name, content);
+        if (moved != content) source = new Bytes(moved);
       }
       out.put(Relocation.name(name), source);
     }

@@ -44,12 +44,12 @@ final class Relocation {
   }
 
   /** True when the content of entry {@code name} may name a relocated class. */
-  static boolean rewrites(String name, byte[] content) {
+  private static boolean rewrites(String name, byte[] content) {
     if (name.endsWith(".class")) return contains(content, MARKER) || contains(content, DOTTED_MARKER);
     return name.startsWith("META-INF/services/") && contains(content, DOTTED_MARKER);
   }
 
-  /** The content of entry {@code name} after relocation. */
+  /** The content of entry {@code name} after relocation: {@code content} itself when nothing in it moves. */
   static byte[] content(String name, byte[] content) {
     if (!rewrites(name, content)) return content;
     if (!name.endsWith(".class")) {

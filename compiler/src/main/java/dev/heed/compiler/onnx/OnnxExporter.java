@@ -235,9 +235,7 @@ public final class OnnxExporter {
             && (ops.size() < 3 || !ops.get(2).equals(p.name()));
         if (!weightUse) fits = false;
         if (fits && u.operands().size() == 3) {
-          Node b = byName.get(u.operands().get(2));
-          String bias = b.op() == Op.PARAM ? b.strAttr("name") : "";
-          if (bias.endsWith(".bias") && !bias.equals(base(name) + ".bias")) fits = false;   // the bias would name it otherwise
+          if (anotherModulesBias(byName.get(u.operands().get(2)), base(name))) fits = false;   // the bias would name it otherwise
         }
         if (fits && u.operands().size() == 2 && otherBias(users.getOrDefault(u.name(), List.of()), u.name(), base(name))) {
           fits = false;   // linear(x, w) + other.bias: the MatMul feeds that Add alone, and the bias would name it
@@ -258,9 +256,13 @@ public final class OnnxExporter {
   private boolean otherBias(List<Node> users, String value, String base) {
     if (users.size() != 1 || users.get(0).op() != Op.ADD) return false;
     List<String> ops = users.get(0).operands();
-    Node other = byName.get(ops.get(0).equals(value) ? ops.get(1) : ops.get(0));
-    if (other.op() != Op.PARAM) return false;
-    String bias = other.strAttr("name");
+    return anotherModulesBias(byName.get(ops.get(0).equals(value) ? ops.get(1) : ops.get(0)), base);
+  }
+
+  /** Whether {@code b} is a parameter named Q.bias with Q ≠ {@code base}, from which {@link OnnxWeights} would name a weight Q.weight. */
+  private static boolean anotherModulesBias(Node b, String base) {
+    if (b.op() != Op.PARAM) return false;
+    String bias = b.strAttr("name");
     return bias.endsWith(".bias") && !bias.equals(base + ".bias");
   }
 

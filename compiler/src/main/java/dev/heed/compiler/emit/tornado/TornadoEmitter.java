@@ -242,8 +242,7 @@ public final class TornadoEmitter {
 
     /** The spec lines a kernel is commented with, joined by newlines, or null: {@link SpecQuote}. */
     private String quote(Loc loc) {
-      List<String> lines = SpecQuote.lines(loc, o.sources(), o.specName());
-      return lines.isEmpty() ? null : String.join("\n", lines);
+      return SpecQuote.text(loc, o.sources(), o.specName());
     }
 
     // ---- the task list ---------------------------------------------------------------------
